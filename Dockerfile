@@ -1,0 +1,21 @@
+# One image for the API, the worker and the migrate step; the compose file picks
+# the command. Internal packages are TypeScript run by tsx, so there is no build step.
+FROM node:20-bookworm-slim
+WORKDIR /app
+RUN npm install -g pnpm@12.21.0
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY packages/config/package.json packages/config/
+COPY packages/db/package.json packages/db/
+COPY packages/errors/package.json packages/errors/
+COPY packages/jobs/package.json packages/jobs/
+COPY packages/logger/package.json packages/logger/
+COPY packages/testing/package.json packages/testing/
+COPY packages/verification/package.json packages/verification/
+RUN pnpm install --frozen-lockfile
+COPY . .
+RUN pnpm db:generate
+ENV NODE_ENV=production
+EXPOSE 3000
+CMD ["pnpm", "start:api"]

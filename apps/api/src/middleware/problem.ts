@@ -1,0 +1,95 @@
+/**
+ * RFC 9457 problem documents. One error middleware maps every thrown error to a
+ * problem+json answer and logs it once; a stack trace never reaches a client.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { MulterError } from 'multer';
+import { AppError, type FieldError } from '@vcq/errors';
+import { isDatabaseUnavailable } from '@vcq/db';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** Sends a problem+json answer. */
+export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): void {
+  const body: Problem = { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
+  res.status(status).type('application/problem+json').json(body);
+}
+
+const multerProblems: Record<string, [number, string]> = {
+  LIMIT_FILE_SIZE: [413, 'the uploaded file is larger than the upload limit'],
+  LIMIT_UNEXPECTED_FILE: [400, 'unexpected file field; send exactly one file in the field "file"'],
+  LIMIT_FILE_COUNT: [400, 'send exactly one file in the field "file"'],
+  LIMIT_PART_COUNT: [400, 'too many multipart parts'],
+  LIMIT_FIELD_COUNT: [400, 'too many form fields'],
+  LIMIT_FIELD_VALUE: [400, 'a form field value is too long'],
+  LIMIT_FIELD_KEY: [400, 'a form field name is too long'],
+};
+
+/** 404 for every route nobody registered. */
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(res, 404, 'not_found', `no route for ${req.method} ${req.path}`);
+};
+
+export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) {
+      req.log?.warn({ err: error }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    if (error instanceof AppError) {
+      if (error.status >= 500) req.log?.warn({ err: error, code: error.code }, error.message);
+      else req.log?.info({ code: error.code, detail: error.message }, 'request rejected');
+      if (error.status === 503) res.setHeader('Retry-After', String(error.extensions?.retryAfter ?? 5));
+      sendProblem(res, error.status, error.code, error.message, { ...(error.errors?.length ? { errors: error.errors } : {}), ...error.extensions });
+      return;
+    }
+    if (error instanceof MulterError) {
+      const [status, detail] = multerProblems[error.code] ?? [400, error.message];
+      const field = error.field ? [{ field: error.field, message: error.message }] : undefined;
+      sendProblem(res, status, status === 413 ? 'payload_too_large' : 'invalid_upload', status === 413 ? `${detail} (${maxUploadBytes} bytes)` : detail, field ? { errors: field } : {});
+      return;
+    }
+    // body-parser / busboy errors carry the status they mean (malformed JSON, bad multipart, ...).
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendProblem(res, status, status === 413 ? 'payload_too_large' : 'bad_request', (error as Error).message || 'malformed request');
+      return;
+    }
+    if (error instanceof Error && /Multipart|Unexpected end of form|Malformed part header|boundary/i.test(error.message)) {
+      sendProblem(res, 400, 'invalid_upload', `malformed multipart body: ${error.message}`);
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      req.log?.error({ err: error }, 'database unavailable');
+      res.setHeader('Retry-After', '5');
+      sendProblem(res, 503, 'database_unavailable', 'the database is unavailable; try again shortly');
+      return;
+    }
+    req.log?.error({ err: error }, 'unhandled error');
+    sendProblem(res, 500, 'internal_error', 'an internal error occurred; it has been logged', { requestId: res.getHeader('x-request-id') });
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Multipart upload that hashes the file while it streams: the bytes go through
+ * SHA-256 and are dropped, so nothing is buffered whole or written to disk, and the
+ * job carries only the hash.
+ */
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import multer, { type StorageEngine } from 'multer';
+import { ValidationError } from '@vcq/errors';
+import { sendProblem } from './problem.js';
+
+export interface HashedFile {
+  fieldname: string;
+  originalname: string;
+  mimetype: string;
+  size: number;
+  /** 0x-prefixed SHA-256 of the file's bytes. */
+  sha256: `0x${string}`;
+}
+
+const hashingStorage: StorageEngine = {
+  _handleFile(_req, file, callback) {
+    const hash = createHash('sha256');
+    let size = 0;
+    file.stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      hash.update(chunk);
+    });
+    file.stream.on('error', (error) => callback(error));
+    file.stream.on('end', () => callback(null, { size, sha256: `0x${hash.digest('hex')}` } as Partial<Express.Multer.File>));
+  },
+  _removeFile(_req, _file, callback) {
+    callback(null);
+  },
+};
+
+/** Parses `multipart/form-data` with one file in `file`, hashing it as it arrives. */
+export function hashedUpload(maxUploadBytes: number): RequestHandler[] {
+  const parser = multer({
+    storage: hashingStorage,
+    limits: { fileSize: maxUploadBytes, files: 1, fields: 20, fieldSize: 8 * 1024, parts: 24 },
+  }).single('file');
+  const precheck: RequestHandler = (req, res, next) => {
+    // Refuse an oversized body before reading it when the client says how big it is.
+    const declared = Number(req.header('content-length'));
+    if (Number.isFinite(declared) && declared > maxUploadBytes + 64 * 1024) {
+      res.setHeader('Connection', 'close');
+      sendProblem(res, 413, 'payload_too_large', `the upload is larger than the limit (${maxUploadBytes} bytes)`);
+      return;
+    }
+    if (!req.is('multipart/form-data')) {
+      sendProblem(res, 415, 'unsupported_media_type', 'send multipart/form-data with the file in the field "file"', {
+        errors: [{ field: 'file', message: 'is required (multipart/form-data)' }],
+      });
+      return;
+    }
+    next();
+  };
+  const requireFile: RequestHandler = (req, _res, next) => {
+    if (!req.file) throw new ValidationError('a file is required', [{ field: 'file', message: 'is required (multipart/form-data field "file")' }]);
+    next();
+  };
+  return [precheck, parser, requireFile];
+}
+
+/** The hashed file of a request that went through `hashedUpload`. */
+export function uploadedFile(req: Express.Request): HashedFile {
+  return req.file as unknown as HashedFile;
+}

@@ -1,0 +1,122 @@
+/**
+ * Verification jobs (queue `verification`) and the legacy synchronous routes.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '@vcq/errors';
+import { createJobContext, type JobPlatform, type Handlers } from '@vcq/jobs';
+import type { Logger } from '@vcq/logger';
+import { parseVerificationFields } from '@vcq/verification';
+import { jobView } from '../job-view.js';
+import { hashedUpload, uploadedFile } from '../middleware/upload.js';
+
+export interface VerificationRouteDeps {
+  platform: JobPlatform;
+  handlers: Handlers;
+  logger: Logger;
+  maxUploadBytes: number;
+  defaultRegistryAddress: string | undefined;
+}
+
+const QUEUE = 'verification';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ListQuerySchema = z.object({
+  status: z.enum(['queued', 'processing', 'completed', 'failed', 'cancelled']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+/** Parses a query or body with zod; a failure is a 400 naming each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    `invalid ${what}`,
+    parsed.error.issues.map((i) => ({ field: i.path.join('.') || what, message: i.message })),
+  );
+}
+
+export function verificationRoutes(deps: VerificationRouteDeps): Router {
+  const router = Router();
+  const upload = hashedUpload(deps.maxUploadBytes);
+
+  /** The job data for an upload request (400 naming the field if anything is off). */
+  const jobInput = (req: Request) => {
+    const file = uploadedFile(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const fields = parseVerificationFields(
+      {
+        registryAddress: typeof body.registryAddress === 'string' ? body.registryAddress : undefined,
+        manifestURI: typeof body.manifestURI === 'string' ? body.manifestURI : undefined,
+      },
+      { registryAddress: deps.defaultRegistryAddress },
+    );
+    return { contentHash: file.sha256, registryAddress: fields.registryAddress, manifestUri: fields.manifestUri, fileName: file.originalname.slice(0, 1024), fileSize: file.size };
+  };
+
+  const submit = (name: 'verify' | 'proof') => async (req: Request, res: Response) => {
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal });
+    if (submission.mode === 'sync') {
+      res.status(200).json({ mode: 'sync', jobId: submission.job.id, result: submission.result });
+      return;
+    }
+    const pollUrl = `/api/verification-jobs/${submission.job.id}`;
+    res
+      .status(202)
+      .location(pollUrl)
+      .json({ mode: 'async', jobId: submission.job.id, status: submission.job.status, message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`, pollUrl });
+  };
+
+  router.post('/verification-jobs/verify', ...upload, submit('verify'));
+  router.post('/verification-jobs/proof', ...upload, submit('proof'));
+
+  router.get('/verification-jobs/stats', async (_req, res) => {
+    const counts = await deps.platform.store.countByStatus(QUEUE);
+    res.json({ available: deps.platform.isQueueAvailable(), waiting: counts.queued, active: counts.processing, completed: counts.completed, failed: counts.failed });
+  });
+
+  router.get('/verification-jobs', async (req, res) => {
+    const query = parseInput(ListQuerySchema, req.query, 'query');
+    const { items, total } = await deps.platform.store.list({ queue: QUEUE, ...query });
+    res.json({ items: items.map(jobView), total, limit: query.limit, offset: query.offset });
+  });
+
+  router.get('/verification-jobs/:jobId', async (req, res) => {
+    const id = req.params.jobId;
+    const job = UUID.test(id) ? await deps.platform.store.get(id) : null;
+    if (!job || job.queue !== QUEUE) throw new NotFoundError(`no verification job ${id}`);
+    res.json(jobView(job));
+  });
+
+  // Legacy synchronous routes: same form, the result in the response, no job row.
+  const legacy = (name: 'verify' | 'proof') => async (req: Request, res: Response) => {
+    const data = jobInput(req);
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const ctx = createJobContext({
+      store: deps.platform.store,
+      logger: req.log,
+      jobId: req.id,
+      name,
+      queue: QUEUE,
+      attempt: 1,
+      mode: 'sync',
+      signal: controller.signal,
+    });
+    // No row exists for legacy calls, so progress has nowhere to go.
+    ctx.progress = () => {};
+    const result = await deps.handlers[name](data, ctx);
+    res.json(result);
+  };
+  router.post('/verify', ...upload, legacy('verify'));
+  router.post('/proof', ...upload, legacy('proof'));
+
+  return router;
+}

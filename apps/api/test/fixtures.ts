@@ -1,0 +1,121 @@
+/**
+ * The world a verification test runs in: its own database, a loopback EVM node
+ * with the registry deployed, a manifest host and an IPFS-style gateway.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { loadConfig, type Config } from '@vcq/config';
+import { createTestDatabase, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
+
+export type Hex = `0x${string}`;
+
+export async function startWorld() {
+  const [database, evm, manifests, gateway] = await Promise.all([
+    createTestDatabase('vcq_api'),
+    startEvmNode(),
+    startManifestServer(),
+    startIpfsGateway(),
+  ]);
+  const registry = await evm.deployRegistry();
+  const [creator, stranger] = evm.accounts as [(typeof evm.accounts)[number], (typeof evm.accounts)[number]];
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+
+  /** Config for an API or worker in this world; `env` overrides. */
+  const config = (env: Record<string, string> = {}): Config =>
+    loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: prefix,
+      API_KEYS: 'test-key,second-key',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.VCQ_TEST_LOG_LEVEL ?? 'silent',
+      RPC_URL: evm.url,
+      IPFS_GATEWAY_URL: gateway.url,
+      REGISTRY_ADDRESS: registry,
+      JOB_BACKOFF_MS: '20',
+      MANIFEST_FETCH_TIMEOUT_MS: '3000',
+      RECONCILE_INTERVAL_MS: '200',
+      RECONCILE_GRACE_MS: '0',
+      WORKER_LOCK_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      ...env,
+    });
+
+  /** The same settings as environment variables, for child processes. */
+  const env = (overrides: Record<string, string> = {}): Record<string, string> => {
+    const c = config(overrides);
+    return {
+      NODE_ENV: 'test',
+      DATABASE_URL: c.DATABASE_URL,
+      REDIS_URL: c.REDIS_URL,
+      QUEUE_PREFIX: c.QUEUE_PREFIX,
+      API_KEYS: c.API_KEYS.join(','),
+      HOST: c.HOST,
+      PORT: String(c.PORT),
+      RPC_URL: c.RPC_URL,
+      IPFS_GATEWAY_URL: c.IPFS_GATEWAY_URL,
+      REGISTRY_ADDRESS: c.REGISTRY_ADDRESS ?? '',
+      JOB_BACKOFF_MS: String(c.JOB_BACKOFF_MS),
+      MANIFEST_FETCH_TIMEOUT_MS: String(c.MANIFEST_FETCH_TIMEOUT_MS),
+      RECONCILE_INTERVAL_MS: String(c.RECONCILE_INTERVAL_MS),
+      RECONCILE_GRACE_MS: String(c.RECONCILE_GRACE_MS),
+      WORKER_LOCK_MS: String(c.WORKER_LOCK_MS),
+      WORKER_STALLED_INTERVAL_MS: String(c.WORKER_STALLED_INTERVAL_MS),
+      SHUTDOWN_TIMEOUT_MS: String(c.SHUTDOWN_TIMEOUT_MS),
+      ...overrides,
+    };
+  };
+
+  /**
+   * A file with its manifest hosted and (unless `register: false`) registered on
+   * chain. `signer` signs the manifest; `onchainUri` is what the registry records.
+   */
+  const content = async (options: { signer?: typeof creator; register?: boolean; onchainUri?: string; manifestHash?: Hex } = {}) => {
+    const bytes = randomBytes(2048);
+    const hash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex;
+    const path = `/manifests/${randomUUID()}.json`;
+    const manifestUri = `${manifests.url}${path}`;
+    const manifest = await makeManifest({
+      contentHash: options.manifestHash ?? hash,
+      account: options.signer ?? creator,
+      chainId: evm.chainId,
+      contentUri: `ipfs://bafy${randomUUID().replaceAll('-', '')}`,
+    });
+    manifests.put(path, manifest);
+    const tx = options.register === false ? null : await evm.register(registry, hash, options.onchainUri ?? manifestUri, creator);
+    return { bytes, hash, path, manifestUri, manifest, tx };
+  };
+
+  return {
+    database,
+    evm,
+    registry,
+    manifests,
+    gateway,
+    creator,
+    stranger,
+    prefix,
+    config,
+    env,
+    content,
+    async close() {
+      await Promise.allSettled([evm.close(), manifests.close(), gateway.close()]);
+      await database.drop();
+    },
+  };
+}
+
+export type World = Awaited<ReturnType<typeof startWorld>>;
+
+/** A multipart upload like a user's: `file` plus form fields. */
+export function uploadForm(bytes: Uint8Array, fields: Record<string, string> = {}, fileName = 'photo.jpg'): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('file', new Blob([bytes]), fileName);
+  return form;
+}
+
+export const auth = { 'x-api-key': 'test-key' };

@@ -1,0 +1,275 @@
+/**
+ * The verification HTTP contract against a real API, worker, Postgres, Redis, EVM
+ * node and manifest host, all on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
+import { startApi, type ApiServer } from '../src/server.js';
+import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+
+let world: World;
+let api: ApiServer;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  world = await startWorld();
+  const config = world.config({ JOB_ATTEMPTS: '3', MAX_UPLOAD_BYTES: String(64 * 1024) });
+  [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled([api?.close(), worker?.close()]);
+  await world?.close();
+});
+
+const post = (path: string, form: FormData, headers: Record<string, string> = auth) =>
+  fetch(`${api.url}${path}`, { method: 'POST', body: form, headers });
+const get = (path: string, headers: Record<string, string> = auth) => fetch(`${api.url}${path}`, { headers });
+
+/** Polls the job until it is completed or failed; returns the last view. */
+// biome-ignore lint/suspicious/noExplicitAny: a job view is checked field by field below
+async function settle(jobId: string): Promise<any> {
+  return waitFor(
+    async () => {
+      const body = (await (await get(`/api/verification-jobs/${jobId}`)).json()) as { status: string; [key: string]: any };
+      return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+    },
+    { what: `job ${jobId} to finish` },
+  );
+}
+
+describe('POST /api/verification-jobs/verify', () => {
+  it('when the file, manifest and registry all agree, then the job completes with OK', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: world.registry }));
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    const accepted = (await res.json()) as Record<string, string>;
+    expect(accepted).toMatchObject({ mode: 'async', status: 'queued', pollUrl: `/api/verification-jobs/${accepted.jobId}` });
+    expect(accepted.message).toMatch(/queued/i);
+
+    const job = (await settle(accepted.jobId as string)) as Record<string, unknown>;
+    expect(job).toMatchObject({
+      id: accepted.jobId,
+      jobId: accepted.jobId,
+      type: 'verify',
+      status: 'completed',
+      progress: 100,
+      contentHash: c.hash,
+      manifestUri: c.manifestUri,
+      error: null,
+      retryCount: 0,
+    });
+    expect(job.startedAt).toBeTruthy();
+    expect(job.completedAt).toBeTruthy();
+    expect(job.result).toMatchObject({
+      status: 'OK',
+      fileHash: c.hash,
+      checks: { manifestHashOk: true, creatorOk: true, manifestOk: true },
+    });
+    expect(((job.result as { recovered: string }).recovered).toLowerCase()).toBe(world.creator.address.toLowerCase());
+  });
+
+  it('when the on-chain manifest URI differs from the submitted one, then the result is WARN', async () => {
+    const c = await world.content({ onchainUri: 'ipfs://bafyother/manifest.json' });
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as { result: { status: string; checks: unknown } };
+    expect(job.result.status).toBe('WARN');
+    expect(job.result.checks).toEqual({ manifestHashOk: true, creatorOk: true, manifestOk: false });
+  });
+
+  it('when someone else signed the manifest, then the result is FAIL', async () => {
+    const c = await world.content({ signer: world.stranger });
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as { result: { status: string; checks: { creatorOk: boolean }; recovered: string } };
+    expect(job.result.status).toBe('FAIL');
+    expect(job.result.checks.creatorOk).toBe(false);
+    expect(job.result.recovered.toLowerCase()).toBe(world.stranger.address.toLowerCase());
+  });
+
+  it('when the hash was never registered, then the result is FAIL with registered false', async () => {
+    const c = await world.content({ register: false });
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as { result: { status: string; onchain: { registered: boolean } } };
+    expect(job.result.status).toBe('FAIL');
+    expect(job.result.onchain.registered).toBe(false);
+  });
+
+  it('when the manifest cannot be fetched, then the job retries and fails with a clear error', async () => {
+    const c = await world.content();
+    world.manifests.put(c.path, { error: 'down' }, { status: 500 });
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as Record<string, unknown>;
+    expect(job.status).toBe('failed');
+    expect(job.retryCount).toBe(2);
+    expect(job.error).toMatch(/500/);
+    expect(job.error).toContain(c.manifestUri);
+    expect(world.manifests.hits(c.path)).toBe(3);
+  });
+
+  it('when the manifest URI has an unsupported scheme, then 400 names the field and no job is created', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: 'ftp://example.org/m.json' }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const problem = (await res.json()) as { status: number; errors: Array<{ field: string }> };
+    expect(problem.status).toBe(400);
+    expect(problem.errors.map((e) => e.field)).toContain('manifestURI');
+    const list = (await (await get('/api/verification-jobs?limit=100')).json()) as { items: Array<{ contentHash: string }> };
+    expect(list.items.some((i) => i.contentHash === c.hash)).toBe(false);
+  });
+
+  it('when the file is missing, then 400 names the file field', async () => {
+    const form = new FormData();
+    form.set('manifestURI', 'https://example.org/m.json');
+    const res = await post('/api/verification-jobs/verify', form);
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toEqual(['file']);
+  });
+
+  it('when the registry address is malformed, then 400 names registryAddress', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: '0xnothex' }));
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toContain('registryAddress');
+  });
+
+  it('when the file is larger than MAX_UPLOAD_BYTES, then 413', async () => {
+    const res = await post('/api/verification-jobs/verify', uploadForm(new Uint8Array(65 * 1024 + 70 * 1024), { manifestURI: 'https://example.org/m.json' }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  });
+
+  it('when the body is not multipart, then 415 problem+json', async () => {
+    const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(415);
+  });
+});
+
+describe('POST /api/verification-jobs/proof', () => {
+  it('when the content is registered, then the proof carries the registration transaction', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/proof', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    expect(res.status).toBe(202);
+    const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as { type: string; result: Record<string, any> };
+    expect(job.type).toBe('proof');
+    expect(job.result.tx).toEqual({ hash: c.tx?.txHash, blockNumber: expect.anything() });
+    expect(Number(job.result.tx.blockNumber)).toBe(Number(c.tx?.blockNumber));
+    expect(job.result.network).toEqual({ chainId: world.evm.chainId });
+    expect(job.result.signature.valid).toBe(true);
+    expect(job.result.verification.status).toBe('OK');
+    expect(job.result.registry.toLowerCase()).toBe(world.registry.toLowerCase());
+  });
+});
+
+describe('reading jobs', () => {
+  it('when jobs are listed with a status filter and paging, then only matching ones come back', async () => {
+    const res = await get('/api/verification-jobs?status=completed&limit=2&offset=0');
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { items: Array<{ status: string }>; total: number; limit: number };
+    expect(page.limit).toBe(2);
+    expect(page.items.length).toBeLessThanOrEqual(2);
+    expect(page.total).toBeGreaterThanOrEqual(page.items.length);
+    for (const item of page.items) expect(item.status).toBe('completed');
+  });
+
+  it('when the list query is invalid, then 400 names the parameter', async () => {
+    const res = await get('/api/verification-jobs?limit=0&status=done');
+    expect(res.status).toBe(400);
+    const problem = (await res.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field).sort()).toEqual(['limit', 'status']);
+  });
+
+  it('when stats are read, then they match the rows', async () => {
+    const stats = (await (await get('/api/verification-jobs/stats')).json()) as Record<string, unknown>;
+    expect(stats.available).toBe(true);
+    const completed = (await (await get('/api/verification-jobs?status=completed&limit=1')).json()) as { total: number };
+    const failed = (await (await get('/api/verification-jobs?status=failed&limit=1')).json()) as { total: number };
+    expect(stats.completed).toBe(completed.total);
+    expect(stats.failed).toBe(failed.total);
+    expect(typeof stats.waiting).toBe('number');
+    expect(typeof stats.active).toBe('number');
+  });
+
+  it('when a job id does not exist or is malformed, then 404 problem+json', async () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const res = await get(`/api/verification-jobs/${id}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+    expect((await get('/api/jobs/not-a-uuid')).status).toBe(404);
+  });
+
+  it('when a job is read through the generic route, then it has the same view', async () => {
+    const c = await world.content();
+    const { jobId } = (await (await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }))).json()) as { jobId: string };
+    const done = await settle(jobId);
+    const generic = await (await get(`/api/jobs/${jobId}`)).json();
+    expect(generic).toEqual(done);
+  });
+});
+
+describe('legacy synchronous routes', () => {
+  it('when /api/verify is called, then the result comes back in the response', async () => {
+    const c = await world.content();
+    const res = await post('/api/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: world.registry }));
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as { status: string; fileHash: string };
+    expect(result).toMatchObject({ status: 'OK', fileHash: c.hash });
+  });
+
+  it('when /api/proof is called, then the proof comes back in the response', async () => {
+    const c = await world.content();
+    const res = await post('/api/proof', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    expect(res.status).toBe(200);
+    const proof = (await res.json()) as { tx: { hash: string } };
+    expect(proof.tx.hash).toBe(c.tx?.txHash);
+  });
+
+  it('when the legacy manifest host is down, then 502 problem+json rather than 500', async () => {
+    const c = await world.content();
+    world.manifests.put(c.path, 'oops', { status: 503 });
+    const res = await post('/api/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }));
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+  });
+});
+
+describe('authentication and health', () => {
+  it('when no key or a wrong key is sent, then 401 problem+json', async () => {
+    const none = await get('/api/verification-jobs/stats', {});
+    expect(none.status).toBe(401);
+    expect(none.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await get('/api/verification-jobs/stats', { 'x-api-key': 'nope' })).status).toBe(401);
+  });
+
+  it('when the key comes as a Bearer token, then it is accepted', async () => {
+    expect((await get('/api/verification-jobs/stats', { authorization: 'Bearer second-key' })).status).toBe(200);
+  });
+
+  it('when health is probed, then healthz and readyz answer 200', async () => {
+    expect((await get('/healthz', {})).status).toBe(200);
+    const ready = await get('/readyz', {});
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', queue: 'up' } });
+  });
+
+  it('when a route does not exist, then 404 problem+json with a request id', async () => {
+    const res = await get('/nope', {});
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('when a caller supplies x-request-id, then it is echoed', async () => {
+    const res = await get('/healthz', { 'x-request-id': 'abc-123' });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+  });
+
+  it('when the reconciler runs with everything in Redis, then it re-adds nothing', async () => {
+    const report = (await worker.reconcile()) as { readded: number } | null;
+    expect(report?.readded ?? 0).toBe(0);
+  });
+});

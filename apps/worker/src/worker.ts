@@ -1,0 +1,71 @@
+/**
+ * The worker process's composition root: BullMQ workers for every queue, the
+ * reconciler, and one shutdown routine (invariant 8).
+ */
+import type { Config } from '@vcq/config';
+import {
+  closeRedis,
+  createProducerConnection,
+  createStoreFromConfig,
+  createWorkerConnection,
+  handlersFromConfig,
+  jobOverridesFromConfig,
+  QueueSet,
+  startReconciler,
+  startWorkers,
+} from '@vcq/jobs';
+import { createLogger, type Logger } from '@vcq/logger';
+
+export interface WorkerProcess {
+  /** Runs one reconcile pass now (tests; ops). */
+  reconcile(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Starts consuming every queue in the catalog. */
+export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' })): Promise<WorkerProcess> {
+  if (config.QUEUE_BACKEND !== 'redis') {
+    throw new Error(`QUEUE_BACKEND=${config.QUEUE_BACKEND} is not supported by this release; use redis`);
+  }
+  const { db, store } = createStoreFromConfig(config, logger);
+  const workerConnection = createWorkerConnection(config.REDIS_URL, logger);
+  // The reconciler adds jobs like the API does, on its own fail-fast connection.
+  const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  const queues = new QueueSet({
+    connection: producer,
+    prefix: config.QUEUE_PREFIX,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    overrides: jobOverridesFromConfig(config),
+  });
+
+  const runtime = startWorkers({
+    connection: workerConnection,
+    prefix: config.QUEUE_PREFIX,
+    store,
+    handlers: handlersFromConfig(config),
+    logger,
+    concurrency: config.QUEUE_CONCURRENCY,
+    lockDurationMs: config.WORKER_LOCK_MS,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+  });
+  const reconciler = startReconciler({ store, queues, logger, graceMs: config.RECONCILE_GRACE_MS, intervalMs: config.RECONCILE_INTERVAL_MS });
+  logger.info({ queues: runtime.workers.map((w) => w.name), concurrency: config.QUEUE_CONCURRENCY }, 'worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    reconcile: () => reconciler.runNow(),
+    close() {
+      closing ??= (async () => {
+        await reconciler.stop();
+        await runtime.close(config.SHUTDOWN_TIMEOUT_MS);
+        await store.close();
+        await queues.close();
+        await closeRedis(producer);
+        await closeRedis(workerConnection);
+        await db.$disconnect();
+        logger.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}

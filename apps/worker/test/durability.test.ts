@@ -1,0 +1,151 @@
+/**
+ * Nothing accepted is lost: end to end with the worker as its own process, Redis
+ * emptied under queued jobs, a worker killed mid-job, and a graceful SIGTERM.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { Redis } from 'ioredis';
+import { startApi, type ApiServer } from '../../api/src/server.js';
+import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
+
+let world: World;
+const cleanup: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => {});
+  await world?.close();
+});
+
+async function api(env: Record<string, string> = {}): Promise<ApiServer> {
+  const server = await startApi(world.config(env));
+  cleanup.push(() => server.close());
+  return server;
+}
+
+async function worker(env: Record<string, string> = {}): Promise<VcqProcess> {
+  const proc = spawnApp('worker', world.env(env));
+  cleanup.push(async () => {
+    if (proc.child.exitCode === null) {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
+  });
+  await proc.waitForLine(/worker started/);
+  return proc;
+}
+
+const submit = async (server: ApiServer, c: Awaited<ReturnType<World['content']>>) => {
+  const res = await fetch(`${server.url}/api/verification-jobs/verify`, { method: 'POST', headers: auth, body: uploadForm(c.bytes, { manifestURI: c.manifestUri }) });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { jobId: string }).jobId;
+};
+
+const read = async (server: ApiServer, id: string) =>
+  (await (await fetch(`${server.url}/api/verification-jobs/${id}`, { headers: auth })).json()) as { status: string; progress: number; attempt: number; result: { status: string } | null };
+
+const completed = (server: ApiServer, id: string) =>
+  waitFor(
+    async () => {
+      const job = await read(server, id);
+      return job.status === 'completed' ? job : undefined;
+    },
+    { what: `job ${id} to complete`, timeoutMs: 45_000 },
+  );
+
+describe('end to end with a separate worker process', () => {
+  it('when a job is submitted, then progress is observed and the result is as specified', async () => {
+    const server = await api();
+    const proc = await worker();
+    const c = await world.content();
+    // A slow manifest host holds the job at progress 10 long enough to be seen.
+    world.manifests.put(c.path, c.manifest, { delayMs: 600 });
+    const id = await submit(server, c);
+    const seen: number[] = [];
+    const job = await waitFor(
+      async () => {
+        const j = await read(server, id);
+        if (seen.at(-1) !== j.progress) seen.push(j.progress);
+        return j.status === 'completed' ? j : undefined;
+      },
+      { what: 'job to complete', intervalMs: 10 },
+    );
+    expect(job.result?.status).toBe('OK');
+    expect(seen).toContain(10);
+    expect(seen.at(-1)).toBe(100);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+});
+
+describe('Redis emptied with jobs queued', () => {
+  it('when Redis loses every queued job, then the reconciler re-adds them and they complete', async () => {
+    const redis = await startRedisServer();
+    cleanup.push(() => redis.stop());
+    const server = await api({ REDIS_URL: redis.url });
+    const contents = await Promise.all(Array.from({ length: 5 }, () => world.content()));
+    const ids: string[] = [];
+    for (const c of contents) ids.push(await submit(server, c));
+
+    const admin = new Redis(redis.url);
+    expect(await admin.keys('*')).not.toHaveLength(0);
+    await admin.flushall();
+    expect(await admin.keys('*')).toHaveLength(0);
+    await admin.quit();
+
+    const proc = await worker({ REDIS_URL: redis.url });
+    for (const id of ids) expect((await completed(server, id)).result?.status).toBe('OK');
+    expect(proc.lines.some((l) => /reconciler re-added jobs/.test(l))).toBe(true);
+  });
+});
+
+describe('worker killed mid-job', () => {
+  it('when the worker gets SIGKILL during a job, then after a restart the job completes once', async () => {
+    const server = await api();
+    const first = await worker();
+    const c = await world.content();
+    world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
+    const id = await submit(server, c);
+    await waitFor(async () => (await read(server, id)).status === 'processing', { what: 'job to start' });
+    await waitFor(() => world.manifests.hits(c.path) === 1, { what: 'manifest request in flight' });
+    first.kill('SIGKILL');
+    await first.exited;
+
+    world.manifests.put(c.path, c.manifest);
+    const second = await worker();
+    const job = await completed(server, id);
+    expect(job.result?.status).toBe('OK');
+    expect(job.attempt).toBe(2);
+    expect(world.manifests.hits(c.path)).toBe(2);
+    const completions = second.lines.filter((l) => l.includes(id) && /job completed/.test(l));
+    expect(completions).toHaveLength(1);
+    second.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('when the worker gets SIGTERM with jobs active, then they finish and it exits 0', async () => {
+    const server = await api();
+    const proc = await worker();
+    const contents = await Promise.all(Array.from({ length: 3 }, () => world.content()));
+    for (const c of contents) world.manifests.put(c.path, c.manifest, { delayMs: 1500 });
+    const ids: string[] = [];
+    for (const c of contents) ids.push(await submit(server, c));
+    await waitFor(async () => (await Promise.all(ids.map((id) => read(server, id)))).every((j) => j.status === 'processing' && j.progress >= 10), {
+      what: 'all jobs active',
+    });
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    expect(proc.lines.some((l) => /draining/.test(l))).toBe(true);
+    for (const id of ids) {
+      const job = await read(server, id);
+      expect(job.status).toBe('completed');
+      expect(job.result?.status).toBe('OK');
+    }
+  });
+});

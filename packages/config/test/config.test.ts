@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+
+describe('loadConfig', () => {
+  it('when the environment is empty, then local-development defaults apply', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(3000);
+    expect(config.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/vcq');
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.QUEUE_BACKEND).toBe('redis');
+    expect(config.FALLBACK_MODE).toBe('sync');
+    expect(config.MAX_UPLOAD_BYTES).toBe(100 * 1024 * 1024);
+    expect(config.API_KEYS).toEqual(['dev-local-key']);
+    expect(config.ENABLE_TASK_SCHEDULING).toBe(true);
+    expect(config.JOB_ATTEMPTS).toBeUndefined();
+  });
+
+  it('when values are given as strings, then they are coerced to their types', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      API_KEYS: ' a , b,,c ',
+      ENABLE_TASK_SCHEDULING: 'false',
+      QUEUE_CONCURRENCY: '25',
+      JOB_BACKOFF_MS: '100',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.API_KEYS).toEqual(['a', 'b', 'c']);
+    expect(config.ENABLE_TASK_SCHEDULING).toBe(false);
+    expect(config.QUEUE_CONCURRENCY).toBe(25);
+    expect(config.JOB_BACKOFF_MS).toBe(100);
+  });
+
+  it('when a variable is empty, then it counts as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('when several values are wrong, then each gets its own line naming the variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', FALLBACK_MODE: 'maybe', DATABASE_URL: 'mysql://x', ENABLE_TASK_SCHEDULING: 'perhaps', REGISTRY_ADDRESS: '0x123' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(5);
+    expect(problems.find((p) => p.startsWith('PORT '))).toMatch(/must be a number/);
+    expect(problems.find((p) => p.startsWith('FALLBACK_MODE '))).toMatch(/must be sync or reject.*"maybe"/);
+    expect(problems.find((p) => p.startsWith('DATABASE_URL '))).toMatch(/postgres/);
+    expect(problems.find((p) => p.startsWith('ENABLE_TASK_SCHEDULING '))).toMatch(/true or false/);
+    expect(problems.find((p) => p.startsWith('REGISTRY_ADDRESS '))).toMatch(/20-byte hex address/);
+  });
+
+  it('when a URL is wrong, then its value is not echoed (it may hold a password)', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@host' })).toThrow(ConfigError);
+    try {
+      loadConfig({ REDIS_URL: 'http://user:hunter2@host' });
+    } catch (e) {
+      expect((e as ConfigError).message).not.toContain('hunter2');
+    }
+  });
+
+  it('when running in production without API keys, then start-up is refused', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k1' }).API_KEYS).toEqual(['k1']);
+  });
+
+  it('when a number is out of range, then the bound is named', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be at most 65535/);
+    expect(() => loadConfig({ QUEUE_CONCURRENCY: '0' })).toThrow(/QUEUE_CONCURRENCY must be at least 1/);
+  });
+});

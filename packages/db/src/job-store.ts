@@ -1,0 +1,157 @@
+/**
+ * The job store: Postgres rows are the source of truth for every job (invariant 1).
+ * Creation is an immediate commit; lifecycle writes go through the WriteBuffer.
+ */
+import type { Db } from './client.js';
+import type { JobMode, JobStatus } from './generated/client.js';
+import { WriteBuffer, type JobError, type WriteBufferOptions } from './write-buffer.js';
+
+export type { JobMode, JobStatus } from './generated/client.js';
+
+export interface JobRecord {
+  id: string;
+  queue: string;
+  name: string;
+  status: JobStatus;
+  mode: JobMode;
+  progress: number;
+  attempt: number;
+  maxAttempts: number;
+  data: unknown;
+  result: unknown;
+  error: JobError | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface NewJob {
+  id: string;
+  queue: string;
+  name: string;
+  data: unknown;
+  mode: JobMode;
+  maxAttempts: number;
+}
+
+export interface ListQuery {
+  queue?: string;
+  status?: JobStatus;
+  limit: number;
+  offset: number;
+}
+
+export type StatusCounts = Record<JobStatus, number>;
+
+export class JobStore {
+  readonly writes: WriteBuffer;
+
+  constructor(
+    readonly db: Db,
+    bufferOptions: WriteBufferOptions,
+  ) {
+    this.writes = new WriteBuffer(db, bufferOptions);
+  }
+
+  /** Commits a new row: `queued` for async jobs, `processing` (attempt 1) for sync ones. */
+  async create(job: NewJob): Promise<JobRecord> {
+    const sync = job.mode === 'sync';
+    const row = await this.db.job.create({
+      data: {
+        id: job.id,
+        queue: job.queue,
+        name: job.name,
+        data: job.data as object,
+        mode: job.mode,
+        maxAttempts: job.maxAttempts,
+        status: sync ? 'processing' : 'queued',
+        attempt: sync ? 1 : 0,
+        startedAt: sync ? new Date() : null,
+      },
+    });
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const row = await this.db.job.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  async list(query: ListQuery): Promise<{ items: JobRecord[]; total: number }> {
+    const where = {
+      ...(query.queue ? { queue: query.queue } : {}),
+      ...(query.status ? { status: query.status } : {}),
+    };
+    const [rows, total] = await this.db.$transaction([
+      this.db.job.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
+      this.db.job.count({ where }),
+    ]);
+    return { items: rows.map(toRecord), total };
+  }
+
+  async countByStatus(queue?: string): Promise<StatusCounts> {
+    const groups = await this.db.job.groupBy({
+      by: ['status'],
+      where: queue ? { queue } : {},
+      _count: { _all: true },
+    });
+    const counts: StatusCounts = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
+    for (const g of groups) counts[g.status] = g._count._all;
+    return counts;
+  }
+
+  /**
+   * Async rows still open (queued or processing) and untouched for `graceMs`:
+   * the reconciler checks each against Redis. Keyset-paged by id.
+   */
+  async findOpenAsync(options: { graceMs: number; limit: number; afterId?: string }): Promise<JobRecord[]> {
+    const rows = await this.db.job.findMany({
+      where: {
+        mode: 'async',
+        status: { in: ['queued', 'processing'] },
+        updatedAt: { lt: new Date(Date.now() - options.graceMs) },
+        ...(options.afterId ? { id: { gt: options.afterId } } : {}),
+      },
+      orderBy: { id: 'asc' },
+      take: options.limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  /** Which of `ids` are still open (queued or processing) right now. */
+  async stillOpen(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.job.findMany({ where: { id: { in: ids }, status: { in: ['queued', 'processing'] } }, select: { id: true } });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Marks the attempt as started (batched; not awaited by callers on the hot path). */
+  started(id: string, attempt: number): Promise<boolean> {
+    return this.writes.write({ id, attempt, status: 'processing', progress: 0 });
+  }
+
+  progress(id: string, attempt: number, progress: number): Promise<boolean> {
+    return this.writes.write({ id, attempt, status: 'processing', progress });
+  }
+
+  /** Records the outcome; resolves once it is committed (group commit with other jobs). */
+  completed(id: string, attempt: number, result: unknown): Promise<boolean> {
+    return this.writes.write({ id, attempt, status: 'completed', progress: 100, result });
+  }
+
+  /** A final failure closes the row; a non-final one keeps it `processing` with the error. */
+  failed(id: string, attempt: number, error: JobError, final: boolean): Promise<boolean> {
+    return this.writes.write({ id, attempt, status: final ? 'failed' : 'processing', error });
+  }
+
+  async close(): Promise<void> {
+    await this.writes.flush();
+  }
+}
+
+type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;
+
+function toRecord(row: Row): JobRecord {
+  return { ...row, error: (row.error as JobError | null) ?? null };
+}

@@ -1,0 +1,32 @@
+import type { JobStore } from '@vcq/db';
+import type { Logger } from '@vcq/logger';
+import type { JobName } from './catalog.js';
+import type { JobContext } from './processor.js';
+
+/** Builds a handler's context: a scoped logger and batched, fire-and-forget progress. */
+export function createJobContext(args: {
+  store: JobStore;
+  logger: Logger;
+  jobId: string;
+  name: JobName;
+  queue: string;
+  attempt: number;
+  mode: 'async' | 'sync';
+  signal: AbortSignal;
+}): JobContext {
+  const log = args.logger.child({ queue: args.queue, jobId: args.jobId, jobName: args.name, attempt: args.attempt });
+  return {
+    jobId: args.jobId,
+    attempt: args.attempt,
+    mode: args.mode,
+    log,
+    signal: args.signal,
+    progress(percent) {
+      const value = Math.max(0, Math.min(100, Math.round(percent)));
+      // Progress is advisory: a lost write is overtaken by the next one or the outcome.
+      args.store.progress(args.jobId, args.attempt, value).catch((error: unknown) => {
+        log.warn({ err: error }, 'progress write failed');
+      });
+    },
+  };
+}

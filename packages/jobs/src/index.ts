@@ -1,0 +1,10 @@
+export * from './catalog.js';
+export * from './processor.js';
+export { createHandlers, type HandlerDeps } from './handlers.js';
+export { createJobContext } from './context.js';
+export { JobPlatform, type JobPlatformOptions, type Submission } from './platform.js';
+export { QueueSet, withTimeout, type QueueSetOptions } from './queues.js';
+export { createProducerConnection, createWorkerConnection, closeRedis, waitForReady } from './redis.js';
+export { reconcile, startReconciler, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
+export { createProcessor, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
+export { createStoreFromConfig, handlersFromConfig, jobOverridesFromConfig } from './wiring.js';

@@ -1,0 +1,13 @@
+export { compileContentRegistry, type ContractArtifact } from './content-registry.js';
+export { type EvmAccount, type EvmNode, type MinedTransaction, startEvmNode } from './evm-node.js';
+export {
+  type IpfsGateway,
+  type ManifestServer,
+  type PeerResponseOptions,
+  startIpfsGateway,
+  startManifestServer,
+} from './http-peers.js';
+export { type LoopbackServer, listenOnLoopback } from './loopback-server.js';
+export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } from './manifest.js';
+export { createTestDatabase } from './database.js';
+export { freePort, spawnApp, startRedisServer, waitFor, type RedisServer, type VcqProcess } from './processes.js';

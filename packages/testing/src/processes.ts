@@ -1,0 +1,142 @@
+/**
+ * Child processes for tests: the API and worker as real processes, and throwaway
+ * Redis servers the tests can stop, empty and restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A free TCP port on loopback (closed again before returning). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface VcqProcess {
+  child: ChildProcess;
+  /** Every line the process printed so far (stdout and stderr). */
+  lines: string[];
+  /** Resolves with the first line matching `pattern` (already printed or later). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Spawns `apps/<app>/src/main.ts` under tsx with `env` on top of this process's environment. */
+export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): VcqProcess {
+  const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+  const child = spawn(process.execPath, [tsx, `apps/${app}/src/main.ts`], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  const onData = (buffer: Buffer) => {
+    for (const line of buffer.toString('utf8').split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      for (const l of listeners) l(line);
+      if (process.env.VCQ_TEST_ECHO) process.stderr.write(`[${app}] ${line}\n`);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      child.kill(signal);
+    },
+    waitForLine(pattern, timeoutMs = 30_000) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`${app}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`));
+        }, timeoutMs);
+        const listener = (line: string) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(line);
+        };
+        listeners.add(listener);
+        void exited.then((code) => {
+          if (!listeners.has(listener)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          reject(new Error(`${app} exited (${code}) before printing ${pattern}; last lines:\n${lines.slice(-15).join('\n')}`));
+        });
+      });
+    },
+  };
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty (nothing is kept on disk). */
+  start(): Promise<void>;
+}
+
+/** A private Redis on its own port, for tests that stop or empty Redis. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const p = port ?? (await freePort());
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child?.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (/Ready to accept connections/.test(out)) resolve();
+      });
+      child?.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
+    });
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return { port: p, url: `redis://127.0.0.1:${p}`, start, stop };
+}
+
+/**
+ * Resolves when `check` returns a truthy value, re-checking every `intervalMs`.
+ * For state that has no event to listen to (a row in Postgres changing).
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
+  }
+}
