@@ -100,6 +100,11 @@ describe('Redis emptied with jobs queued', () => {
     const proc = await worker({ REDIS_URL: redis.url });
     for (const id of ids) expect((await completed(server, id)).result?.status).toBe('OK');
     expect(proc.lines.some((l) => /reconciler re-added jobs/.test(l))).toBe(true);
+    // This worker's Redis is private but the database is shared with the next tests:
+    // a live reconciler here would re-add their jobs into this Redis.
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    await redis.stop();
   });
 });
 
@@ -121,6 +126,8 @@ describe('worker killed mid-job', () => {
     expect(job.result?.status).toBe('OK');
     expect(job.attempt).toBe(2);
     expect(world.manifests.hits(c.path)).toBe(2);
+    // The outcome is committed before the worker logs it; wait for the line, then count.
+    await second.waitForLine(new RegExp(`"jobId":"${id}".*"msg":"job completed"`));
     const completions = second.lines.filter((l) => l.includes(id) && /job completed/.test(l));
     expect(completions).toHaveLength(1);
     second.kill('SIGTERM');

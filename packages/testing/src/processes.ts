@@ -30,10 +30,11 @@ export interface VcqProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Spawns `apps/<app>/src/main.ts` under tsx with `env` on top of this process's environment. */
+/** Spawns `apps/<app>/src/main.ts` (TypeScript through tsx's loader) with `env` on top of this process's environment. */
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): VcqProcess {
-  const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-  const child = spawn(process.execPath, [tsx, `apps/${app}/src/main.ts`], {
+  // One process (tsx as a loader, not its CLI, which would run the app in a child):
+  // a signal sent to `child` reaches the app itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
