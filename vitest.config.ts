@@ -6,6 +6,7 @@ export default defineConfig({
     // Integration tests start real servers and child processes; 2 cores is the budget.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    reporters: ['default', './scripts/vitest-summary-reporter.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

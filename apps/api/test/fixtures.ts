@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '@vcq/config';
+import { Redis } from 'ioredis';
 import { createTestDatabase, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
 
 export type Hex = `0x${string}`;
@@ -102,10 +103,25 @@ export async function startWorld() {
     env,
     content,
     async close() {
-      await Promise.allSettled([evm.close(), manifests.close(), gateway.close()]);
+      await Promise.allSettled([evm.close(), manifests.close(), gateway.close(), deleteKeys(`${prefix}:*`)]);
       await database.drop();
     },
   };
+}
+
+/** Empties this world's keys from the shared Redis (its queues are its own). */
+async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export type World = Awaited<ReturnType<typeof startWorld>>;

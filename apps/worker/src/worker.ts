@@ -13,6 +13,7 @@ import {
   QueueSet,
   startReconciler,
   startWorkers,
+  waitForReady,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 
@@ -48,7 +49,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
   });
-  const reconciler = startReconciler({ store, queues, logger, graceMs: config.RECONCILE_GRACE_MS, intervalMs: config.RECONCILE_INTERVAL_MS });
+  await waitForReady(producer, config.REDIS_TIMEOUT_MS);
+  const reconciler = startReconciler({
+    store,
+    queues,
+    logger,
+    graceMs: config.RECONCILE_GRACE_MS,
+    intervalMs: config.ENABLE_TASK_SCHEDULING ? config.RECONCILE_INTERVAL_MS : null,
+  });
   logger.info({ queues: runtime.workers.map((w) => w.name), concurrency: config.QUEUE_CONCURRENCY }, 'worker started');
 
   let closing: Promise<void> | undefined;

@@ -74,6 +74,8 @@ export const ConfigSchema = z
     // A killed worker's jobs return to the queue after their lock expires.
     WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
     WORKER_STALLED_INTERVAL_MS: int(500, 600_000).default(30_000),
+    // Periodic work in the worker (today: the reconciler). Off means queued rows that
+    // Redis lost are only re-added by a worker's start-up pass.
     ENABLE_TASK_SCHEDULING: booleanFromEnv.default(true),
 
     // Queued rows that Redis does not hold are re-added this often by the worker.

@@ -53,8 +53,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   return report;
 }
 
-/** Runs `reconcile` every `intervalMs` (never two passes at once) until stopped. */
-export function startReconciler(options: ReconcileOptions & { intervalMs: number }): { stop(): Promise<void>; runNow(): Promise<ReconcileReport | null> } {
+/**
+ * Runs `reconcile` once now and then every `intervalMs` (never two passes at once)
+ * until stopped; `intervalMs: null` runs only the start-up pass.
+ */
+export function startReconciler(options: ReconcileOptions & { intervalMs: number | null }): { stop(): Promise<void>; runNow(): Promise<ReconcileReport | null> } {
   let running: Promise<ReconcileReport | null> | undefined;
   let stopped = false;
   const pass = (): Promise<ReconcileReport | null> => {
@@ -70,10 +73,15 @@ export function startReconciler(options: ReconcileOptions & { intervalMs: number
       });
     return running;
   };
-  const timer = setInterval(() => {
-    if (!stopped) void pass();
-  }, options.intervalMs);
-  timer.unref();
+  const timer =
+    options.intervalMs === null
+      ? undefined
+      : setInterval(() => {
+          if (!stopped) void pass();
+        }, options.intervalMs);
+  timer?.unref();
+  // The start-up pass: Redis may have lost jobs while no worker was running.
+  if (options.queues.isAvailable()) void pass();
   return {
     runNow: pass,
     async stop() {

@@ -58,8 +58,8 @@ export async function closeRedis(redis: Redis): Promise<void> {
 }
 
 /**
- * Waits up to `timeoutMs` for the connection's first `ready`; resolves either way,
- * so a process can start (and fall back) when Redis is down.
+ * Waits up to `timeoutMs` for the connection's first `ready`; resolves false at the
+ * first connection error, so a process with Redis down starts (in fallback) at once.
  */
 export async function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return true;
@@ -67,10 +67,13 @@ export async function waitForReady(redis: Redis, timeoutMs: number): Promise<boo
     const done = (ok: boolean) => {
       clearTimeout(timer);
       redis.off('ready', onReady);
+      redis.off('error', onError);
       resolve(ok);
     };
     const onReady = () => done(true);
+    const onError = () => done(false);
     const timer = setTimeout(() => done(false), timeoutMs);
     redis.on('ready', onReady);
+    redis.on('error', onError);
   });
 }
