@@ -143,6 +143,36 @@ describe('POST /api/verification-jobs/verify', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 
+  it('when the multipart body is malformed, then 400 problem+json and no job', async () => {
+    const before = ((await (await get('/api/verification-jobs?limit=1')).json()) as { total: number }).total;
+    const boundary = 'vcqboundary';
+    const truncated = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\nabc`;
+    const res = await fetch(`${api.url}/api/verification-jobs/verify`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: truncated,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const noBoundary = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data' }, body: 'x' });
+    expect(noBoundary.status).toBe(400);
+    const after = ((await (await get('/api/verification-jobs?limit=1')).json()) as { total: number }).total;
+    expect(after).toBe(before);
+  });
+
+  it('when the file comes in another field or twice, then 400 names the field', async () => {
+    const c = await world.content();
+    const wrong = new FormData();
+    wrong.set('manifestURI', c.manifestUri);
+    wrong.set('upload', new Blob([c.bytes]), 'a.bin');
+    const res = await post('/api/verification-jobs/verify', wrong);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(['upload']);
+    const twice = uploadForm(c.bytes, { manifestURI: c.manifestUri });
+    twice.append('file', new Blob([c.bytes]), 'b.bin');
+    expect((await post('/api/verification-jobs/verify', twice)).status).toBe(400);
+  });
+
   it('when the body is not multipart, then 415 problem+json', async () => {
     const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(415);
