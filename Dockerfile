@@ -11,6 +11,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/errors/package.json packages/errors/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/logger/package.json packages/logger/
+COPY packages/runtime/package.json packages/runtime/
 COPY packages/testing/package.json packages/testing/
 COPY packages/verification/package.json packages/verification/
 RUN pnpm install --frozen-lockfile

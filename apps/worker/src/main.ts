@@ -1,26 +1,4 @@
-import { loadConfigOrExit } from '@vcq/config';
-import { createLogger } from '@vcq/logger';
+import { runService } from '@vcq/runtime';
 import { startWorker } from './worker.js';
 
-const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' });
-const worker = await startWorker(config, logger).catch((error: unknown) => {
-  logger.fatal({ err: error }, 'worker failed to start');
-  process.exit(1);
-});
-
-let shuttingDown = false;
-const shutdown = (signal: string) => {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  logger.info({ signal }, 'draining: no new jobs; waiting for active ones');
-  worker.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+await runService('vcq-worker', startWorker);

@@ -148,7 +148,7 @@ describe('graceful shutdown', () => {
     });
     proc.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
-    expect(proc.lines.some((l) => /draining/.test(l))).toBe(true);
+    expect(proc.lines.some((l) => /shutting down: draining/.test(l))).toBe(true);
     for (const id of ids) {
       const job = await read(server, id);
       expect(job.status).toBe('completed');

@@ -1,0 +1,39 @@
+/**
+ * The life of a vcq process: load config, start the service, and shut it down once
+ * (SIGTERM/SIGINT) through its own `close()`, exiting 0 when that finishes.
+ */
+import { type Config, loadConfigOrExit } from '@vcq/config';
+import { createLogger, type Logger } from '@vcq/logger';
+
+export interface Service {
+  close(): Promise<void>;
+}
+
+/** Starts `start(config, logger)` as the process's service and wires its shutdown. */
+export async function runService(name: string, start: (config: Config, logger: Logger) => Promise<Service>): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, name });
+  let service: Service;
+  try {
+    service = await start(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} failed to start`);
+    process.exit(1);
+  }
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    // A second signal must not start a second shutdown racing the first.
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: draining work in progress');
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
