@@ -33,6 +33,23 @@ const url = (protocols: string[]) =>
       { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
     );
 
+/** A comma-separated list; empty entries dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  );
+
+/** KEY_ENCRYPTION_KEY as 32 bytes, or null when it is not 32 bytes of hex or base64. */
+export function keyBytes(value: string): Buffer | null {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes : null;
+}
+
 export const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -56,15 +73,7 @@ export const ConfigSchema = z
     // API notices within about a second rather than hanging on an offline queue.
     REDIS_TIMEOUT_MS: int(50, 60_000).default(1000),
 
-    API_KEYS: z
-      .string()
-      .optional()
-      .transform((v) =>
-        (v ?? '')
-          .split(',')
-          .map((k) => k.trim())
-          .filter(Boolean),
-      ),
+    API_KEYS: list,
 
     QUEUE_CONCURRENCY: int(1, 1000).default(10),
     // Override every job type's catalog attempts/backoff (the catalog default is 3
@@ -98,17 +107,61 @@ export const ConfigSchema = z
     IPFS_GATEWAY_URL: url(['http:', 'https:']).default('http://127.0.0.1:8080'),
     MANIFEST_FETCH_TIMEOUT_MS: int(100, 120_000).default(10_000),
     MANIFEST_MAX_BYTES: int(1, 64 * MiB).default(1 * MiB),
+
+    // Where this deployment is reachable; did:web DIDs and status-list URLs are built from it.
+    PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+    // 32 bytes (64 hex chars or base64) that encrypt DID private keys at rest.
+    KEY_ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => keyBytes(v) !== null, { message: 'must be 32 bytes as 64 hex characters or base64' })
+      .optional(),
+    // did:web of other hosts resolves over HTTPS only, except for these hosts (host or host:port).
+    DID_WEB_ALLOW_HTTP_HOSTS: list,
+    ISSUER_BACKEND: z.enum(['builtin', 'vc-api'], { message: 'must be builtin or vc-api' }).default('builtin'),
+    // A W3C VC API issuer (POST <url>/credentials/issue) for ISSUER_BACKEND=vc-api.
+    VC_API_URL: url(['http:', 'https:']).optional(),
+    VC_API_TOKEN: z.string().optional(),
+    // `Prefer: wait=N` is honoured up to this many seconds.
+    PREFER_WAIT_MAX_SECONDS: int(0, 300).default(30),
+
+    WEBHOOK_SIGNING_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    // Callback URLs resolving to private, loopback or link-local addresses are refused unless true.
+    WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
+    // Delays before each retry of a failed delivery (5xx, timeout, network error).
+    WEBHOOK_RETRY_SCHEDULE_MS: z
+      .string()
+      .default('60000,300000,900000,3600000,21600000')
+      .transform((v) => v.split(',').map((x) => Number(x.trim())))
+      .refine((a) => a.length > 0 && a.length <= 20 && a.every((n) => Number.isInteger(n) && n >= 0), {
+        message: 'must be a comma-separated list of whole milliseconds (at most 20)',
+      }),
+    WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   })
   .superRefine((cfg, ctx) => {
     // An API without keys would be open to anyone; a local default is only safe off production.
     if (cfg.NODE_ENV === 'production' && cfg.API_KEYS.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required in production (comma-separated keys)' });
     }
+    // Development defaults for secrets are public; production must bring its own.
+    if (cfg.NODE_ENV === 'production' && !cfg.KEY_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY'], message: 'is required in production (32 bytes, hex or base64)' });
+    }
+    if (cfg.NODE_ENV === 'production' && !cfg.WEBHOOK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
+      ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });
+    }
   })
   .transform((cfg) => ({
     ...cfg,
     API_KEYS: cfg.API_KEYS.length > 0 ? cfg.API_KEYS : ['dev-local-key'],
+    KEY_ENCRYPTION_KEY: cfg.KEY_ENCRYPTION_KEY ?? DEV_KEY_ENCRYPTION_KEY,
+    WEBHOOK_SIGNING_SECRET: cfg.WEBHOOK_SIGNING_SECRET ?? 'vcq-development-webhook-secret',
   }));
+
+/** Only outside production (the schema refuses production without a real key). */
+const DEV_KEY_ENCRYPTION_KEY = '7663712d646576656c6f706d656e742d6b65792d6e6f742d666f722d70726f64';
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -60,9 +60,22 @@ describe('loadConfig', () => {
     }
   });
 
-  it('when running in production without API keys, then start-up is refused', () => {
+  it('when running in production without API keys or secrets, then start-up is refused naming each', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS is required in production/);
-    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: 'k1' }).API_KEYS).toEqual(['k1']);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/KEY_ENCRYPTION_KEY is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SIGNING_SECRET is required in production/);
+    const prod = loadConfig({ NODE_ENV: 'production', API_KEYS: 'k1', KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
+    expect(prod.API_KEYS).toEqual(['k1']);
+    expect(prod.KEY_ENCRYPTION_KEY).toBe('ab'.repeat(32));
+  });
+
+  it('when the key-encryption key or webhook schedule is malformed, then the problem is named', () => {
+    expect(() => loadConfig({ KEY_ENCRYPTION_KEY: 'short' })).toThrow(/KEY_ENCRYPTION_KEY must be 32 bytes/);
+    expect(loadConfig({ KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).KEY_ENCRYPTION_KEY).toHaveLength(44);
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '10,abc' })).toThrow(/WEBHOOK_RETRY_SCHEDULE_MS must be a comma-separated list/);
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '10, 20,30' }).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([10, 20, 30]);
+    expect(loadConfig({}).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([60_000, 300_000, 900_000, 3_600_000, 21_600_000]);
+    expect(() => loadConfig({ ISSUER_BACKEND: 'vc-api' })).toThrow(/VC_API_URL is required when ISSUER_BACKEND=vc-api/);
   });
 
   it('when a number is out of range, then the bound is named', () => {
