@@ -8,6 +8,8 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
+COPY packages/credentials/package.json packages/credentials/
+COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/errors/package.json packages/errors/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/logger/package.json packages/logger/
