@@ -7,11 +7,11 @@ import type { Config } from '@vcq/config';
 import {
   closeRedis,
   createProducerConnection,
+  createServices,
+  type JobPlatform,
   createStoreFromConfig,
-  handlersFromConfig,
-  JobPlatform,
-  jobOverridesFromConfig,
   QueueSet,
+  queueOverridesFromConfig,
   waitForReady,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
@@ -31,9 +31,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   }
   const { db, store } = createStoreFromConfig(config, logger);
   const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
-  const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, overrides: jobOverridesFromConfig(config) });
-  const handlers = handlersFromConfig(config);
-  const platform = new JobPlatform({ store, queues, handlers, logger, fallbackMode: config.FALLBACK_MODE });
+  const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
+  const { handlers, platform, credentials } = createServices(config, { db, store, queues, logger });
   const app = createApp({
     db,
     platform,
@@ -44,6 +43,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     defaultRegistryAddress: config.REGISTRY_ADDRESS,
     probeTimeoutMs: config.REDIS_TIMEOUT_MS,
+    credentials,
+    preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
   });
 
   // Start queueing from the first request when Redis is there; without it, start anyway (sync fallback).

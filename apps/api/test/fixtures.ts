@@ -5,6 +5,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '@vcq/config';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createTestDatabase, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
 
 export type Hex = `0x${string}`;
@@ -90,8 +91,20 @@ export async function startWorld() {
     return { bytes, hash, path, manifestUri, manifest, tx };
   };
 
+  /** Runs SQL against this world's database (for assertions on rows no route shows). */
+  const sql = async <R extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as R[];
+    } finally {
+      await client.end();
+    }
+  };
+
   return {
     database,
+    sql,
     evm,
     registry,
     manifests,

@@ -8,9 +8,9 @@ import {
   createProducerConnection,
   createStoreFromConfig,
   createWorkerConnection,
-  handlersFromConfig,
-  jobOverridesFromConfig,
+  createServices,
   QueueSet,
+  queueOverridesFromConfig,
   startReconciler,
   startWorkers,
   waitForReady,
@@ -36,14 +36,17 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     connection: producer,
     prefix: config.QUEUE_PREFIX,
     timeoutMs: config.REDIS_TIMEOUT_MS,
-    overrides: jobOverridesFromConfig(config),
+    ...queueOverridesFromConfig(config),
   });
+  const { handlers, platform } = createServices(config, { db, store, queues, logger });
 
   const runtime = startWorkers({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     store,
-    handlers: handlersFromConfig(config),
+    handlers,
+    onFinished: platform.finishedHook,
+    webhookSchedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
     logger,
     concurrency: config.QUEUE_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_MS,

@@ -13,16 +13,26 @@
  * - worker: the process (apps/worker) that pulls jobs and runs handlers.
  */
 import { z } from 'zod';
+import {
+  DidCreateInputSchema,
+  DidUpdateInputSchema,
+  IssueCredentialInputSchema,
+  VerifyCredentialInputSchema,
+  type CredentialsService,
+} from '@vcq/credentials';
 import type { ProofResult, VerifyResult } from '@vcq/verification';
+import type { WebhookEvent } from '@vcq/webhooks';
 
 /** BullMQ priorities: lower runs first. */
 export const Priority = { CRITICAL: 0, HIGH: 1, NORMAL: 5, LOW: 10 } as const;
 
 export interface JobOptions {
   attempts: number;
-  /** First retry delay; later retries double it. */
+  /** First retry delay; later retries double it (ignored with the webhook schedule). */
   backoffMs: number;
   priority: number;
+  /** `exponential` from `backoffMs`, or the webhook delivery schedule (WEBHOOK_RETRY_SCHEDULE_MS). */
+  backoff?: 'exponential' | 'webhook-schedule';
 }
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
@@ -31,10 +41,15 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
   schema: S;
   options: JobOptions;
+  /** The webhook event sent to the job's `callbackUrl` when it completes. */
+  event?: WebhookEvent;
 }
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, { message: 'must be a 0x-prefixed 32-byte hex hash' });
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte hex address' });
+
+/** Any job may carry one; its outcome is POSTed there (see packages/webhooks). */
+const callbackUrl = z.string().url({ message: 'must be an http(s) URL' }).max(2048).optional();
 
 /** A verification job carries the file's hash, never the file (no large payloads in Redis). */
 export const VerificationJobSchema = z.object({
@@ -43,23 +58,58 @@ export const VerificationJobSchema = z.object({
   manifestUri: z.string().min(1).max(2048),
   fileName: z.string().max(1024).optional(),
   fileSize: z.number().int().nonnegative().optional(),
+  callbackUrl,
 });
+
+/**
+ * DID creation on the queue never carries key material: imported keys are stored
+ * by the API inside the request, so no private key enters Redis or a job row.
+ */
+export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl });
+export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl });
+export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl });
+export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl });
+export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl });
+export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid() });
 export type VerificationJob = z.infer<typeof VerificationJobSchema>;
 
 const verificationOptions: JobOptions = { attempts: 3, backoffMs: 5000, priority: Priority.NORMAL };
 
+const credentialOptions: JobOptions = { attempts: 3, backoffMs: 1000, priority: Priority.HIGH };
+
 export const jobCatalog = {
-  verify: { queue: 'verification', name: 'verify', schema: VerificationJobSchema, options: verificationOptions },
-  proof: { queue: 'verification', name: 'proof', schema: VerificationJobSchema, options: verificationOptions },
+  verify: { queue: 'verification', name: 'verify', schema: VerificationJobSchema, options: verificationOptions, event: 'verification.completed' },
+  proof: { queue: 'verification', name: 'proof', schema: VerificationJobSchema, options: verificationOptions, event: 'proof.completed' },
+  'issue-credential': { queue: 'vc-issuance', name: 'issue-credential', schema: IssueCredentialJobSchema, options: credentialOptions, event: 'vc.issued' },
+  'verify-credential': { queue: 'vc-verification', name: 'verify-credential', schema: VerifyCredentialJobSchema, options: credentialOptions, event: 'vc.verified' },
+  'did-create': { queue: 'did-operations', name: 'create', schema: DidCreateJobSchema, options: credentialOptions, event: 'did.created' },
+  'did-update': { queue: 'did-operations', name: 'update', schema: DidUpdateJobSchema, options: credentialOptions, event: 'did.updated' },
+  'did-deactivate': { queue: 'did-operations', name: 'deactivate', schema: DidDeactivateJobSchema, options: credentialOptions, event: 'did.deactivated' },
+  // Attempts are set from the schedule's length when the queues are built (wiring.ts).
+  'webhook-deliver': {
+    queue: 'webhooks',
+    name: 'deliver',
+    schema: WebhookDeliverJobSchema,
+    options: { attempts: 6, backoffMs: 0, priority: Priority.NORMAL, backoff: 'webhook-schedule' },
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof jobCatalog;
 export type JobData<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
 
+type Returned<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+type DidView = Returned<CredentialsService['dids']['create']>;
+
 /** What each job's handler returns; stored as the row's `result`. */
 export interface JobResults {
   verify: VerifyResult;
   proof: ProofResult;
+  'issue-credential': Returned<CredentialsService['credentials']['issue']>;
+  'verify-credential': Returned<CredentialsService['credentials']['verify']>;
+  'did-create': DidView;
+  'did-update': DidView;
+  'did-deactivate': DidView;
+  'webhook-deliver': { statusCode: number; durationMs: number };
 }
 export type JobResult<N extends JobName> = JobResults[N];
 

@@ -1,22 +1,38 @@
+import type { CredentialsService } from '@vcq/credentials';
 import type { Verifier } from '@vcq/verification';
 import type { Handlers } from './processor.js';
 
 export interface HandlerDeps {
   verifier: Verifier;
+  credentials: CredentialsService;
+  webhooks: { deliver(deliveryId: string, attempt: number): Promise<{ statusCode: number; durationMs: number }> };
+}
+
+/** Strips the platform's own field so domain functions see only their input. */
+function withoutCallback<T extends { callbackUrl?: string }>(data: T): Omit<T, 'callbackUrl'> {
+  const { callbackUrl: _, ...rest } = data;
+  return rest;
 }
 
 /** The handler for every job in the catalog, wired to its domain package. */
 export function createHandlers(deps: HandlerDeps): Handlers {
+  const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string }) => ({
+    contentHash: data.contentHash as `0x${string}`,
+    registryAddress: data.registryAddress as `0x${string}`,
+    manifestUri: data.manifestUri,
+  });
   return {
-    verify: (data, ctx) =>
-      deps.verifier.verify(
-        { contentHash: data.contentHash as `0x${string}`, registryAddress: data.registryAddress as `0x${string}`, manifestUri: data.manifestUri },
-        ctx,
-      ),
-    proof: (data, ctx) =>
-      deps.verifier.proof(
-        { contentHash: data.contentHash as `0x${string}`, registryAddress: data.registryAddress as `0x${string}`, manifestUri: data.manifestUri },
-        ctx,
-      ),
+    verify: (data, ctx) => deps.verifier.verify(verificationInput(data), ctx),
+    proof: (data, ctx) => deps.verifier.proof(verificationInput(data), ctx),
+    // The job id doubles as the credential id, so a retried job returns the credential it made.
+    'issue-credential': (data, ctx) => deps.credentials.credentials.issue({ ...withoutCallback(data), id: ctx.jobId }),
+    'verify-credential': (data) => deps.credentials.credentials.verify(withoutCallback(data)),
+    'did-create': (data) => deps.credentials.dids.create(withoutCallback(data)),
+    'did-update': (data) => {
+      const { did, ...update } = withoutCallback(data);
+      return deps.credentials.dids.update(did, update);
+    },
+    'did-deactivate': (data) => deps.credentials.dids.deactivate(data.did),
+    'webhook-deliver': (data, ctx) => deps.webhooks.deliver(data.deliveryId, ctx.attempt),
   };
 }

@@ -7,4 +7,7 @@ export { QueueSet, withTimeout, type QueueSetOptions } from './queues.js';
 export { createProducerConnection, createWorkerConnection, closeRedis, waitForReady } from './redis.js';
 export { reconcile, startReconciler, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { createProcessor, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
-export { createStoreFromConfig, handlersFromConfig, jobOverridesFromConfig } from './wiring.js';
+export { createServices, createStoreFromConfig, credentialsFromConfig, queueOverridesFromConfig, type Services } from './wiring.js';
+export { createCallbackHook } from './callbacks.js';
+export { WEBHOOK_BACKOFF } from './queues.js';
+export type { FinishedHook, JobOutcome, SubmitOptions } from './platform.js';

@@ -15,6 +15,15 @@ export type Submission<N extends JobName> =
   | { mode: 'async'; job: JobRecord }
   | { mode: 'sync'; job: JobRecord; result: JobResult<N> };
 
+/** What a job ended with, as its finished-hook sees it. */
+export type JobOutcome = { status: 'completed'; result: unknown } | { status: 'failed'; error: { code: string; message: string } };
+
+/**
+ * Runs after a job's outcome is committed (webhook callbacks). It must be
+ * idempotent: a retried or duplicated job may report the same outcome again.
+ */
+export type FinishedHook = (job: { id: string; name: JobName; data: unknown }, outcome: JobOutcome) => Promise<void>;
+
 export interface JobPlatformOptions {
   store: JobStore;
   /** null when no queue backend is configured at all: every job runs synchronously. */
@@ -22,6 +31,16 @@ export interface JobPlatformOptions {
   handlers: Handlers;
   logger: Logger;
   fallbackMode: 'sync' | 'reject';
+  /** Refuses a job's `callbackUrl` at submit time (throws ValidationError). */
+  checkCallbackUrl?: (url: string) => Promise<unknown>;
+  onFinished?: FinishedHook;
+}
+
+export interface SubmitOptions {
+  /** Aborts a synchronous run when the client goes away. */
+  signal?: AbortSignal;
+  /** A caller-chosen id: submitting the same id again returns the existing job. */
+  id?: string;
 }
 
 export class JobPlatform {
@@ -29,6 +48,11 @@ export class JobPlatform {
 
   get store(): JobStore {
     return this.options.store;
+  }
+
+  /** The hook the worker runs after each committed outcome. */
+  get finishedHook(): FinishedHook | undefined {
+    return this.options.onFinished;
   }
 
   /** Whether new jobs would be queued (true) or run in the request (false). */
@@ -41,7 +65,7 @@ export class JobPlatform {
    * add that fails after the commit is left to the reconciler (the job is accepted).
    * Sync: the handler runs now; its outcome is stored and returned (or thrown).
    */
-  async submit<N extends JobName>(name: N, input: unknown, options: { signal?: AbortSignal } = {}): Promise<Submission<N>> {
+  async submit<N extends JobName>(name: N, input: unknown, options: SubmitOptions = {}): Promise<Submission<N>> {
     const def = jobCatalog[name];
     const parsed = def.schema.safeParse(input);
     if (!parsed.success) {
@@ -51,8 +75,14 @@ export class JobPlatform {
       );
     }
     const data = parsed.data as JobData<N>;
+    const callbackUrl = (data as { callbackUrl?: unknown }).callbackUrl;
+    if (typeof callbackUrl === 'string' && this.options.checkCallbackUrl) await this.options.checkCallbackUrl(callbackUrl);
     const { queues, store, logger } = this.options;
-    const id = randomUUID();
+    const id = options.id ?? randomUUID();
+    if (options.id) {
+      const existing = await store.get(options.id);
+      if (existing) return { mode: 'async', job: existing };
+    }
 
     if (queues?.isAvailable()) {
       const job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts });
@@ -77,15 +107,40 @@ export class JobPlatform {
     const ctx = createJobContext({ store, logger, jobId: id, name, queue: def.queue, attempt: 1, mode: 'sync', signal: signal ?? new AbortController().signal });
     ctx.log.info('redis unavailable; running job synchronously');
     const handler = handlers[name] as (d: JobData<N>, c: typeof ctx) => Promise<JobResult<N>>;
+    let result: JobResult<N>;
     try {
-      const result = await handler(data, ctx);
-      await store.completed(id, 1, result);
-      const job = (await store.get(id)) as JobRecord;
-      return { mode: 'sync', job, result };
+      result = await handler(data, ctx);
     } catch (error) {
       await store.failed(id, 1, describeError(error), true);
       ctx.log.warn({ err: describeError(error), permanent: isPermanent(error) }, 'synchronous job failed');
+      await this.finished({ id, name, data }, { status: 'failed', error: describeError(error) }, ctx.log);
       throw error;
+    }
+    await store.completed(id, 1, result);
+    await this.finished({ id, name, data }, { status: 'completed', result }, ctx.log);
+    const job = (await store.get(id)) as JobRecord;
+    return { mode: 'sync', job, result };
+  }
+
+  /**
+   * The finished-hook for a synchronous job. Its failure is logged, not thrown: the
+   * caller already has the outcome, and the delivery row it left behind is retried
+   * by the webhook sweep.
+   */
+  private async finished(job: { id: string; name: JobName; data: unknown }, outcome: JobOutcome, log: Logger): Promise<void> {
+    if (!this.options.onFinished) return;
+    await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: describeError(error) }, 'finished-hook failed'));
+  }
+
+  /** Resolves with the job once it is completed or failed, or null after `timeoutMs`. */
+  async waitForOutcome(id: string, timeoutMs: number, pollMs = 20): Promise<JobRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await this.options.store.get(id);
+      if (job && (job.status === 'completed' || job.status === 'failed')) return job;
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
     }
   }
 }

@@ -13,7 +13,12 @@ export interface QueueSetOptions {
   timeoutMs: number;
   /** Overrides for every job's catalog options (tests use short backoffs). */
   overrides?: Partial<JobOptions>;
+  /** Overrides for single job types, applied last (webhook attempts from the schedule). */
+  perJob?: Partial<Record<JobName, Partial<JobOptions>>>;
 }
+
+/** BullMQ's name for the custom backoff that follows WEBHOOK_RETRY_SCHEDULE_MS. */
+export const WEBHOOK_BACKOFF = 'webhook-schedule';
 
 export class QueueSet {
   private readonly queues = new Map<string, Queue>();
@@ -59,7 +64,10 @@ export class QueueSet {
 
   /** The effective options of a job (catalog, then overrides). */
   jobOptions(name: JobName): JobOptions {
-    return { ...jobCatalog[name].options, ...this.options.overrides };
+    const catalog: JobOptions = jobCatalog[name].options;
+    // A schedule-driven job keeps its own retry plan whatever the global overrides say.
+    const global = catalog.backoff === 'webhook-schedule' ? {} : this.options.overrides;
+    return { ...catalog, ...global, ...this.options.perJob?.[name] };
   }
 
   /** Adds a job under the row's id; adding the same id twice is harmless. */
@@ -69,7 +77,7 @@ export class QueueSet {
     const add = this.queue(def.queue).add(def.name, data, {
       jobId: id,
       attempts: opts.attempts,
-      backoff: { type: 'exponential', delay: opts.backoffMs },
+      backoff: opts.backoff === 'webhook-schedule' ? { type: WEBHOOK_BACKOFF } : { type: 'exponential', delay: opts.backoffMs },
       ...(opts.priority > 0 ? { priority: opts.priority } : {}),
       // Postgres keeps the history; Redis only holds what is still in flight.
       removeOnComplete: true,

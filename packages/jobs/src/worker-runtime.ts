@@ -7,9 +7,12 @@ import type { Redis } from 'ioredis';
 import type { JobStore } from '@vcq/db';
 import { describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
+import { webhookRetryDelay } from '@vcq/webhooks';
 import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
+import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
+import { WEBHOOK_BACKOFF } from './queues.js';
 
 export interface WorkerRuntimeOptions {
   connection: Redis;
@@ -23,10 +26,14 @@ export interface WorkerRuntimeOptions {
   /** How often stalled (lock-expired) jobs are looked for. */
   stalledIntervalMs?: number;
   queues?: string[];
+  /** Runs after a job's outcome is committed (webhook callbacks); see FinishedHook. */
+  onFinished?: FinishedHook;
+  /** Delays for the webhook retry schedule (WEBHOOK_RETRY_SCHEDULE_MS). */
+  webhookSchedule?: number[];
 }
 
 /** Turns a BullMQ job into `handler(data, ctx)` and records its outcome in Postgres. */
-export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger) {
+export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     const name = findJob(job.queueName, job.name);
@@ -64,12 +71,17 @@ export function createProcessor(store: JobStore, handlers: Handlers, logger: Log
       const final = permanent || finalIfFails;
       await store.failed(id, attempt, describeError(error), final);
       ctx.log.warn({ err: describeError(error), permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      // A hook failure here surfaces as this attempt's error; the outcome stays committed.
+      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: describeError(error) });
       if (permanent) throw new UnrecoverableError(describeError(error).message);
       throw error;
     }
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
     await store.completed(id, attempt, result);
     ctx.log.debug('job completed');
+    // If the hook fails, the job retries: the handler is idempotent, the row keeps its
+    // first outcome, and the hook (idempotent too) runs again.
+    await onFinished?.({ id, name, data: parsed.data }, { status: 'completed', result });
   };
 }
 
@@ -81,7 +93,8 @@ export interface WorkerRuntime {
 
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
-  const processor = createProcessor(options.store, options.handlers, options.logger);
+  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished);
+  const schedule = options.webhookSchedule ?? [];
   const workers = (options.queues ?? queueNames).map((queue) => {
     const worker = new Worker(queue, processor, {
       connection: options.connection,
@@ -89,6 +102,10 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
+      settings: {
+        // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
+        backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookRetryDelay(attemptsMade, schedule) : -1),
+      },
     });
     worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
     worker.on('stalled', (jobId) => options.logger.warn({ queue, jobId }, 'job stalled; it will run again'));

@@ -2,14 +2,14 @@ import { Router } from 'express';
 import { NotFoundError } from '@vcq/errors';
 import type { JobStore } from '@vcq/db';
 import { jobView } from '../job-view.js';
+import { isUuid } from '../validation.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `GET /api/jobs/:id`: a job of any queue. */
 export function jobRoutes(store: JobStore): Router {
   const router = Router();
   router.get('/jobs/:id', async (req, res) => {
-    const job = UUID.test(req.params.id) ? await store.get(req.params.id) : null;
+    const job = isUuid(req.params.id) ? await store.get(req.params.id) : null;
     if (!job) throw new NotFoundError(`no job ${req.params.id}`);
     res.json(jobView(job));
   });

@@ -3,11 +3,13 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '@vcq/errors';
+import { NotFoundError } from '@vcq/errors';
 import { createJobContext, type JobPlatform, type Handlers } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
+import { sendSubmission } from '../submission.js';
+import { isUuid, parseInput } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
 
 export interface VerificationRouteDeps {
@@ -16,26 +18,16 @@ export interface VerificationRouteDeps {
   logger: Logger;
   maxUploadBytes: number;
   defaultRegistryAddress: string | undefined;
+  preferWaitMaxSeconds: number;
 }
 
 const QUEUE = 'verification';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ListQuerySchema = z.object({
   status: z.enum(['queued', 'processing', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-
-/** Parses a query or body with zod; a failure is a 400 naming each field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    `invalid ${what}`,
-    parsed.error.issues.map((i) => ({ field: i.path.join('.') || what, message: i.message })),
-  );
-}
 
 export function verificationRoutes(deps: VerificationRouteDeps): Router {
   const router = Router();
@@ -52,7 +44,15 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
       },
       { registryAddress: deps.defaultRegistryAddress },
     );
-    return { contentHash: file.sha256, registryAddress: fields.registryAddress, manifestUri: fields.manifestUri, fileName: file.originalname.slice(0, 1024), fileSize: file.size };
+    const callbackUrl = typeof body.callbackUrl === 'string' && body.callbackUrl !== '' ? body.callbackUrl : undefined;
+    return {
+      contentHash: file.sha256,
+      registryAddress: fields.registryAddress,
+      manifestUri: fields.manifestUri,
+      fileName: file.originalname.slice(0, 1024),
+      fileSize: file.size,
+      ...(callbackUrl ? { callbackUrl } : {}),
+    };
   };
 
   const submit = (name: 'verify' | 'proof') => async (req: Request, res: Response) => {
@@ -61,15 +61,10 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
       if (!res.writableFinished) controller.abort();
     });
     const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal });
-    if (submission.mode === 'sync') {
-      res.status(200).json({ mode: 'sync', jobId: submission.job.id, result: submission.result });
-      return;
-    }
-    const pollUrl = `/api/verification-jobs/${submission.job.id}`;
-    res
-      .status(202)
-      .location(pollUrl)
-      .json({ mode: 'async', jobId: submission.job.id, status: submission.job.status, message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`, pollUrl });
+    await sendSubmission(req, res, deps, submission, {
+      pollUrl: `/api/verification-jobs/${submission.job.id}`,
+      message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,
+    });
   };
 
   router.post('/verification-jobs/verify', ...upload, submit('verify'));
@@ -88,7 +83,7 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
 
   router.get('/verification-jobs/:jobId', async (req, res) => {
     const id = req.params.jobId;
-    const job = UUID.test(id) ? await deps.platform.store.get(id) : null;
+    const job = isUuid(id) ? await deps.platform.store.get(id) : null;
     if (!job || job.queue !== QUEUE) throw new NotFoundError(`no verification job ${id}`);
     res.json(jobView(job));
   });

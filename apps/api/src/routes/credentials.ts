@@ -1,0 +1,131 @@
+/**
+ * Credentials and DIDs: job-creating routes (queued like verification jobs), reads,
+ * revocation, the VC API shape (`/credentials/issue`, `/credentials/verify`), and the
+ * public documents vcq hosts (did:web DID documents, status-list credentials).
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
+import { type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
+import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
+import { sendSubmission, type Responder } from '../submission.js';
+import { parseInput } from '../validation.js';
+
+export interface CredentialRouteDeps extends Responder {
+  credentials: CredentialsService;
+}
+
+const messages: Partial<Record<JobName, string>> = {
+  'issue-credential': 'Credential issuance queued',
+  'verify-credential': 'Credential verification queued',
+  'did-create': 'DID creation queued',
+  'did-update': 'DID update queued',
+  'did-deactivate': 'DID deactivation queued',
+};
+
+/** A JSON body; express.json leaves `{}`-less requests undefined. */
+const body = (req: Request): unknown => {
+  if (!req.is('application/json') && req.body === undefined) {
+    throw new ValidationError('send a JSON body (content-type: application/json)', [{ field: '(body)', message: 'must be a JSON object' }]);
+  }
+  return req.body ?? {};
+};
+
+/** Routes under /api that need an API key. */
+export function credentialRoutes(deps: CredentialRouteDeps): Router {
+  const router = Router();
+
+  const submit = async (req: Request, res: Response, name: JobName, input: unknown) => {
+    const submission = await deps.platform.submit(name, input);
+    await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
+  };
+
+  router.post('/credentials/issue', async (req, res) => {
+    await submit(req, res, 'issue-credential', parseInput(IssueCredentialJobSchema, body(req), 'body'));
+  });
+  router.post('/credentials/verify', async (req, res) => {
+    await submit(req, res, 'verify-credential', parseInput(VerifyCredentialJobSchema, body(req), 'body'));
+  });
+  router.get('/credentials/:id', async (req, res) => {
+    const credential = await deps.credentials.credentials.get(req.params.id);
+    if (!credential) throw new NotFoundError(`no credential ${req.params.id}`);
+    res.json(credential);
+  });
+  router.post('/credentials/:id/revoke', async (req, res) => {
+    res.json(await deps.credentials.credentials.revoke(req.params.id));
+  });
+
+  router.post('/dids', async (req, res) => {
+    const input = parseInput(DidCreateInputSchema.extend({ callbackUrl: z.string().optional() }), body(req), 'body');
+    if (input.seedHex || input.privateKeyJwk) {
+      // An imported key is encrypted and stored here, in the request, so that no
+      // private key ever sits in a job payload (Redis or the jobs table).
+      const { callbackUrl: _, ...create } = input;
+      res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create) });
+      return;
+    }
+    await submit(req, res, 'did-create', input);
+  });
+  router.get('/dids/:did', async (req, res) => {
+    res.json(await deps.credentials.dids.resolve(req.params.did));
+  });
+  router.post('/dids/:did/update', async (req, res) => {
+    const input = parseInput(DidUpdateJobSchema, { ...(body(req) as object), did: req.params.did }, 'body');
+    await submit(req, res, 'did-update', input);
+  });
+  router.post('/dids/:did/deactivate', async (req, res) => {
+    const extra = req.body && typeof req.body === 'object' ? (req.body as object) : {};
+    await submit(req, res, 'did-deactivate', parseInput(DidDeactivateJobSchema, { ...extra, did: req.params.did }, 'body'));
+  });
+  return router;
+}
+
+/**
+ * The W3C VC API shape, for clients (and remote vcq issuer backends) that speak it.
+ * It answers with the finished credential, so it runs the job and waits for it.
+ */
+export function vcApiRoutes(deps: CredentialRouteDeps): Router {
+  const router = Router();
+  /** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
+  const run = async (name: JobName, input: unknown): Promise<unknown> => {
+    const submission = await deps.platform.submit(name, input);
+    if (submission.mode === 'sync') return submission.result;
+    const job = await deps.platform.waitForOutcome(submission.job.id, deps.preferWaitMaxSeconds * 1000);
+    if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
+    if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');
+    return job.result;
+  };
+  // Mounted at /credentials.
+  router.post('/issue', async (req, res) => {
+    const result = await run('issue-credential', vcApi.issueRequestToInput(body(req)));
+    res.status(201).json(vcApi.issueResponse(result as never));
+  });
+  router.post('/verify', async (req, res) => {
+    const result = await run('verify-credential', vcApi.verifyRequestToInput(body(req)));
+    res.status(200).json(vcApi.verifyResponse(result as never));
+  });
+  return router;
+}
+
+/** Public documents: did:web DID documents and status-list credentials. */
+export function publicDocumentRoutes(credentials: CredentialsService): Router {
+  const router = Router();
+  router.get('/.well-known/did.json', async (_req, res) => {
+    const doc = await credentials.dids.webDocument([]);
+    if (!doc) throw new NotFoundError('no DID document for this host');
+    res.type('application/did+json').json(doc);
+  });
+  router.get('/status-lists/:id', async (req, res) => {
+    const jwt = await credentials.credentials.statusListCredential(req.params.id);
+    if (!jwt) throw new NotFoundError(`no status list ${req.params.id}`);
+    res.type('application/vc+jwt').send(jwt);
+  });
+  // did:web:<host>:<a>:<b> lives at /a/b/did.json (after every other route).
+  router.get(/^\/(.+)\/did\.json$/, async (req, res) => {
+    const path = (req.params as unknown as Record<string, string>)[0] ?? '';
+    const doc = await credentials.dids.webDocument(path.split('/').map((p) => decodeURIComponent(p)));
+    if (!doc) throw new NotFoundError(`no DID document at ${req.path}`);
+    res.type('application/did+json').json(doc);
+  });
+  return router;
+}

@@ -1,0 +1,48 @@
+/**
+ * The one answer shape for every job-creating route: `202 {mode: "async", jobId,
+ * status, message, pollUrl}` once queued, `200 {mode: "sync", jobId, result}` when it
+ * ran in the request, and with `Prefer: wait=N` (RFC 7240) the finished job itself
+ * when it ends within N seconds.
+ */
+import type { Request, Response } from 'express';
+import type { JobName, JobPlatform, Submission } from '@vcq/jobs';
+import { jobView } from './job-view.js';
+
+/** The `wait` preference in seconds, capped; undefined when absent or malformed. */
+export function preferWait(req: Request, maxSeconds: number): number | undefined {
+  const header = req.header('prefer');
+  const match = header?.match(/(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i);
+  if (!match) return undefined;
+  return Math.min(Number(match[1]), maxSeconds);
+}
+
+export interface Responder {
+  platform: JobPlatform;
+  preferWaitMaxSeconds: number;
+}
+
+/** Sends the answer for a submission (see the module comment). */
+export async function sendSubmission<N extends JobName>(
+  req: Request,
+  res: Response,
+  deps: Responder,
+  submission: Submission<N>,
+  options: { pollUrl: string; message: string },
+): Promise<void> {
+  const jobId = submission.job.id;
+  if (submission.mode === 'sync') {
+    res.status(200).json({ mode: 'sync', jobId, result: submission.result });
+    return;
+  }
+  const wait = preferWait(req, deps.preferWaitMaxSeconds);
+  if (wait !== undefined) {
+    res.setHeader('Preference-Applied', `wait=${wait}`);
+    const done = wait > 0 ? await deps.platform.waitForOutcome(jobId, wait * 1000) : null;
+    if (done) {
+      const view = jobView(done);
+      res.status(200).json({ ...view, pollUrl: options.pollUrl });
+      return;
+    }
+  }
+  res.status(202).location(options.pollUrl).json({ mode: 'async', jobId, status: submission.job.status, message: options.message, pollUrl: options.pollUrl });
+}

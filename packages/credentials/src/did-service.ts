@@ -1,0 +1,382 @@
+/**
+ * DID operations: create (fresh or imported Ed25519 key), resolve, update and
+ * deactivate, and the did:web documents vcq hosts. Private keys exist in plaintext
+ * only in memory while they are used; the `dids` row keeps the seed sealed with
+ * AES-256-GCM (see key-encryption.ts).
+ */
+import type { Db } from '@vcq/db';
+import { NotFoundError, PermanentJobError } from '@vcq/errors';
+import { type Tx, isUniqueViolation, json } from './db-types.js';
+import {
+  DID_CONTEXT,
+  type DidDocument,
+  deactivatedDocument,
+  isObject,
+  MULTIKEY_CONTEXT,
+  multikeyMethod,
+  type Service,
+} from './did-document.js';
+import { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
+import { type DidWebParts, didWebDocumentUrl, didWebFor, parseDidWeb } from './did-web.js';
+import { type Ed25519PublicJwk, type Ed25519Signer, generateSeed, publicJwk, publicKeyFromSeed, signerFromSeed } from './ed25519.js';
+import { openSecret, sealSecret } from './key-encryption.js';
+import { encodeEd25519Multikey } from './multikey.js';
+import { fetchFromPeer, httpAllowed } from './peer-fetch.js';
+import {
+  type DidCreateInput,
+  DidCreateInputSchema,
+  DidSchema,
+  type DidUpdateInput,
+  DidUpdateInputSchema,
+  DidWebPathSegmentSchema,
+  type Ed25519PrivateJwk,
+  type ServiceInput,
+} from './schemas.js';
+import type { DidMethod, DidOperations, DidResolution, DidView } from './types.js';
+import { fieldError, parseInput } from './validation.js';
+
+const MAX_DID_DOCUMENT_BYTES = 256 * 1024;
+// did:web documents share the URL space with the API (`/<path>/did.json`); a DID under
+// one of these would sit behind API routes or shadow them.
+const RESERVED_FIRST_SEGMENTS = new Set(['api', 'credentials', 'status-lists', 'docs', 'metrics', 'healthz', 'readyz', 'dashboard', 'admin']);
+const DID_CONTENT_TYPE = 'application/did+ld+json';
+
+export interface DidRegistryDeps {
+  db: Db;
+  keyEncryptionKey: Buffer;
+  publicBaseUrl: string;
+  didWebAllowHttpHosts: string[];
+  fetchTimeoutMs: number;
+  now: () => Date;
+}
+
+/** A DID vcq can sign with right now. */
+export interface LoadedSigner {
+  did: string;
+  keyId: string;
+  status: 'active' | 'deactivated';
+  signer: Ed25519Signer;
+}
+
+export interface DidRegistry {
+  operations: DidOperations;
+  /** The signer of a DID vcq controls, or null if vcq has no such DID. */
+  loadSigner(did: string): Promise<LoadedSigner | null>;
+}
+
+type DidRow = NonNullable<Awaited<ReturnType<Db['did']['findUnique']>>>;
+
+/** DID operations over the `dids` table. */
+export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
+  const base = new URL(deps.publicBaseUrl);
+  const ownHost = base.host.toLowerCase();
+  // A PUBLIC_BASE_URL with a path (https://example.com/vcq) puts our did:web DIDs under
+  // it (did:web:example.com:vcq:...), since did:web has no other way to say where they live.
+  const basePath = base.pathname.split('/').filter(Boolean);
+
+  const ownDidWeb = (path: readonly string[]) => didWebFor(ownHost, [...basePath, ...path]);
+  const isOwn = (parts: DidWebParts) =>
+    parts.host === ownHost && parts.path.length >= basePath.length && basePath.every((segment, i) => parts.path[i] === segment);
+  const keyContext = (did: string) => `vcq:did-key:${did}`;
+
+  const sealSeed = (did: string, seed: Uint8Array) => sealSecret(deps.keyEncryptionKey, seed, keyContext(did));
+
+  async function create(raw: DidCreateInput): Promise<DidView> {
+    const input = parseInput(DidCreateInputSchema, raw, 'DID creation input');
+    if (input.method === 'key') {
+      if (input.path?.length) throw fieldError('path', 'only applies to did:web');
+      if (input.services?.length) throw fieldError('services', 'only apply to did:web: a did:key document is derived from the key alone');
+    }
+    const first = input.path?.[0];
+    if (first !== undefined && RESERVED_FIRST_SEGMENTS.has(first.toLowerCase())) {
+      throw fieldError('path.0', `"${first}" is reserved for vcq's own routes`);
+    }
+    if (input.seedHex !== undefined && input.privateKeyJwk !== undefined) {
+      throw fieldError('privateKeyJwk', 'cannot be given together with seedHex: import one key');
+    }
+    const imported = input.seedHex !== undefined || input.privateKeyJwk !== undefined;
+    const seed =
+      input.seedHex !== undefined
+        ? Buffer.from(input.seedHex, 'hex')
+        : input.privateKeyJwk !== undefined
+          ? seedFromJwk(input.privateKeyJwk)
+          : generateSeed();
+    try {
+      const publicKey = publicKeyFromSeed(seed);
+      const multikey = encodeEd25519Multikey(publicKey);
+      let did: string;
+      let document: DidDocument;
+      let services: Service[] = [];
+      if (input.method === 'key') {
+        did = didKeyFromPublicKey(publicKey);
+        document = didKeyDocument(did);
+      } else {
+        did = ownDidWeb(input.path ?? []);
+        services = normaliseServices(did, input.services ?? [], 'services');
+        document = webDocumentFor(did, multikey, services);
+      }
+      const keyId = `${did}#${multikey}`;
+
+      const existing = await deps.db.did.findUnique({ where: { did } });
+      if (existing) return sameKeyOrConflict(existing, publicKey, imported);
+      const now = deps.now();
+      try {
+        const row = await deps.db.did.create({
+          data: {
+            did,
+            method: input.method,
+            document: json(document),
+            keyId,
+            publicKeyJwk: json(publicJwk(publicKey)),
+            encryptedKey: sealSeed(did, seed),
+            services: json(services),
+            createdAt: now,
+            updatedAt: now,
+          },
+        });
+        return toView(row);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // Another request created the same DID a moment ago.
+        const winner = await deps.db.did.findUnique({ where: { did } });
+        if (!winner) throw error;
+        return sameKeyOrConflict(winner, publicKey, imported);
+      }
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  async function resolve(did: string): Promise<DidResolution> {
+    parseInput(DidSchema, did, 'DID', 'did');
+    const method = methodOf(did);
+    if (method === 'key') {
+      return { didDocument: didKeyDocument(did), didDocumentMetadata: {}, didResolutionMetadata: { contentType: DID_CONTENT_TYPE } };
+    }
+    if (method !== 'web') throw unsupportedMethod(method);
+    const parts = parseDidWeb(did);
+    if (isOwn(parts)) {
+      const row = await deps.db.did.findUnique({ where: { did } });
+      if (row?.method !== 'web') throw new NotFoundError(`No DID document for ${did}`);
+      const view = toView(row);
+      return {
+        didDocument: view.document,
+        didDocumentMetadata: {
+          created: view.createdAt,
+          updated: view.updatedAt,
+          ...(view.status === 'deactivated' ? { deactivated: true as const } : {}),
+        },
+        didResolutionMetadata: { contentType: DID_CONTENT_TYPE },
+      };
+    }
+    return resolveRemoteDidWeb(did, parts);
+  }
+
+  async function resolveRemoteDidWeb(did: string, parts: DidWebParts): Promise<DidResolution> {
+    const scheme = httpAllowed(new URL(`http://${parts.host}`), deps.didWebAllowHttpHosts) ? 'http' : 'https';
+    const url = didWebDocumentUrl(parts, scheme);
+    const response = await fetchFromPeer(url, `the DID document of ${did}`, {
+      accept: 'application/did+json, application/did+ld+json, application/json',
+      maxBytes: MAX_DID_DOCUMENT_BYTES,
+      fetchTimeoutMs: deps.fetchTimeoutMs,
+      allowHttpHosts: deps.didWebAllowHttpHosts,
+    });
+    let document: unknown;
+    try {
+      document = JSON.parse(response.body);
+    } catch (error) {
+      throw invalidDocument(did, url, 'is not JSON', error);
+    }
+    if (!isObject(document)) throw invalidDocument(did, url, 'is not a JSON object');
+    // did:web: the document must be about the DID that pointed at it, or any host
+    // could publish keys for any other DID.
+    if (document.id !== did) throw invalidDocument(did, url, `has id ${JSON.stringify(document.id)}`);
+    return {
+      didDocument: document as DidDocument,
+      didDocumentMetadata: {},
+      didResolutionMetadata: { contentType: '@context' in document ? DID_CONTENT_TYPE : 'application/did+json' },
+    };
+  }
+
+  async function update(did: string, raw: DidUpdateInput): Promise<DidView> {
+    const input = parseInput(DidUpdateInputSchema, raw, 'DID update');
+    if (!input.rotateKey && !input.addServices?.length && !input.removeServices?.length) {
+      throw fieldError('(root)', 'asks for nothing: give rotateKey, addServices or removeServices');
+    }
+    assertControllable(did, 'updated');
+    const removals = new Set((input.removeServices ?? []).map((id) => absoluteServiceId(did, id, 'removeServices')));
+    const additions = normaliseServices(did, input.addServices ?? [], 'addServices');
+
+    return deps.db.$transaction(async (tx) => {
+      const current = await lockOwnDid(tx, did);
+      if (current.status === 'deactivated') {
+        throw new PermanentJobError(`${did} is deactivated and can no longer be updated`, { code: 'did_deactivated', status: 409 });
+      }
+      const services = (current.services as unknown as Service[]).filter((s) => !removals.has(s.id) && !additions.some((a) => a.id === s.id));
+      services.push(...additions);
+
+      let keyId = current.keyId;
+      let publicKey: Uint8Array = Buffer.from((current.publicKeyJwk as unknown as Ed25519PublicJwk).x, 'base64url');
+      let encryptedKey = current.encryptedKey;
+      if (input.rotateKey) {
+        const seed = generateSeed();
+        try {
+          publicKey = publicKeyFromSeed(seed);
+          encryptedKey = sealSeed(did, seed);
+        } finally {
+          seed.fill(0);
+        }
+      }
+      const multikey = encodeEd25519Multikey(publicKey);
+      keyId = `${did}#${multikey}`;
+      const row = await tx.did.update({
+        where: { did },
+        data: {
+          // The document lists only the current key: whatever the old one signs from now on fails.
+          document: json(webDocumentFor(did, multikey, services)),
+          keyId,
+          publicKeyJwk: json(publicJwk(publicKey)),
+          encryptedKey,
+          services: json(services),
+          updatedAt: deps.now(),
+        },
+      });
+      return toView(row);
+    });
+  }
+
+  async function deactivate(did: string): Promise<DidView> {
+    assertControllable(did, 'deactivated');
+    return deps.db.$transaction(async (tx) => {
+      const current = await lockOwnDid(tx, did);
+      if (current.status === 'deactivated') return toView(current);
+      const now = deps.now();
+      const row = await tx.did.update({
+        where: { did },
+        data: { status: 'deactivated', deactivatedAt: now, updatedAt: now, document: json(deactivatedDocument(did)) },
+      });
+      return toView(row);
+    });
+  }
+
+  async function webDocument(path: string[]): Promise<DidDocument | null> {
+    if (!Array.isArray(path) || !path.every((segment) => DidWebPathSegmentSchema.safeParse(segment).success)) return null;
+    const row = await deps.db.did.findUnique({ where: { did: ownDidWeb(path) } });
+    if (row?.method !== 'web') return null;
+    return row.document as unknown as DidDocument;
+  }
+
+  async function loadSigner(did: string): Promise<LoadedSigner | null> {
+    const row = await deps.db.did.findUnique({ where: { did } });
+    if (!row) return null;
+    const seed = openSecret(deps.keyEncryptionKey, row.encryptedKey, keyContext(did));
+    try {
+      return { did, keyId: row.keyId, status: row.status, signer: signerFromSeed(seed) };
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  /** Only our own did:web DIDs change; did:key cannot, by the method's definition. */
+  function assertControllable(did: string, action: 'updated' | 'deactivated'): void {
+    parseInput(DidSchema, did, 'DID', 'did');
+    const method = methodOf(did);
+    if (method === 'key') {
+      throw new PermanentJobError(
+        `${did} cannot be ${action}: a did:key document is derived from its key alone, so the did:key method allows no ${
+          action === 'updated' ? 'update' : 'deactivation'
+        }`,
+        { code: 'did_method_immutable' },
+      );
+    }
+    if (method !== 'web') throw unsupportedMethod(method);
+    if (!isOwn(parseDidWeb(did))) throw new NotFoundError(`vcq does not control ${did}`);
+  }
+
+  async function lockOwnDid(tx: Tx, did: string): Promise<DidRow> {
+    // Row lock: two concurrent updates (rotate + add service) must not lose one another's change.
+    await tx.$queryRaw`SELECT did FROM dids WHERE did = ${did} FOR UPDATE`;
+    const row = await tx.did.findUnique({ where: { did } });
+    if (row?.method !== 'web') throw new NotFoundError(`vcq has no DID ${did}`);
+    return row;
+  }
+
+  return {
+    operations: { create, resolve, update, deactivate, webDocument },
+    loadSigner,
+  };
+}
+
+function webDocumentFor(did: string, multikey: string, services: Service[]): DidDocument {
+  const keyId = `${did}#${multikey}`;
+  return {
+    '@context': [DID_CONTEXT, MULTIKEY_CONTEXT],
+    id: did,
+    verificationMethod: [multikeyMethod(keyId, did, multikey)],
+    authentication: [keyId],
+    assertionMethod: [keyId],
+    ...(services.length > 0 ? { service: services } : {}),
+  };
+}
+
+function sameKeyOrConflict(existing: DidRow, publicKey: Uint8Array, imported: boolean): DidView {
+  // Importing the same key again (a retried request) is the same DID, not a conflict.
+  const sameKey = (existing.publicKeyJwk as unknown as Ed25519PublicJwk).x === publicJwk(publicKey).x;
+  if (imported && sameKey && existing.status === 'active') return toView(existing);
+  throw new PermanentJobError(`${existing.did} already exists`, { code: 'did_exists', status: 409, extensions: { did: existing.did } });
+}
+
+function seedFromJwk(jwk: Ed25519PrivateJwk): Buffer {
+  const seed = Buffer.from(jwk.d, 'base64url');
+  const derived = publicJwk(publicKeyFromSeed(seed)).x;
+  if (derived !== jwk.x) {
+    seed.fill(0);
+    throw fieldError('privateKeyJwk.x', 'does not match the private key d');
+  }
+  return seed;
+}
+
+function normaliseServices(did: string, services: readonly ServiceInput[], field: string): Service[] {
+  const seen = new Set<string>();
+  return services.map((service, i) => {
+    const id = absoluteServiceId(did, service.id, `${field}.${i}.id`);
+    if (seen.has(id)) throw fieldError(`${field}.${i}.id`, `repeats ${id}`);
+    seen.add(id);
+    return { id, type: service.type, serviceEndpoint: service.serviceEndpoint };
+  });
+}
+
+function absoluteServiceId(did: string, id: string, field: string): string {
+  const hash = id.indexOf('#');
+  if (hash === -1) return `${did}#${id}`;
+  if (hash === 0) return `${did}${id}`;
+  if (id.slice(0, hash) !== did) throw fieldError(field, `must be a fragment of ${did}`);
+  return id;
+}
+
+function methodOf(did: string): string {
+  return did.split(':')[1] ?? '';
+}
+
+function unsupportedMethod(method: string) {
+  return fieldError('did', `uses the "${method}" method; vcq supports did:key and did:web`);
+}
+
+function invalidDocument(did: string, url: URL, problem: string, cause?: unknown): PermanentJobError {
+  return new PermanentJobError(`The DID document of ${did} at ${url} ${problem}`, { code: 'invalid_did_document', cause });
+}
+
+function toView(row: DidRow): DidView {
+  return {
+    did: row.did,
+    method: row.method as DidMethod,
+    status: row.status,
+    document: row.document as unknown as DidDocument,
+    keyId: row.keyId,
+    publicKeyJwk: row.publicKeyJwk as unknown as Ed25519PublicJwk,
+    services: row.services as unknown as Service[],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    deactivatedAt: row.deactivatedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,38 @@
+export { createCredentialsService } from './service.js';
+export { createVcApiIssuerBackend, type VcApiIssuerOptions, vcApi } from './vc-api.js';
+export {
+  DidCreateInputSchema,
+  type DidCreateInput,
+  DidSchema,
+  DidUpdateInputSchema,
+  type DidUpdateInput,
+  Ed25519PrivateJwkSchema,
+  type Ed25519PrivateJwk,
+  IssueCredentialInputSchema,
+  type IssueCredentialInput,
+  ServiceSchema,
+  type ServiceInput,
+  VerifyCredentialInputSchema,
+  type VerifyCredentialInput,
+} from './schemas.js';
+export type {
+  CredentialOperations,
+  CredentialsService,
+  CredentialsServiceDeps,
+  CredentialView,
+  DidMethod,
+  DidOperations,
+  DidResolution,
+  DidView,
+  IssueResult,
+  IssuerBackend,
+  IssuerContext,
+  VerifyError,
+  VerifyResult,
+} from './types.js';
+export type { DidDocument, Service, VerificationMethod } from './did-document.js';
+export type { Ed25519PublicJwk } from './ed25519.js';
+export { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
+export { publicKeyFromSeed } from './ed25519.js';
+export { STATUS_LIST_BITS } from './status-list.js';
+export { findKeyMaterial } from './key-material-scan.js';

@@ -1,0 +1,55 @@
+/** Compact JWS (RFC 7515) with EdDSA (RFC 8037), enough for VC-JWTs. */
+import type { Ed25519Signer } from './ed25519.js';
+import { isObject } from './did-document.js';
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  /** `<header>.<payload>` as ASCII: what the signature covers. */
+  signingInput: Buffer;
+  signature: Buffer;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** Thrown by `decodeJwt` for anything that is not a compact JWS with JSON object parts. */
+export class MalformedJwtError extends Error {
+  override name = 'MalformedJwtError';
+}
+
+/** Splits and parses a compact JWS without checking its signature. */
+export function decodeJwt(jwt: string): DecodedJwt {
+  const parts = jwt.split('.');
+  if (parts.length !== 3) throw new MalformedJwtError(`has ${parts.length} dot-separated parts, a JWS has 3`);
+  const [header, payload, signature] = parts as [string, string, string];
+  if (!SEGMENT.test(header) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
+    throw new MalformedJwtError('has a part that is not base64url');
+  }
+  return {
+    header: jsonObject(header, 'header'),
+    payload: jsonObject(payload, 'payload'),
+    signingInput: Buffer.from(`${header}.${payload}`, 'ascii'),
+    signature: Buffer.from(signature, 'base64url'),
+  };
+}
+
+/** Signs `payload` as a compact JWS with `alg: EdDSA`. */
+export function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, signer: Ed25519Signer): string {
+  const signingInput = `${encodePart({ ...header, alg: 'EdDSA' })}.${encodePart(payload)}`;
+  return `${signingInput}.${signer.sign(Buffer.from(signingInput, 'ascii')).toString('base64url')}`;
+}
+
+function encodePart(value: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+function jsonObject(segment: string, part: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new MalformedJwtError(`${part} is not JSON`, { cause: error });
+  }
+  if (!isObject(value)) throw new MalformedJwtError(`${part} is not a JSON object`);
+  return value;
+}

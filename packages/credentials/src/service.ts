@@ -1,0 +1,148 @@
+/**
+ * createCredentialsService: the DID and credential operations over one database,
+ * wired from configuration. Apps call this once and hand the result to routes and
+ * job handlers.
+ */
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '@vcq/errors';
+import type { Db } from '@vcq/db';
+import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
+import { createDidRegistry } from './did-service.js';
+import { signJwt } from './jwt.js';
+import { assertKeyEncryptionKey } from './key-encryption.js';
+import { IssueCredentialInputSchema } from './schemas.js';
+import { encodeList, setStatusBit } from './status-list.js';
+import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
+import { fieldError, parseInput } from './validation.js';
+import { STATUS_CONTEXT_V1, VC_CONTEXT_V1, VERIFIABLE_CREDENTIAL, seconds } from './vc-jwt.js';
+import { createVerifier } from './verifier.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type CredentialRow = NonNullable<Awaited<ReturnType<Db['credential']['findUnique']>>>;
+
+/** Builds the credentials domain service (DIDs, issuance, verification, revocation, status lists). */
+export function createCredentialsService(deps: CredentialsServiceDeps): CredentialsService {
+  assertKeyEncryptionKey(deps.keyEncryptionKey);
+  const base = new URL(deps.publicBaseUrl);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('PUBLIC_BASE_URL must be an http(s) URL');
+  const now = deps.now ?? (() => new Date());
+  const statusListPrefix = `${deps.publicBaseUrl.replace(/\/+$/, '')}/status-lists/`;
+  const statusListUrl = (listId: string) => `${statusListPrefix}${listId}`;
+
+  const registry = createDidRegistry({
+    db: deps.db,
+    keyEncryptionKey: deps.keyEncryptionKey,
+    publicBaseUrl: deps.publicBaseUrl,
+    didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
+    fetchTimeoutMs: deps.fetchTimeoutMs,
+    now,
+  });
+  const backend = deps.issuerBackend ?? createBuiltinIssuer({ db: deps.db, registry, statusListUrl });
+  const verify = createVerifier({
+    db: deps.db,
+    registry,
+    ownStatusListPrefix: statusListPrefix,
+    didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
+    fetchTimeoutMs: deps.fetchTimeoutMs,
+    now,
+  });
+
+  async function findCredential(id: string): Promise<CredentialRow | null> {
+    if (typeof id !== 'string') return null;
+    if (UUID.test(id)) return deps.db.credential.findUnique({ where: { id: id.toLowerCase() } });
+    if (id.startsWith('urn:uuid:')) return deps.db.credential.findUnique({ where: { publicId: id.toLowerCase() } });
+    return null;
+  }
+
+  function toView(row: CredentialRow): CredentialView {
+    return {
+      id: row.id,
+      publicId: row.publicId,
+      issuer: row.issuer,
+      subject: row.subject,
+      type: row.type,
+      status: row.status,
+      issuedAt: row.issuedAt.toISOString(),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      revokedAt: row.revokedAt?.toISOString() ?? null,
+      statusListId: row.statusListId,
+      statusListIndex: row.statusListIndex,
+      statusListCredential: statusListUrl(row.statusListId),
+      organizationId: row.organizationId,
+      userId: row.userId,
+      vcJwt: row.jwt,
+    };
+  }
+
+  return {
+    dids: registry.operations,
+    credentials: {
+      async issue(raw): Promise<IssueResult> {
+        const input = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
+        const requestedId = (raw as { id?: unknown } | null)?.id;
+        if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
+          throw fieldError('id', 'must be a UUID');
+        }
+        const id = requestedId?.toLowerCase() ?? randomUUID();
+        if (requestedId !== undefined) {
+          // A retried job: answer with what the first attempt made, before any check
+          // that time could have changed (expirationDate).
+          const existing = await deps.db.credential.findUnique({ where: { id } });
+          if (existing) return existingIssueResult(existing, input);
+        }
+        const at = now();
+        if (input.expirationDate && Date.parse(input.expirationDate) <= at.getTime()) {
+          throw fieldError('expirationDate', 'must be in the future');
+        }
+        return backend.issue({ ...input, id }, { now: at });
+      },
+
+      verify,
+
+      async get(id) {
+        const row = await findCredential(id);
+        return row ? toView(row) : null;
+      },
+
+      async revoke(id) {
+        const row = await findCredential(id);
+        if (!row) throw new NotFoundError(`No credential ${id}`);
+        if (row.status === 'revoked') return toView(row);
+        await deps.db.$transaction(async (tx) => {
+          // Only the request that flips the status sets the bit; status and bit change together.
+          const changed = await tx.credential.updateMany({ where: { id: row.id, status: 'issued' }, data: { status: 'revoked', revokedAt: now() } });
+          if (changed.count === 1) await setStatusBit(tx, row.statusListId, row.statusListIndex);
+        });
+        const revoked = await deps.db.credential.findUnique({ where: { id: row.id } });
+        return toView(revoked ?? row);
+      },
+
+      async statusListCredential(listId) {
+        if (typeof listId !== 'string' || !UUID.test(listId)) return null;
+        const list = await deps.db.statusList.findUnique({ where: { id: listId } });
+        if (!list) return null;
+        const loaded = await registry.loadSigner(list.issuer);
+        if (!loaded) return null;
+        const url = statusListUrl(list.id);
+        const issued = seconds(now());
+        return signJwt(
+          { typ: 'JWT', kid: loaded.keyId },
+          {
+            iss: list.issuer,
+            sub: `${url}#list`,
+            jti: url,
+            nbf: issued,
+            iat: issued,
+            vc: {
+              '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
+              type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+              credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: list.purpose, encodedList: encodeList(list.bits) },
+            },
+          },
+          loaded.signer,
+        );
+      },
+    },
+  };
+}

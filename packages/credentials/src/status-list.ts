@@ -1,0 +1,76 @@
+/**
+ * Bitstring Status List (W3C Bitstring Status List v1.0) for revocation. Each issuer
+ * has lists of 131,072 bits (the spec's minimum, 16 KiB, so a list hides which
+ * credential a verifier asks about among many); bit i belongs to the credential with
+ * statusListIndex i, counted from the left-most bit of the first byte; 1 = revoked.
+ */
+import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Db } from '@vcq/db';
+import type { Tx } from './db-types.js';
+
+export const STATUS_LIST_BITS = 131_072;
+export const STATUS_PURPOSE = 'revocation';
+// A decoded list larger than this is refused: gzip makes a small body expand a lot.
+const MAX_DECODED_BYTES = 16 * 1024 * 1024;
+
+/** `encodedList`: multibase base64url (`u`) of the GZIP-compressed bitstring. */
+export function encodeList(bits: Uint8Array): string {
+  return `u${gzipSync(bits).toString('base64url')}`;
+}
+
+/** The bitstring of an `encodedList`; throws a plain Error saying what is wrong. */
+export function decodeList(encodedList: string): Buffer {
+  // StatusList2021 lists carry the same encoding without the multibase prefix.
+  const base64url = encodedList.startsWith('u') ? encodedList.slice(1) : encodedList;
+  if (!/^[A-Za-z0-9_-]+$/.test(base64url)) throw new Error('encodedList is not base64url');
+  let bits: Buffer;
+  try {
+    bits = gunzipSync(Buffer.from(base64url, 'base64url'), { maxOutputLength: MAX_DECODED_BYTES });
+  } catch (error) {
+    throw new Error(`encodedList is not GZIP data within ${MAX_DECODED_BYTES} bytes`, { cause: error });
+  }
+  if (bits.length * 8 < STATUS_LIST_BITS) throw new Error(`encodedList has ${bits.length * 8} bits, fewer than the minimum ${STATUS_LIST_BITS}`);
+  return bits;
+}
+
+/** The bit at `index` (0 = left-most bit of the first byte). */
+export function bitAt(bits: Uint8Array, index: number): boolean {
+  const byte = bits[index >> 3];
+  if (byte === undefined || index < 0) throw new RangeError(`statusListIndex ${index} is outside a list of ${bits.length * 8} bits`);
+  return ((byte >> (7 - (index & 7))) & 1) === 1;
+}
+
+/**
+ * Takes the next free index of one of `issuer`'s lists, opening a new list when all
+ * are full. One UPDATE ... RETURNING per attempt: concurrent issuers queue on the row
+ * lock and each sees the increment of the one before, so no two get the same index.
+ */
+export async function allocateStatusIndex(db: Db | Tx, issuer: string): Promise<{ listId: string; index: number }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const rows = await db.$queryRaw<Array<{ id: string; index: number }>>`
+      UPDATE status_lists SET next_index = next_index + 1, updated_at = now()
+      WHERE id = (
+        SELECT id FROM status_lists
+        WHERE issuer = ${issuer} AND purpose = ${STATUS_PURPOSE} AND next_index < size
+        ORDER BY created_at, id LIMIT 1
+      ) AND next_index < size
+      RETURNING id, next_index - 1 AS index`;
+    const row = rows[0];
+    if (row) return { listId: row.id, index: Number(row.index) };
+    // No list with room (or another issuance took the last index first): open one.
+    // Two racing openers make two lists; both get used, which is harmless.
+    await db.statusList.create({
+      data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS },
+    });
+  }
+  throw new Error(`Could not allocate a status list index for ${issuer}`);
+}
+
+/** Sets bit `index` of list `listId` in place, so concurrent revocations never lose each other's bit. */
+export async function setStatusBit(db: Db | Tx, listId: string, index: number): Promise<void> {
+  // Postgres numbers the bits of a bytea from the right of each byte; the spec counts
+  // from the left. Same byte, mirrored position.
+  const position = (index & ~7) + (7 - (index & 7));
+  await db.$executeRaw`UPDATE status_lists SET bits = set_bit(bits, ${position}, 1), updated_at = now() WHERE id = ${listId}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * The public shapes of the credentials domain.
+ *
+ * Terminology:
+ * - issuer: the DID that signs a credential; for the built-in signer, one vcq controls.
+ * - subject: the DID a credential is about (`credentialSubject.id`, JWT `sub`).
+ * - VC-JWT: a W3C Verifiable Credential in the JWT encoding of VC Data Model 1.1
+ *   (`vc` claim, `iss`, `sub`, `nbf`, `exp`, `jti`), signed EdDSA, as did-jwt-vc does.
+ * - status list: a Bitstring Status List; each credential owns one bit (1 = revoked),
+ *   published as a signed BitstringStatusListCredential.
+ * - issuer backend: what turns an issuance request into a signed VC-JWT: the built-in
+ *   signer, or a remote W3C VC API issuer.
+ */
+import type { Db } from '@vcq/db';
+import type { DidDocument, Service } from './did-document.js';
+import type { Ed25519PublicJwk } from './ed25519.js';
+import type { DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
+
+export type DidMethod = 'key' | 'web';
+
+/** A DID vcq controls. Never carries key material beyond the public key. */
+export interface DidView {
+  did: string;
+  method: DidMethod;
+  status: 'active' | 'deactivated';
+  document: DidDocument;
+  /** Verification method id of the current key; the `kid` of what it signs. */
+  keyId: string;
+  publicKeyJwk: Ed25519PublicJwk;
+  services: Service[];
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt: string | null;
+}
+
+/** A DID Resolution result (W3C DID Resolution). */
+export interface DidResolution {
+  didDocument: DidDocument;
+  didDocumentMetadata: { deactivated?: true; created?: string; updated?: string };
+  didResolutionMetadata: { contentType: string };
+}
+
+export interface IssueResult {
+  vcJwt: string;
+  /** The credential's uuid (`Credential.id`); its VC id is `urn:uuid:<credentialId>`. */
+  credentialId: string;
+  issuedAt: string;
+}
+
+export type VerifyError = 'bad_signature' | 'expired' | 'not_yet_valid' | 'revoked' | 'unknown_issuer' | 'malformed';
+
+export interface VerifyResult {
+  valid: boolean;
+  /** `credentialSubject` without its `id`; null when the credential could not be authenticated. */
+  claims: Record<string, unknown> | null;
+  issuer: string | null;
+  subject: string | null;
+  error: VerifyError | null;
+}
+
+export interface CredentialView {
+  id: string;
+  publicId: string;
+  issuer: string;
+  subject: string;
+  type: string;
+  status: 'issued' | 'revoked';
+  issuedAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  statusListId: string;
+  statusListIndex: number;
+  /** Where the signed status list is published. */
+  statusListCredential: string;
+  organizationId: string | null;
+  userId: string | null;
+  vcJwt: string;
+}
+
+export interface IssuerContext {
+  now: Date;
+}
+
+/** Turns an issuance request into a signed VC-JWT. `input.id` is the idempotency key. */
+export interface IssuerBackend {
+  issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<IssueResult>;
+}
+
+export interface DidOperations {
+  /** Creates a DID with a fresh or imported Ed25519 key. */
+  create(input: DidCreateInput): Promise<DidView>;
+  /** Resolves any supported DID: did:key from the DID, ours from the database, other did:web over HTTPS. */
+  resolve(did: string): Promise<DidResolution>;
+  /** Rotates the key and/or adds and removes services of one of our did:web DIDs. */
+  update(did: string, input: DidUpdateInput): Promise<DidView>;
+  /** Deactivates one of our did:web DIDs; idempotent. */
+  deactivate(did: string): Promise<DidView>;
+  /**
+   * The document to serve for one of our did:web DIDs at `/.well-known/did.json` (path
+   * `[]`) or `/<path...>/did.json` (path relative to PUBLIC_BASE_URL); null when there is
+   * none. A deactivated DID serves a document with its id only (no keys, no services).
+   */
+  webDocument(path: string[]): Promise<DidDocument | null>;
+}
+
+export interface CredentialOperations {
+  /** Issues a VC-JWT; with `id` (a uuid) a repeated call returns the credential made the first time. */
+  issue(input: IssueCredentialInput & { id?: string }): Promise<IssueResult>;
+  /** Verifies a VC-JWT: signature, validity period and revocation status. */
+  verify(input: VerifyCredentialInput): Promise<VerifyResult>;
+  /** A credential vcq issued, by uuid or `urn:uuid:` public id. */
+  get(id: string): Promise<CredentialView | null>;
+  /** Revokes a credential (sets its status-list bit); idempotent. */
+  revoke(id: string): Promise<CredentialView>;
+  /** The signed BitstringStatusListCredential (VC-JWT) published at `<PUBLIC_BASE_URL>/status-lists/<listId>`. */
+  statusListCredential(listId: string): Promise<string | null>;
+}
+
+export interface CredentialsService {
+  dids: DidOperations;
+  credentials: CredentialOperations;
+}
+
+export interface CredentialsServiceDeps {
+  db: Db;
+  /** 32 bytes (AES-256-GCM) that encrypt private keys at rest. */
+  keyEncryptionKey: Buffer;
+  /** Where this deployment is reachable; our did:web DIDs and status-list URLs derive from it. */
+  publicBaseUrl: string;
+  /** `host` or `host:port` entries whose did:web documents and status lists may be fetched over plain HTTP. */
+  didWebAllowHttpHosts: string[];
+  fetchTimeoutMs: number;
+  /** Defaults to the built-in signer. */
+  issuerBackend?: IssuerBackend;
+  now?: () => Date;
+}

@@ -1,0 +1,162 @@
+/**
+ * Credential verification: parse, authenticate (resolve the issuer, check the EdDSA
+ * signature against its assertion keys), validity period, then revocation in the
+ * credential's Bitstring Status List. A credential that fails answers with the
+ * reason; only trouble reaching a peer (UpstreamError, retried) or a status list that
+ * cannot be checked (PermanentJobError) throws.
+ */
+import type { Db } from '@vcq/db';
+import { PermanentJobError, UpstreamError } from '@vcq/errors';
+import { assertionKeys, isObject } from './did-document.js';
+import type { DidRegistry } from './did-service.js';
+import { verifyEd25519 } from './ed25519.js';
+import { MalformedJwtError } from './jwt.js';
+import { fetchFromPeer } from './peer-fetch.js';
+import { VerifyCredentialInputSchema } from './schemas.js';
+import { bitAt, decodeList } from './status-list.js';
+import type { DidResolution, VerifyError, VerifyResult } from './types.js';
+import { parseInput } from './validation.js';
+import { jwtFromEnvelope, type ParsedVcJwt, parseVcJwt } from './vc-jwt.js';
+
+// Clocks of issuer and verifier disagree a little; a minute is enough for hosts
+// running NTP and short enough not to stretch an expiry noticeably.
+const CLOCK_SKEW_SECONDS = 60;
+const MAX_STATUS_LIST_BYTES = 2 * 1024 * 1024;
+const STATUS_PURPOSES_THAT_INVALIDATE = new Set(['revocation', 'suspension']);
+
+export interface VerifierDeps {
+  db: Db;
+  registry: DidRegistry;
+  /** `<PUBLIC_BASE_URL>/status-lists/`: lists under it are read from the database. */
+  ownStatusListPrefix: string;
+  didWebAllowHttpHosts: string[];
+  fetchTimeoutMs: number;
+  now: () => Date;
+}
+
+/** The `verify` operation of the credentials service. */
+export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<VerifyResult> {
+  /** Why `parsed` is not authentic or not valid now, or null when it is both. */
+  async function check(parsed: ParsedVcJwt): Promise<VerifyError | null> {
+    let resolution: DidResolution;
+    try {
+      resolution = await deps.registry.operations.resolve(parsed.issuer);
+    } catch (error) {
+      // Not reachable right now is not "unknown": let the job retry.
+      if (error instanceof UpstreamError) throw error;
+      return 'unknown_issuer';
+    }
+    // A deactivated DID vouches for nothing any more.
+    if (resolution.didDocumentMetadata.deactivated) return 'unknown_issuer';
+
+    const { header, signingInput, signature } = parsed.jwt;
+    if (header.alg !== 'EdDSA' && header.alg !== 'Ed25519') return 'bad_signature';
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    const keys = assertionKeys(resolution.didDocument, kid);
+    if (!keys.some((key) => verifyEd25519(key.publicKey, signingInput, signature))) return 'bad_signature';
+
+    const now = deps.now().getTime() / 1000;
+    if (parsed.expires !== null && parsed.expires <= now - CLOCK_SKEW_SECONDS) return 'expired';
+    if (parsed.notBefore !== null && parsed.notBefore > now + CLOCK_SKEW_SECONDS) return 'not_yet_valid';
+    return null;
+  }
+
+  async function isRevoked(parsed: ParsedVcJwt): Promise<boolean> {
+    for (const entry of parsed.statusEntries) {
+      const known = entry.type.includes('BitstringStatusListEntry') || entry.type.includes('StatusList2021Entry');
+      // Other status mechanisms and purposes (refresh, message) are not ours to judge.
+      if (!known || !STATUS_PURPOSES_THAT_INVALIDATE.has(entry.purpose)) continue;
+      const bits = await statusBits(entry.listUrl, parsed.issuer, entry.purpose);
+      if (entry.index >= bits.length * 8) throw statusError(entry.listUrl, `has no index ${entry.index}`);
+      if (bitAt(bits, entry.index)) return true;
+    }
+    return false;
+  }
+
+  async function statusBits(listUrl: string, issuer: string, purpose: string): Promise<Uint8Array> {
+    if (listUrl.startsWith(deps.ownStatusListPrefix)) {
+      const id = listUrl.slice(deps.ownStatusListPrefix.length);
+      const list = await deps.db.statusList.findUnique({ where: { id } });
+      if (!list) throw statusError(listUrl, 'does not exist');
+      if (list.issuer !== issuer || list.purpose !== purpose) throw statusError(listUrl, `is not a ${purpose} list of ${issuer}`);
+      return list.bits;
+    }
+    const response = await fetchFromPeer(new URL(listUrl), 'the status list credential', {
+      accept: 'application/vc+jwt, application/jwt, application/json;q=0.5',
+      maxBytes: MAX_STATUS_LIST_BYTES,
+      fetchTimeoutMs: deps.fetchTimeoutMs,
+      allowHttpHosts: deps.didWebAllowHttpHosts,
+    });
+    const token = listJwt(response.body);
+    if (!token) throw statusError(listUrl, 'is not a VC-JWT (only JWT-secured status lists are supported)');
+    let list: ParsedVcJwt;
+    try {
+      list = parseVcJwt(token);
+    } catch (error) {
+      throw statusError(listUrl, `is malformed: ${(error as Error).message}`, error);
+    }
+    const problem = await check(list);
+    if (problem) throw statusError(listUrl, `does not verify (${problem})`);
+    // The spec leaves it to the verifier; vcq only trusts the credential's own issuer
+    // to say whether it is revoked.
+    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by ${list.issuer}, not by the credential's issuer ${issuer}`);
+    if (!list.types.includes('BitstringStatusListCredential') && !list.types.includes('StatusList2021Credential')) {
+      throw statusError(listUrl, 'is not a BitstringStatusListCredential');
+    }
+    const subject = list.claims;
+    if (typeof subject.statusPurpose === 'string' && subject.statusPurpose !== purpose) {
+      throw statusError(listUrl, `has statusPurpose ${subject.statusPurpose}, not ${purpose}`);
+    }
+    if (typeof subject.encodedList !== 'string') throw statusError(listUrl, 'has no encodedList');
+    try {
+      return decodeList(subject.encodedList);
+    } catch (error) {
+      throw statusError(listUrl, (error as Error).message, error);
+    }
+  }
+
+  /** Verifies a VC-JWT; see VerifyResult for what each outcome means. */
+  return async function verify(raw: unknown): Promise<VerifyResult> {
+    const input = parseInput(VerifyCredentialInputSchema, raw, 'credential verification input');
+    let parsed: ParsedVcJwt;
+    try {
+      parsed = parseVcJwt(input.vcJwt);
+    } catch (error) {
+      if (error instanceof MalformedJwtError) return { valid: false, claims: null, issuer: null, subject: null, error: 'malformed' };
+      throw error;
+    }
+    const outcome = (error: VerifyError | null, withClaims: boolean): VerifyResult => ({
+      valid: error === null,
+      claims: withClaims ? parsed.claims : null,
+      issuer: parsed.issuer,
+      subject: parsed.subject,
+      error,
+    });
+    const problem = await check(parsed);
+    // Claims are only reported once the signature proved who made them.
+    if (problem === 'unknown_issuer' || problem === 'bad_signature') return outcome(problem, false);
+    if (problem) return outcome(problem, true);
+    return outcome((await isRevoked(parsed)) ? 'revoked' : null, true);
+  };
+}
+
+function listJwt(body: string): string | null {
+  const text = body.trim();
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return text;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'string') return value;
+    if (isObject(value) && 'verifiableCredential' in value) {
+      const inner = value.verifiableCredential;
+      return typeof inner === 'string' ? inner : jwtFromEnvelope(inner);
+    }
+    return jwtFromEnvelope(value);
+  } catch {
+    return null;
+  }
+}
+
+function statusError(listUrl: string, problem: string, cause?: unknown): PermanentJobError {
+  return new PermanentJobError(`Cannot check revocation: the status list ${listUrl} ${problem}`, { code: 'status_check_failed', cause });
+}
+

@@ -1,0 +1,34 @@
+/**
+ * Webhook callbacks: when a job that carries `callbackUrl` ends, a delivery row is
+ * committed and a `webhook-deliver` job is queued under the delivery's id. Both steps
+ * are idempotent, so a job that reports its outcome twice sends one webhook.
+ */
+import type { Logger } from '@vcq/logger';
+import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
+import { jobCatalog } from './catalog.js';
+import type { FinishedHook, JobPlatform } from './platform.js';
+
+/** The finished-hook that turns outcomes of jobs with a `callbackUrl` into webhook deliveries. */
+export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () => JobPlatform; logger: Logger }): FinishedHook {
+  return async (job, outcome) => {
+    const url = (job.data as { callbackUrl?: unknown }).callbackUrl;
+    if (typeof url !== 'string' || job.name === 'webhook-deliver') return;
+    const event: WebhookEvent | undefined = outcome.status === 'completed' ? (jobCatalog[job.name] as { event?: WebhookEvent }).event : 'job.failed';
+    if (!event) return;
+    const delivery = await deps.webhooks.createDelivery({
+      sourceJobId: job.id,
+      url,
+      event,
+      payload: {
+        event,
+        jobId: job.id,
+        data: outcome.status === 'completed' ? outcome.result : { name: job.name, error: outcome.error },
+        createdAt: new Date().toISOString(),
+      },
+    });
+    if (delivery.status !== 'pending') return;
+    const submission = await deps.platform().submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id });
+    await deps.webhooks.setJobId(delivery.id, submission.job.id);
+    deps.logger.debug({ jobId: job.id, deliveryId: delivery.id, event }, 'webhook queued');
+  };
+}
