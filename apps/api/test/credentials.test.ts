@@ -138,6 +138,15 @@ describe('DIDs', () => {
     expect(res.body.error).toMatch(/did:key/);
   });
 
+  it('when a did:web names a private, loopback or metadata address, then resolving it is refused with a 4xx', async () => {
+    for (const did of ['did:web:169.254.169.254', 'did:web:10.1.2.3:tenant', 'did:web:localhost%3A9']) {
+      const res = await call('GET', `/api/dids/${encodeURIComponent(did)}`);
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(res.body.detail).toMatch(/public addresses only/);
+    }
+  });
+
   it('when the DID input is malformed, then 400 names the field', async () => {
     const res = await call('POST', '/api/dids', { method: 'carrier-pigeon' });
     expect(res.status).toBe(400);

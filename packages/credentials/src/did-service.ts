@@ -46,6 +46,7 @@ export interface DidRegistryDeps {
   keyEncryptionKey: Buffer;
   publicBaseUrl: string;
   didWebAllowHttpHosts: string[];
+  checkOutboundUrl?: (url: URL) => Promise<unknown>;
   fetchTimeoutMs: number;
   now: () => Date;
 }
@@ -180,6 +181,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       maxBytes: MAX_DID_DOCUMENT_BYTES,
       fetchTimeoutMs: deps.fetchTimeoutMs,
       allowHttpHosts: deps.didWebAllowHttpHosts,
+      ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
     });
     let document: unknown;
     try {

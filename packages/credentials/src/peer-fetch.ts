@@ -9,6 +9,8 @@ export interface PeerFetchOptions {
   fetchTimeoutMs: number;
   /** `host` (any port) or `host:port` entries allowed over plain HTTP. */
   allowHttpHosts: readonly string[];
+  /** Called for every hop to a host not on `allowHttpHosts`; throws to refuse it. */
+  checkOutboundUrl?: (url: URL) => Promise<unknown>;
 }
 
 export interface PeerResponse {
@@ -42,6 +44,8 @@ export async function fetchFromPeer(
   let current = url;
   for (let hop = 0; ; hop++) {
     assertSchemeAllowed(current, what, options.allowHttpHosts);
+    // Allowlisted hosts are trusted by configuration; every other hop is vetted, redirects included.
+    if (options.checkOutboundUrl && !httpAllowed(current, options.allowHttpHosts)) await options.checkOutboundUrl(current);
     const response = await get(current, what, options);
     if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
       await response.body?.cancel().catch(() => undefined);

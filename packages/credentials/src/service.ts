@@ -36,6 +36,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     publicBaseUrl: deps.publicBaseUrl,
     didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
     fetchTimeoutMs: deps.fetchTimeoutMs,
+    ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
     now,
   });
   const backend = deps.issuerBackend ?? createBuiltinIssuer({ db: deps.db, registry, statusListUrl });
@@ -45,6 +46,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     ownStatusListPrefix: statusListPrefix,
     didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
     fetchTimeoutMs: deps.fetchTimeoutMs,
+    ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
     now,
   });
 

@@ -130,6 +130,11 @@ export interface CredentialsServiceDeps {
   /** `host` or `host:port` entries whose did:web documents and status lists may be fetched over plain HTTP. */
   didWebAllowHttpHosts: string[];
   fetchTimeoutMs: number;
+  /**
+   * Vets every outbound URL of a host not on the allowlist (throws to refuse), so a
+   * caller-named did:web or status list cannot make vcq fetch private addresses.
+   */
+  checkOutboundUrl?: (url: URL) => Promise<unknown>;
   /** Defaults to the built-in signer. */
   issuerBackend?: IssuerBackend;
   now?: () => Date;

@@ -30,6 +30,7 @@ export interface VerifierDeps {
   /** `<PUBLIC_BASE_URL>/status-lists/`: lists under it are read from the database. */
   ownStatusListPrefix: string;
   didWebAllowHttpHosts: string[];
+  checkOutboundUrl?: (url: URL) => Promise<unknown>;
   fetchTimeoutMs: number;
   now: () => Date;
 }
@@ -86,6 +87,7 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
       maxBytes: MAX_STATUS_LIST_BYTES,
       fetchTimeoutMs: deps.fetchTimeoutMs,
       allowHttpHosts: deps.didWebAllowHttpHosts,
+      ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
     });
     const token = listJwt(response.body);
     if (!token) throw statusError(listUrl, 'is not a VC-JWT (only JWT-secured status lists are supported)');

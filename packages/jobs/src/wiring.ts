@@ -34,6 +34,8 @@ export function credentialsFromConfig(config: Config, db: Db): CredentialsServic
     publicBaseUrl: config.PUBLIC_BASE_URL,
     didWebAllowHttpHosts: config.DID_WEB_ALLOW_HTTP_HOSTS,
     fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
+    // Caller-named did:web hosts and status lists get the same public-address check as callbacks.
+    checkOutboundUrl: (url) => checkCallbackUrl(url.href, { allowPrivate: false, phase: 'delivery', field: 'did:web / status list URL' }),
     ...(config.ISSUER_BACKEND === 'vc-api' && config.VC_API_URL
       ? {
           issuerBackend: createVcApiIssuerBackend({

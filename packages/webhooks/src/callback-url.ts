@@ -16,6 +16,8 @@ export type CallbackUrlPhase = 'submit' | 'delivery';
 export type HostResolver = (hostname: string) => Promise<LookupAddress[]>;
 
 export interface CheckCallbackUrlOptions {
+  /** What the URL is called in messages and `errors[].field` (other outbound URLs reuse this check). */
+  field?: string;
   /** Let private, loopback and link-local addresses through (WEBHOOK_ALLOW_PRIVATE; tests). */
   allowPrivate: boolean;
   /** Which error a refusal becomes; `submit` unless given. */
@@ -31,7 +33,6 @@ export interface ResolvedCallbackUrl {
   addresses: LookupAddress[];
 }
 
-const FIELD = 'callbackUrl';
 const MAX_URL_LENGTH = 2048;
 // Failures where the name itself does not exist, as opposed to a resolver having a bad moment.
 const NAME_NOT_FOUND = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA']);
@@ -48,21 +49,22 @@ export async function checkCallbackUrl(url: string, options: CheckCallbackUrlOpt
 /** checkCallbackUrl, also returning the checked addresses for the delivery to connect to. */
 export async function resolveCallbackUrl(url: string, options: CheckCallbackUrlOptions): Promise<ResolvedCallbackUrl> {
   const phase = options.phase ?? 'submit';
-  const refuse = (message: string, cause?: unknown) => refusal(phase, message, cause);
+  const field = options.field ?? 'callbackUrl';
+  const refuse = (message: string, cause?: unknown) => refusal(phase, field, message, cause);
 
-  if (url.length > MAX_URL_LENGTH) throw refuse(`callbackUrl must be at most ${MAX_URL_LENGTH} characters`);
+  if (url.length > MAX_URL_LENGTH) throw refuse(`${field} must be at most ${MAX_URL_LENGTH} characters`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw refuse('callbackUrl must be an absolute http(s) URL', error);
+    throw refuse(`${field} must be an absolute http(s) URL`, error);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw refuse(`callbackUrl scheme "${parsed.protocol.replace(/:$/, '')}" is not supported; use http or https`);
+    throw refuse(`${field} scheme "${parsed.protocol.replace(/:$/, '')}" is not supported; use http or https`);
   }
   // Credentials would be stored in delivery rows and logs; x-vcq-signature is how
   // a receiver knows a request came from vcq.
-  if (parsed.username !== '' || parsed.password !== '') throw refuse('callbackUrl must not carry credentials');
+  if (parsed.username !== '' || parsed.password !== '') throw refuse(`${field} must not carry credentials`);
 
   // The URL parser has already normalised IPv4 spellings such as 2130706433 or 0x7f.1.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -70,7 +72,7 @@ export async function resolveCallbackUrl(url: string, options: CheckCallbackUrlO
   if (isIP(host)) {
     addresses = [{ address: host, family: isIP(host) }];
   } else {
-    addresses = await resolveHost(host, options.resolve ?? systemResolve, phase);
+    addresses = await resolveHost(host, options.resolve ?? systemResolve, phase, field);
   }
 
   if (!options.allowPrivate) {
@@ -80,14 +82,14 @@ export async function resolveCallbackUrl(url: string, options: CheckCallbackUrlO
       const kind = classifyAddress(address);
       if (kind) {
         const where = address === host ? address : `${host} resolves to ${address}`;
-        throw refuse(`callbackUrl must point to public addresses only; ${where} (${kind})`);
+        throw refuse(`${field} must point to public addresses only; ${where} (${kind})`);
       }
     }
   }
   return { url: parsed, addresses };
 }
 
-async function resolveHost(host: string, resolve: HostResolver, phase: CallbackUrlPhase): Promise<LookupAddress[]> {
+async function resolveHost(host: string, resolve: HostResolver, phase: CallbackUrlPhase, field: string): Promise<LookupAddress[]> {
   let addresses: LookupAddress[];
   try {
     addresses = await resolve(host);
@@ -96,11 +98,11 @@ async function resolveHost(host: string, resolve: HostResolver, phase: CallbackU
     // At delivery time a name that stopped resolving may come back (a DNS outage, a
     // record being re-created), so it is retried; at submission time it is a typo.
     if (phase === 'submit' && NAME_NOT_FOUND.has(code)) {
-      throw refusal(phase, `callbackUrl host ${host} does not resolve`, error);
+      throw refusal(phase, field, `${field} host ${host} does not resolve`, error);
     }
-    throw new UpstreamError(`Could not resolve callbackUrl host ${host}: ${code || (error as Error).message}`, { cause: error });
+    throw new UpstreamError(`Could not resolve ${field} host ${host}: ${code || (error as Error).message}`, { cause: error });
   }
-  if (addresses.length === 0) throw refusal(phase, `callbackUrl host ${host} has no addresses`);
+  if (addresses.length === 0) throw refusal(phase, field, `${field} host ${host} has no addresses`);
   return addresses;
 }
 
@@ -108,10 +110,10 @@ function systemResolve(hostname: string): Promise<LookupAddress[]> {
   return lookup(hostname, { all: true, verbatim: true });
 }
 
-function refusal(phase: CallbackUrlPhase, message: string, cause?: unknown): ValidationError | PermanentJobError {
+function refusal(phase: CallbackUrlPhase, field: string, message: string, cause?: unknown): ValidationError | PermanentJobError {
   if (phase === 'delivery') {
-    return new PermanentJobError(message, { code: 'callback_url_refused', cause, errors: [{ field: FIELD, message }] });
+    return new PermanentJobError(message, { code: 'callback_url_refused', cause, errors: [{ field, message }] });
   }
-  return new ValidationError(message, [{ field: FIELD, message }], { cause });
+  return new ValidationError(message, [{ field, message }], { cause });
 }
 
