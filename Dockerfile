@@ -13,6 +13,7 @@ COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/errors/package.json packages/errors/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/logger/package.json packages/logger/
+COPY packages/metrics/package.json packages/metrics/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/testing/package.json packages/testing/
 COPY packages/verification/package.json packages/verification/
