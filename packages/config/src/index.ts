@@ -2,6 +2,7 @@
  * vcq's environment, as one zod schema. `loadConfig(env)` is the only place that
  * reads environment variables; everything else receives the typed `Config`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -73,6 +74,8 @@ export const ConfigSchema = z
     // API notices within about a second rather than hanging on an offline queue.
     REDIS_TIMEOUT_MS: int(50, 60_000).default(1000),
 
+    // `key`, `key:scope+scope`, or `sha256:<hex of the key>:scope+scope`; scopes are
+    // submit, read, admin (a key without scopes has all three). See parseApiKeys.
     API_KEYS: list,
 
     QUEUE_CONCURRENCY: int(1, 1000).default(10),
@@ -136,6 +139,15 @@ export const ConfigSchema = z
         message: 'must be a comma-separated list of whole milliseconds (at most 20)',
       }),
     WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
+    // Requests per key (or per client address without a key) per window; 0 turns limiting off.
+    RATE_LIMIT_POINTS: int(0, 1_000_000).default(600),
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    // Origins allowed by CORS (`*` for any); empty: no CORS headers at all.
+    CORS_ORIGINS: list,
+    JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('1mb'),
+    // The worker serves /metrics on this port; unset: no metrics server in the worker.
+    WORKER_METRICS_PORT: int(0, 65535).optional(),
   })
   .superRefine((cfg, ctx) => {
     // An API without keys would be open to anyone; a local default is only safe off production.
@@ -148,6 +160,10 @@ export const ConfigSchema = z
     }
     if (cfg.NODE_ENV === 'production' && !cfg.WEBHOOK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    for (const [i, entry] of cfg.API_KEYS.entries()) {
+      const problem = apiKeyProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: `entry ${i + 1} ${problem}` });
     }
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });
@@ -164,6 +180,44 @@ export const ConfigSchema = z
 const DEV_KEY_ENCRYPTION_KEY = '7663712d646576656c6f706d656e742d6b65792d6e6f742d666f722d70726f64';
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+export const SCOPES = ['submit', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** One configured API key: its plaintext or its SHA-256, and what it may do. */
+export interface ApiKeySpec {
+  /** Lowercase hex SHA-256 of the key (keys given in plaintext are hashed at load). */
+  sha256: string;
+  scopes: Scope[];
+}
+
+function splitKeyEntry(entry: string): { secret: string; hashed: boolean; scopes: string[] | null } {
+  const hashed = entry.startsWith('sha256:');
+  const rest = hashed ? entry.slice('sha256:'.length) : entry;
+  const colon = rest.lastIndexOf(':');
+  // A key may itself contain ':'; only a trailing `:a+b` made of known scopes counts as scopes.
+  const tail = colon >= 0 ? rest.slice(colon + 1) : '';
+  const looksLikeScopes = colon >= 0 && tail.length > 0 && tail.split('+').every((s) => /^[a-z]+$/.test(s));
+  return { secret: looksLikeScopes ? rest.slice(0, colon) : rest, hashed, scopes: looksLikeScopes ? tail.split('+') : null };
+}
+
+function apiKeyProblem(entry: string): string | null {
+  const { secret, hashed, scopes } = splitKeyEntry(entry);
+  if (hashed && !/^[0-9a-fA-F]{64}$/.test(secret)) return 'must be sha256:<64 hex characters>[:scopes]';
+  if (!hashed && secret.length < 8) return 'must be at least 8 characters long';
+  const unknown = (scopes ?? []).filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0) return `has unknown scope(s) ${unknown.join(', ')} (allowed: ${SCOPES.join(', ')})`;
+  return null;
+}
+
+/** The configured keys with their scopes; plaintext keys are hashed here and not kept. */
+export function parseApiKeys(entries: string[]): ApiKeySpec[] {
+  return entries.map((entry) => {
+    const { secret, hashed, scopes } = splitKeyEntry(entry);
+    const sha256 = hashed ? secret.toLowerCase() : createHash('sha256').update(secret).digest('hex');
+    return { sha256, scopes: (scopes as Scope[] | null) ?? [...SCOPES] };
+  });
+}
 
 /** Thrown when the environment is invalid; `problems` has one line per variable. */
 export class ConfigError extends Error {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/index.js';
+import { createHash } from 'node:crypto';
+import { ConfigError, loadConfig, parseApiKeys } from '../src/index.js';
 
 describe('loadConfig', () => {
   it('when the environment is empty, then local-development defaults apply', () => {
@@ -18,13 +19,13 @@ describe('loadConfig', () => {
   it('when values are given as strings, then they are coerced to their types', () => {
     const config = loadConfig({
       PORT: '8080',
-      API_KEYS: ' a , b,,c ',
+      API_KEYS: ' key-aaaa , key-bbbb,,key-cccc ',
       ENABLE_TASK_SCHEDULING: 'false',
       QUEUE_CONCURRENCY: '25',
       JOB_BACKOFF_MS: '100',
     });
     expect(config.PORT).toBe(8080);
-    expect(config.API_KEYS).toEqual(['a', 'b', 'c']);
+    expect(config.API_KEYS).toEqual(['key-aaaa', 'key-bbbb', 'key-cccc']);
     expect(config.ENABLE_TASK_SCHEDULING).toBe(false);
     expect(config.QUEUE_CONCURRENCY).toBe(25);
     expect(config.JOB_BACKOFF_MS).toBe(100);
@@ -64,8 +65,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/KEY_ENCRYPTION_KEY is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SIGNING_SECRET is required in production/);
-    const prod = loadConfig({ NODE_ENV: 'production', API_KEYS: 'k1', KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
-    expect(prod.API_KEYS).toEqual(['k1']);
+    const prod = loadConfig({ NODE_ENV: 'production', API_KEYS: 'prod-key-1', KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
+    expect(prod.API_KEYS).toEqual(['prod-key-1']);
     expect(prod.KEY_ENCRYPTION_KEY).toBe('ab'.repeat(32));
   });
 
@@ -81,5 +82,20 @@ describe('loadConfig', () => {
   it('when a number is out of range, then the bound is named', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be at most 65535/);
     expect(() => loadConfig({ QUEUE_CONCURRENCY: '0' })).toThrow(/QUEUE_CONCURRENCY must be at least 1/);
+  });
+
+  it('when API keys carry scopes or hashes, then each parses to a digest and its scopes', () => {
+    const hash = createHash('sha256').update('hashed-key-123').digest('hex');
+    const config = loadConfig({ API_KEYS: `plain-key-1,reader-key:read,sha256:${hash}:submit+read` });
+    const keys = parseApiKeys(config.API_KEYS);
+    expect(keys[0]).toEqual({ sha256: createHash('sha256').update('plain-key-1').digest('hex'), scopes: ['submit', 'read', 'admin'] });
+    expect(keys[1]?.scopes).toEqual(['read']);
+    expect(keys[2]).toEqual({ sha256: hash, scopes: ['submit', 'read'] });
+  });
+
+  it('when an API key entry is malformed, then the entry and the problem are named', () => {
+    expect(() => loadConfig({ API_KEYS: 'good-key-1,short' })).toThrow(/API_KEYS entry 2 must be at least 8 characters/);
+    expect(() => loadConfig({ API_KEYS: 'good-key-1:root' })).toThrow(/API_KEYS entry 1 has unknown scope\(s\) root/);
+    expect(() => loadConfig({ API_KEYS: 'sha256:nothex:read' })).toThrow(/API_KEYS entry 1 must be sha256:<64 hex characters>/);
   });
 });
