@@ -1,19 +1,29 @@
 /**
  * `createApp(deps)` builds the Express app without listening, so tests and the
- * server share one wiring.
+ * server share one wiring. Route order matters: public routes first, then each
+ * authenticated area with its scope, then the public DID documents (their
+ * `/<path>/did.json` pattern must not shadow anything), then 404 and errors.
  */
 import express from 'express';
-import type { Db } from '@vcq/db';
+import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
+import type { Db } from '@vcq/db';
 import type { Handlers, JobPlatform, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
-import { requireApiKey } from './middleware/auth.js';
+import type { VcqMetrics } from '@vcq/metrics';
+import { apiKeyAuth } from './middleware/auth.js';
+import { httpMetrics, metricsRoute } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
+import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
+import { corsFor, securityHeaders } from './middleware/security.js';
+import { docsRoutes } from './openapi/routes.js';
 import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { queueAdminRoutes } from './routes/queue-admin.js';
 import { verificationRoutes } from './routes/verification.js';
+import type { JobWatcher } from './job-watcher.js';
 
 export interface AppDeps {
   db: Db;
@@ -21,12 +31,19 @@ export interface AppDeps {
   queues: QueueSet | null;
   handlers: Handlers;
   logger: Logger;
-  apiKeys: string[];
+  apiKeys: ApiKeySpec[];
   maxUploadBytes: number;
   defaultRegistryAddress: string | undefined;
   probeTimeoutMs: number;
   credentials: CredentialsService;
   preferWaitMaxSeconds: number;
+  metrics: VcqMetrics;
+  rateLimiter: RateLimiter | null;
+  corsOrigins: string[];
+  jsonBodyLimit: string;
+  watcher: JobWatcher;
+  /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
+  dashboard: express.Router | null;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -34,14 +51,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger));
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders());
+  if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
+  app.use(express.json({ limit: deps.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
+  app.get('/metrics', metricsRoute(deps.metrics));
+  app.use(docsRoutes());
 
+  const auth = apiKeyAuth(deps.apiKeys);
+  const limit = rateLimit(deps.rateLimiter);
   const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds };
-  const auth = requireApiKey(deps.apiKeys);
+
   const api = express.Router();
-  api.use(auth);
+  // GET/HEAD need `read`; everything else creates or changes something and needs `submit`.
+  api.use(auth.authenticate, limit, auth.scopeByMethod);
   api.use(
     verificationRoutes({
       ...responder,
@@ -52,9 +77,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   api.use(credentialRoutes({ ...responder, credentials: deps.credentials }));
-  api.use(jobRoutes(deps.platform.store));
+  api.use(jobRoutes(deps.platform.store, deps.watcher));
   app.use('/api', api);
-  app.use('/credentials', auth, vcApiRoutes({ ...responder, credentials: deps.credentials }));
+
+  app.use('/credentials', auth.authenticate, limit, auth.require('submit'), vcApiRoutes({ ...responder, credentials: deps.credentials }));
+  app.use('/queue', auth.authenticate, limit, auth.require('admin'), queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
+  if (deps.dashboard) app.use('/admin/queues', auth.authenticate, auth.require('admin'), deps.dashboard);
   app.use(publicDocumentRoutes(deps.credentials));
 
   app.use(notFound);

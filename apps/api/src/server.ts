@@ -3,7 +3,7 @@
  * `close()` that shuts everything in order.
  */
 import type { AddressInfo } from 'node:net';
-import type { Config } from '@vcq/config';
+import { parseApiKeys, type Config } from '@vcq/config';
 import {
   closeRedis,
   createProducerConnection,
@@ -11,16 +11,24 @@ import {
   type JobPlatform,
   createStoreFromConfig,
   QueueSet,
+  queueNames,
   queueOverridesFromConfig,
   waitForReady,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
+import { createMetrics, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
+import { JobWatcher } from './job-watcher.js';
+import { createRateLimiter } from './middleware/rate-limit.js';
+import { dashboardRouter } from './routes/dashboard.js';
 
 export interface ApiServer {
+  /** The Express app (tests walk its routes). */
+  app: ReturnType<typeof createApp>;
   url: string;
   port: number;
   platform: JobPlatform;
+  metrics: VcqMetrics;
   close(): Promise<void>;
 }
 
@@ -32,19 +40,33 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   const { db, store } = createStoreFromConfig(config, logger);
   const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
   const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
-  const { handlers, platform, credentials } = createServices(config, { db, store, queues, logger });
+  const metrics = createMetrics({ onCollectError: (collector, err) => logger.warn({ collector, err }, 'metrics collector failed') });
+  const { handlers, platform, credentials } = createServices(config, { db, store, queues, logger, webhookObserver: metrics.webhooks });
+  metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
+  metrics.collectFallback(() => !platform.isQueueAvailable());
+  const watcher = new JobWatcher(store);
+  const dashboard = dashboardRouter({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, basePath: '/admin/queues' });
   const app = createApp({
     db,
     platform,
     queues,
     handlers,
     logger,
-    apiKeys: config.API_KEYS,
+    apiKeys: parseApiKeys(config.API_KEYS),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     defaultRegistryAddress: config.REGISTRY_ADDRESS,
     probeTimeoutMs: config.REDIS_TIMEOUT_MS,
     credentials,
     preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
+    metrics,
+    rateLimiter:
+      config.RATE_LIMIT_POINTS > 0
+        ? createRateLimiter({ redis, prefix: config.QUEUE_PREFIX, points: config.RATE_LIMIT_POINTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS })
+        : null,
+    corsOrigins: config.CORS_ORIGINS,
+    jsonBodyLimit: config.JSON_BODY_LIMIT,
+    watcher,
+    dashboard,
   });
 
   // Start queueing from the first request when Redis is there; without it, start anyway (sync fallback).
@@ -59,15 +81,21 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
 
   let closing: Promise<void> | undefined;
   return {
+    app,
     url: `http://127.0.0.1:${port}`,
     port,
     platform,
+    metrics,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
+        const closed = new Promise<void>((resolve) => {
           server.close(() => resolve());
-          server.closeIdleConnections();
         });
+        // Live event streams would hold the server open; end them so clients reconnect elsewhere.
+        watcher.close();
+        server.closeIdleConnections();
+        await closed;
+        await dashboard.close();
         await store.close();
         await queues.close();
         await closeRedis(redis);

@@ -30,6 +30,7 @@ export async function sendSubmission<N extends JobName>(
   options: { pollUrl: string; message: string },
 ): Promise<void> {
   const jobId = submission.job.id;
+  if (submission.mode === 'async' && submission.replayed) res.setHeader('Idempotent-Replayed', 'true');
   if (submission.mode === 'sync') {
     res.status(200).json({ mode: 'sync', jobId, result: submission.result });
     return;

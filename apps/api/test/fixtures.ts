@@ -43,6 +43,8 @@ export async function startWorld() {
       WORKER_LOCK_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      // Tests poll hard; the rate-limit test turns limiting on for its own API.
+      RATE_LIMIT_POINTS: '0',
       ...env,
     });
 

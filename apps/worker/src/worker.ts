@@ -16,10 +16,16 @@ import {
   waitForReady,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
+import { createMetrics, type VcqMetrics } from '@vcq/metrics';
+import { startMetricsServer } from './metrics-server.js';
 
 export interface WorkerProcess {
   /** Runs one reconcile pass now (tests; ops). */
   reconcile(): Promise<unknown>;
+  /** This process's instruments (tests read them without HTTP). */
+  metrics: VcqMetrics;
+  /** Where `/metrics` is served; null when WORKER_METRICS_PORT is unset. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -28,6 +34,10 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   if (config.QUEUE_BACKEND !== 'redis') {
     throw new Error(`QUEUE_BACKEND=${config.QUEUE_BACKEND} is not supported by this release; use redis`);
   }
+  const metrics = createMetrics();
+  // First, so a taken port fails start-up before any connection is opened.
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(metrics, { port: config.WORKER_METRICS_PORT, host: config.HOST, logger });
   const { db, store } = createStoreFromConfig(config, logger);
   const workerConnection = createWorkerConnection(config.REDIS_URL, logger);
   // The reconciler adds jobs like the API does, on its own fail-fast connection.
@@ -38,7 +48,8 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     timeoutMs: config.REDIS_TIMEOUT_MS,
     ...queueOverridesFromConfig(config),
   });
-  const { handlers, platform } = createServices(config, { db, store, queues, logger });
+  const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks };
+  const { handlers, platform } = createServices(config, serviceDeps);
 
   const runtime = startWorkers({
     connection: workerConnection,
@@ -51,6 +62,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     concurrency: config.QUEUE_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+    observer: metrics.jobs,
   });
   await waitForReady(producer, config.REDIS_TIMEOUT_MS);
   const reconciler = startReconciler({
@@ -59,12 +71,15 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     logger,
     graceMs: config.RECONCILE_GRACE_MS,
     intervalMs: config.ENABLE_TASK_SCHEDULING ? config.RECONCILE_INTERVAL_MS : null,
+    observer: metrics.reconciler,
   });
   logger.info({ queues: runtime.workers.map((w) => w.name), concurrency: config.QUEUE_CONCURRENCY }, 'worker started');
 
   let closing: Promise<void> | undefined;
   return {
     reconcile: () => reconciler.runNow(),
+    metrics,
+    metricsUrl: metricsServer?.url ?? null,
     close() {
       closing ??= (async () => {
         await reconciler.stop();
@@ -74,6 +89,8 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
         await closeRedis(producer);
         await closeRedis(workerConnection);
         await db.$disconnect();
+        // Last, so the drain above can still be watched.
+        await metricsServer?.close();
         logger.info('worker stopped');
       })();
       return closing;

@@ -3,7 +3,7 @@
  * Creation is an immediate commit; lifecycle writes go through the WriteBuffer.
  */
 import type { Db } from './client.js';
-import type { JobMode, JobStatus } from './generated/client.js';
+import { Prisma, type JobMode, type JobStatus } from './generated/client.js';
 import { WriteBuffer, type JobError, type WriteBufferOptions } from './write-buffer.js';
 
 export type { JobMode, JobStatus } from './generated/client.js';
@@ -78,6 +78,12 @@ export class JobStore {
     return row ? toRecord(row) : null;
   }
 
+  async getMany(ids: string[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.job.findMany({ where: { id: { in: ids } } });
+    return rows.map(toRecord);
+  }
+
   async list(query: ListQuery): Promise<{ items: JobRecord[]; total: number }> {
     const where = {
       ...(query.queue ? { queue: query.queue } : {}),
@@ -99,6 +105,12 @@ export class JobStore {
     const counts: StatusCounts = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const g of groups) counts[g.status] = g._count._all;
     return counts;
+  }
+
+  /** Row counts per queue and status, in one query (metrics, queue stats). */
+  async countByQueueAndStatus(): Promise<Array<{ queue: string; status: JobStatus; count: number }>> {
+    const groups = await this.db.job.groupBy({ by: ['queue', 'status'], _count: { _all: true } });
+    return groups.map((g) => ({ queue: g.queue, status: g.status, count: g._count._all }));
   }
 
   /**
@@ -124,6 +136,41 @@ export class JobStore {
     if (ids.length === 0) return new Set();
     const rows = await this.db.job.findMany({ where: { id: { in: ids }, status: { in: ['queued', 'processing'] } }, select: { id: true } });
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * The explicit retry: the one move back, failed (or cancelled) -> queued. With
+   * `resetAttempt` the attempt count starts over, for a job re-added to Redis from
+   * scratch (BullMQ numbers its attempts from 1 again); otherwise it is kept, so the
+   * retried run's attempts continue above the old ones. Returns the row, or null if
+   * it was not in a retryable state.
+   */
+  async requeue(id: string, options: { resetAttempt: boolean }): Promise<JobRecord | null> {
+    const updated = await this.db.job.updateMany({
+      where: { id, status: { in: ['failed', 'cancelled'] } },
+      data: {
+        status: 'queued',
+        progress: 0,
+        error: Prisma.DbNull,
+        result: Prisma.DbNull,
+        startedAt: null,
+        completedAt: null,
+        updatedAt: new Date(),
+        ...(options.resetAttempt ? { attempt: 0 } : {}),
+      },
+    });
+    return updated.count === 1 ? this.get(id) : null;
+  }
+
+  /** Marks open rows cancelled (terminal); returns the ids that were still open. */
+  async cancel(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.job.updateManyAndReturn({
+      where: { id: { in: ids }, status: { in: ['queued', 'processing'] } },
+      data: { status: 'cancelled', completedAt: new Date(), updatedAt: new Date() },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
   }
 
   /** Marks the attempt as started (batched; not awaited by callers on the hot path). */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobRecord, JobStore } from '@vcq/db';
-import { UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
+import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { jobCatalog, type JobData, type JobName, type JobResult } from './catalog.js';
 import { createJobContext } from './context.js';
@@ -12,7 +12,7 @@ import type { Handlers } from './processor.js';
 import type { QueueSet } from './queues.js';
 
 export type Submission<N extends JobName> =
-  | { mode: 'async'; job: JobRecord }
+  | { mode: 'async'; job: JobRecord; /** true when an earlier submission with the same id is returned */ replayed?: boolean }
   | { mode: 'sync'; job: JobRecord; result: JobResult<N> };
 
 /** What a job ended with, as its finished-hook sees it. */
@@ -41,6 +41,26 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** A caller-chosen id: submitting the same id again returns the existing job. */
   id?: string;
+}
+
+/** Prisma's unique-constraint violation (the row id already exists). */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'P2002';
+}
+
+/** JSON with sorted keys, so jsonb's reordering doesn't make equal data look different. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+/** An earlier submission under the same id: the same job if it asked for the same thing, else 409. */
+function replay<N extends JobName>(existing: JobRecord, queue: string, name: string, data: unknown): Submission<N> {
+  if (existing.queue !== queue || existing.name !== name || canonical(existing.data) !== canonical(data)) {
+    throw new AppError('idempotency_conflict', 409, 'this Idempotency-Key was already used with a different request');
+  }
+  return { mode: 'async', job: existing, replayed: true };
 }
 
 export class JobPlatform {
@@ -81,11 +101,18 @@ export class JobPlatform {
     const id = options.id ?? randomUUID();
     if (options.id) {
       const existing = await store.get(options.id);
-      if (existing) return { mode: 'async', job: existing };
+      if (existing) return replay(existing, def.queue, def.name, data);
     }
 
     if (queues?.isAvailable()) {
-      const job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts });
+      let job: JobRecord;
+      try {
+        job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts });
+      } catch (error) {
+        // Two submissions with the same id raced; the loser returns the winner's job.
+        if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
+        throw error;
+      }
       try {
         await queues.add(name, id, data);
       } catch (error) {
@@ -97,7 +124,12 @@ export class JobPlatform {
     if (this.options.fallbackMode === 'reject') {
       throw new UnavailableError('the job queue is unavailable; try again shortly', { extensions: { retryAfter: 5 } });
     }
-    return this.runSync(name, id, data, options.signal);
+    try {
+      return await this.runSync(name, id, data, options.signal);
+    } catch (error) {
+      if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
+      throw error;
+    }
   }
 
   private async runSync<N extends JobName>(name: N, id: string, data: JobData<N>, signal?: AbortSignal): Promise<Submission<N>> {

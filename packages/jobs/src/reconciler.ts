@@ -16,6 +16,13 @@ export interface ReconcileOptions {
   /** Rows younger than this are left alone: their own add may still be under way. */
   graceMs: number;
   batchSize?: number;
+  /** Told about each re-added job (metrics); default: nothing. */
+  observer?: ReconcileObserver;
+}
+
+/** What the reconciler reports; `VcqMetrics['reconciler']` is one. */
+export interface ReconcileObserver {
+  readded(job: { queue: string; name: string }): void;
 }
 
 export interface ReconcileReport {
@@ -47,6 +54,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       }
       await queues.add(name, row.id, row.data);
       report.readded++;
+      try {
+        options.observer?.readded({ queue: row.queue, name: row.name });
+      } catch (error) {
+        // Metrics must not stop the pass: the rest of the missing jobs still need re-adding.
+        logger.warn({ jobId: row.id, err: error instanceof Error ? error.message : String(error) }, 'reconcile observer failed');
+      }
     }
   }
   if (report.readded > 0) logger.warn(report, 'reconciler re-added jobs missing from redis');

@@ -7,7 +7,7 @@ import { createCredentialsService, createVcApiIssuerBackend, type CredentialsSer
 import { createDb, JobStore, type Db } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
 import { createVerifier } from '@vcq/verification';
-import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore } from '@vcq/webhooks';
+import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore, type WebhookDelivererDeps } from '@vcq/webhooks';
 import { createCallbackHook } from './callbacks.js';
 import type { JobName, JobOptions } from './catalog.js';
 import { createHandlers } from './handlers.js';
@@ -56,7 +56,10 @@ export interface Services {
 }
 
 /** Everything both processes run jobs with: handlers, domain services and the platform. */
-export function createServices(config: Config, deps: { db: Db; store: JobStore; queues: QueueSet | null; logger: Logger }): Services {
+export function createServices(
+  config: Config,
+  deps: { db: Db; store: JobStore; queues: QueueSet | null; logger: Logger; webhookObserver?: WebhookDelivererDeps['observer'] },
+): Services {
   const credentials = credentialsFromConfig(config, deps.db);
   const webhooks = createWebhookStore(deps.db);
   const deliverer = createWebhookDeliverer({
@@ -66,6 +69,7 @@ export function createServices(config: Config, deps: { db: Db; store: JobStore; 
     allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
     schedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
     log: deps.logger,
+    ...(deps.webhookObserver ? { observer: deps.webhookObserver } : {}),
   });
   const handlers = createHandlers({
     verifier: createVerifier({

@@ -2,6 +2,7 @@
  * The consumer side: one BullMQ Worker per queue, and the adapter that turns a
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
+import { performance } from 'node:perf_hooks';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobStore } from '@vcq/db';
@@ -30,10 +31,22 @@ export interface WorkerRuntimeOptions {
   onFinished?: FinishedHook;
   /** Delays for the webhook retry schedule (WEBHOOK_RETRY_SCHEDULE_MS). */
   webhookSchedule?: number[];
+  /** Told when jobs are picked up and how each attempt ends (metrics); default: nothing. */
+  observer?: JobObserver;
 }
 
+/** What the runtime reports about jobs as they run; `VcqMetrics['jobs']` is one. */
+export interface JobObserver {
+  /** A job was picked up for the first time, `waitMs` after it became due. */
+  picked(job: { queue: string; name: string; waitMs: number }): void;
+  /** An attempt ended; `durationMs` is the handler's run time, absent when no handler ran. */
+  finished(job: { queue: string; name: string; outcome: 'completed' | 'retry' | 'failed'; durationMs?: number }): void;
+}
+
+const unobserved: JobObserver = { picked() {}, finished() {} };
+
 /** Turns a BullMQ job into `handler(data, ctx)` and records its outcome in Postgres. */
-export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook) {
+export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook, observer: JobObserver = unobserved) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     const name = findJob(job.queueName, job.name);
@@ -41,15 +54,38 @@ export function createProcessor(store: JobStore, handlers: Handlers, logger: Log
     // carries an older number than the attempt that replaced it.
     const attempt = Math.max(job.attemptsStarted, 1);
     const finalIfFails = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const labels = { queue: job.queueName, name: job.name };
+    const observe = (report: () => void) => {
+      // Metrics must never decide a job's fate.
+      try {
+        report();
+      } catch (error) {
+        logger.warn({ jobId: id, err: describeError(error).message }, 'job observer failed');
+      }
+    };
+    // Only the first start measures queueing: a retry's wait is its own backoff.
+    if (job.attemptsStarted <= 1) observe(() => observer.picked({ ...labels, waitMs: waitedMs(job) }));
     if (!name) {
       await store.failed(id, attempt, { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` }, true);
+      observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(`no handler for ${job.queueName}/${job.name}`);
     }
     const parsed = jobCatalog[name].schema.safeParse(job.data);
     if (!parsed.success) {
       const message = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       await store.failed(id, attempt, { code: 'invalid_job_data', message }, true);
+      observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
+    }
+    // A retry (or a run after a stall) of a job cancelled meanwhile must not run
+    // again. The first attempt skips this read: a cancelled waiting job is removed
+    // from Redis, so only an already-started job can come back here cancelled.
+    if (job.attemptsStarted > 1) {
+      const row = await store.get(id);
+      if (row?.status === 'cancelled') {
+        logger.info({ queue: job.queueName, jobId: id }, 'job was cancelled; not running it again');
+        return;
+      }
     }
     const ctx: JobContext = createJobContext({
       store,
@@ -64,11 +100,13 @@ export function createProcessor(store: JobStore, handlers: Handlers, logger: Log
     void store.started(id, attempt).catch((error: unknown) => ctx.log.warn({ err: error }, 'start write failed'));
     ctx.log.debug('job started');
     let result: unknown;
+    const startedAt = performance.now();
     try {
       result = await (handlers[name] as (d: unknown, c: JobContext) => Promise<unknown>)(parsed.data, ctx);
     } catch (error) {
       const permanent = isPermanent(error);
       const final = permanent || finalIfFails;
+      observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       await store.failed(id, attempt, describeError(error), final);
       ctx.log.warn({ err: describeError(error), permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
@@ -76,13 +114,27 @@ export function createProcessor(store: JobStore, handlers: Handlers, logger: Log
       if (permanent) throw new UnrecoverableError(describeError(error).message);
       throw error;
     }
+    const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
     await store.completed(id, attempt, result);
     ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
     // first outcome, and the hook (idempotent too) runs again.
-    await onFinished?.({ id, name, data: parsed.data }, { status: 'completed', result });
+    try {
+      await onFinished?.({ id, name, data: parsed.data }, { status: 'completed', result });
+    } catch (error) {
+      // Counted as BullMQ will see it, so the retry's completion is not counted twice.
+      observe(() => observer.finished({ ...labels, outcome: finalIfFails ? 'failed' : 'retry', durationMs }));
+      throw error;
+    }
+    observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
   };
+}
+
+/** How long a job waited for a worker: from its add (plus any requested delay) to its start. */
+function waitedMs(job: Job): number {
+  const due = job.timestamp + (job.opts.delay ?? 0);
+  return (job.processedOn ?? Date.now()) - due;
 }
 
 export interface WorkerRuntime {
@@ -93,7 +145,7 @@ export interface WorkerRuntime {
 
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
-  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished);
+  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer);
   const schedule = options.webhookSchedule ?? [];
   const workers = (options.queues ?? queueNames).map((queue) => {
     const worker = new Worker(queue, processor, {

@@ -31,6 +31,13 @@ export interface WebhookDelivererDeps {
   schedule: number[];
   now?: () => Date;
   log?: WebhookLogger;
+  /** Told each recorded attempt's outcome (metrics); default: nothing. */
+  observer?: DeliveryObserver;
+}
+
+/** What the deliverer reports; `VcqMetrics['webhooks']` is one. */
+export interface DeliveryObserver {
+  attempted(attempt: { outcome: 'delivered' | 'retry' | 'failed' }): void;
 }
 
 export interface DeliveryResult {
@@ -114,6 +121,15 @@ export function createWebhookDeliverer(deps: WebhookDelivererDeps): WebhookDeliv
         at,
       });
       const fields = { ...context, statusCode: outcome.statusCode, durationMs: outcome.durationMs, nextAttemptAt, recorded: written };
+      // A duplicate that lost the race to record this attempt number is not a second attempt.
+      if (written) {
+        try {
+          deps.observer?.attempted({ outcome: result });
+        } catch (error) {
+          // Metrics must not turn a recorded outcome into a different one.
+          log?.warn({ ...context, err: error instanceof Error ? error.message : String(error) }, 'webhook observer failed');
+        }
+      }
 
       if (outcome.kind === 'delivered') {
         log?.info(fields, 'webhook delivered');

@@ -1,32 +1,86 @@
+/**
+ * API keys with scopes (`submit`, `read`, `admin`). Keys are configured in plaintext
+ * or as SHA-256 hashes; either way only digests are kept, and a presented key is
+ * compared against every digest in constant time, so neither timing nor an early
+ * exit tells anything about which key, or how much of one, matched.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { ApiKeySpec, Scope } from '@vcq/config';
 import { sendProblem } from './problem.js';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+declare global {
+  namespace Express {
+    interface Request {
+      /** The authenticated key: a short, log-safe id and its scopes. */
+      apiKey?: { id: string; scopes: Scope[] };
+    }
+  }
+}
 
-/**
- * API-key check: `x-api-key` or `Authorization: Bearer <key>`. Keys are compared as
- * SHA-256 digests in constant time, so timing says nothing about a key's prefix.
- */
-export function requireApiKey(keys: string[]): RequestHandler {
-  const known = keys.map(digest);
-  return (req, res, next) => {
-    const header = req.header('authorization');
-    const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    const presented = req.header('x-api-key') ?? bearer;
+/** The key a request presents: x-api-key, Bearer, or Basic (password = key, for browsers). */
+function presentedKey(header: (name: string) => string | undefined): string | undefined {
+  const direct = header('x-api-key');
+  if (direct) return direct;
+  const authorization = header('authorization') ?? '';
+  const bearer = authorization.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  if (bearer) return bearer;
+  const basic = authorization.match(/^Basic\s+([A-Za-z0-9+/=]+)$/i)?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+export interface ApiKeyAuth {
+  /** 401 unless the request carries a configured key; sets `req.apiKey`. */
+  authenticate: RequestHandler;
+  /** 403 unless the authenticated key has `scope`. */
+  require(scope: Scope): RequestHandler;
+  /** `read` for GET/HEAD, `submit` for everything else. */
+  scopeByMethod: RequestHandler;
+}
+
+export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
+  const known = keys.map((k) => ({ digest: Buffer.from(k.sha256, 'hex'), scopes: k.scopes, id: k.sha256.slice(0, 12) }));
+  // Two header lines: browsers ignore a Basic challenge that shares its line with Bearer.
+  const challenge = ['Bearer', 'Basic realm="vcq"'];
+
+  const authenticate: RequestHandler = (req, res, next) => {
+    const presented = presentedKey((name) => req.header(name));
     if (!presented) {
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      sendProblem(res, 401, 'unauthorized', 'an API key is required (x-api-key header or Authorization: Bearer)');
+      res.setHeader('WWW-Authenticate', challenge);
+      sendProblem(res, 401, 'unauthorized', 'an API key is required (x-api-key header, Authorization: Bearer, or Basic with the key as password)');
       return;
     }
-    const candidate = digest(presented);
-    let ok = false;
-    for (const key of known) ok = timingSafeEqual(key, candidate) || ok;
-    if (!ok) {
-      res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    const candidate = createHash('sha256').update(presented).digest();
+    let match: (typeof known)[number] | undefined;
+    for (const key of known) if (timingSafeEqual(key.digest, candidate)) match ??= key;
+    if (!match) {
+      res.setHeader('WWW-Authenticate', challenge);
       sendProblem(res, 401, 'unauthorized', 'the API key is not valid');
       return;
     }
+    req.apiKey = { id: match.id, scopes: match.scopes };
+    req.log = req.log.child({ apiKeyId: match.id });
     next();
+  };
+
+  const require = (scope: Scope): RequestHandler => (req, res, next) => {
+    if (req.apiKey?.scopes.includes(scope)) {
+      next();
+      return;
+    }
+    sendProblem(res, 403, 'forbidden', `this API key lacks the "${scope}" scope`);
+  };
+
+  const readScope = require('read');
+  const submitScope = require('submit');
+  return {
+    authenticate,
+    require,
+    scopeByMethod: (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? readScope : submitScope)(req, res, next),
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
 import { type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
+import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission, type Responder } from '../submission.js';
 import { parseInput } from '../validation.js';
 
@@ -31,12 +32,16 @@ const body = (req: Request): unknown => {
   return req.body ?? {};
 };
 
+/** `POST /api/dids` body: a DID to create (imported keys are handled in the request). */
+export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional() });
+
 /** Routes under /api that need an API key. */
 export function credentialRoutes(deps: CredentialRouteDeps): Router {
   const router = Router();
 
   const submit = async (req: Request, res: Response, name: JobName, input: unknown) => {
-    const submission = await deps.platform.submit(name, input);
+    const id = idempotentJobId(req);
+    const submission = await deps.platform.submit(name, input, id ? { id } : {});
     await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
   };
 
@@ -56,7 +61,7 @@ export function credentialRoutes(deps: CredentialRouteDeps): Router {
   });
 
   router.post('/dids', async (req, res) => {
-    const input = parseInput(DidCreateInputSchema.extend({ callbackUrl: z.string().optional() }), body(req), 'body');
+    const input = parseInput(DidCreateRequestSchema, body(req), 'body');
     if (input.seedHex || input.privateKeyJwk) {
       // An imported key is encrypted and stored here, in the request, so that no
       // private key ever sits in a job payload (Redis or the jobs table).

@@ -8,6 +8,7 @@ import { createJobContext, type JobPlatform, type Handlers } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
+import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission } from '../submission.js';
 import { isUuid, parseInput } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
@@ -23,7 +24,8 @@ export interface VerificationRouteDeps {
 
 const QUEUE = 'verification';
 
-const ListQuerySchema = z.object({
+/** `GET /api/verification-jobs` query (also documented in the OpenAPI document). */
+export const ListQuerySchema = z.object({
   status: z.enum(['queued', 'processing', 'completed', 'failed', 'cancelled']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
@@ -60,7 +62,8 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal });
+    const id = idempotentJobId(req);
+    const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal, ...(id ? { id } : {}) });
     await sendSubmission(req, res, deps, submission, {
       pollUrl: `/api/verification-jobs/${submission.job.id}`,
       message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,

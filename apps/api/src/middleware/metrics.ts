@@ -1,0 +1,69 @@
+/**
+ * HTTP metrics and the `/metrics` endpoint. Requests are labelled by the route
+ * TEMPLATE they matched (`/api/jobs/:id`), never by the raw URL, so the number of
+ * series stays bounded whatever clients send.
+ */
+import type { Request, RequestHandler } from 'express';
+import type { VcqMetrics } from '@vcq/metrics';
+
+/** The label for requests no route matched (404s, auth refusals before routing, static files). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Times every request and records it by method, route template and status. */
+export function httpMetrics(metrics: VcqMetrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const matched = trackRoute(req);
+    let recorded = false;
+    const record = (status: string) => {
+      if (recorded) return;
+      recorded = true;
+      metrics.http.observe({ method: req.method, route: matched() ?? UNMATCHED_ROUTE, status }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    res.on('finish', () => record(String(res.statusCode)));
+    // The client went away before the response was complete: its status line means nothing.
+    res.on('close', () => record(res.writableFinished ? String(res.statusCode) : 'aborted'));
+    next();
+  };
+}
+
+/** Serves the registry in Prometheus text format. */
+export function metricsRoute(metrics: VcqMetrics): RequestHandler {
+  return async (_req, res) => {
+    const body = await metrics.render();
+    res.setHeader('content-type', metrics.contentType);
+    res.setHeader('cache-control', 'no-store');
+    res.send(body);
+  };
+}
+
+/**
+ * Watches `req.route` being set and remembers `req.baseUrl` at that moment. Reading
+ * both at `finish` is not enough: when a handler's error leaves its router, Express
+ * restores `baseUrl` to the parent's, so an `/api/...` 400 would be labelled
+ * without its `/api` mount.
+ */
+function trackRoute(req: Request): () => string | undefined {
+  let route: Request['route'] | undefined = req.route;
+  let template: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: Request['route']) {
+      route = value;
+      template = value ? joinPath(req.baseUrl, routePath(value.path)) : undefined;
+    },
+  });
+  return () => template;
+}
+
+function routePath(path: unknown): string {
+  return Array.isArray(path) ? path.map(String).join(',') : String(path);
+}
+
+function joinPath(base: string, path: string): string {
+  if (!base) return path;
+  if (path === '/') return base;
+  return `${base.replace(/\/$/, '')}${path.startsWith('/') ? '' : '/'}${path}`;
+}

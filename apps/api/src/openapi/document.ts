@@ -1,0 +1,306 @@
+/**
+ * Builds the OpenAPI 3.1 document from the route table. Every zod schema goes
+ * through one `z.toJSONSchema` run over a registry, so shared shapes (Problem,
+ * JobView, ...) become `components.schemas` once and are referenced everywhere else.
+ * Schemas are converted in `input` mode: a request schema's defaults and coercions
+ * describe what a client may send, and refinements zod cannot express are left out.
+ */
+import { z } from 'zod';
+import { problemResponses, type ProblemStatus, type ResponseDoc, type RouteDoc, routeTable } from './route-table.js';
+import * as s from './schemas.js';
+
+type Json = Record<string, unknown>;
+
+/** Named components; request bodies are named after their operation, and every other schema is inlined. */
+const namedSchemas: Record<string, z.ZodType> = {
+  Problem: s.ProblemSchema,
+  FieldError: s.FieldErrorSchema,
+  JobStatus: s.JobStatusSchema,
+  JobView: s.JobViewSchema,
+  JobAccepted: s.JobAcceptedSchema,
+  JobSyncResult: s.JobSyncResultSchema,
+  JobFinished: s.JobFinishedSchema,
+  VerificationUpload: s.VerificationUploadSchema,
+  VerificationResult: s.VerificationResultSchema,
+  ProofResult: s.ProofResultSchema,
+  DidDocument: s.DidDocumentSchema,
+  DidView: s.DidViewSchema,
+  IssueResult: s.IssueResultSchema,
+  CredentialVerifyResult: s.CredentialVerifyResultSchema,
+  CredentialView: s.CredentialViewSchema,
+  QueueStats: s.QueueStatsSchema,
+};
+
+const ref = (kind: 'schemas' | 'responses' | 'headers' | 'parameters', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+const headers: Record<string, Json> = {
+  RequestId: { description: 'The request id (yours, if you sent a sane `x-request-id`); logs carry it.', schema: { type: 'string' } },
+  Location: { description: 'Where to poll the job.', schema: { type: 'string' } },
+  PreferenceApplied: { description: '`wait=N` when `Prefer: wait=N` was honoured (N capped by the server).', schema: { type: 'string' } },
+  RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
+  RateLimitLimit: { description: 'Requests allowed per window for this key.', schema: { type: 'integer' } },
+  RateLimitRemaining: { description: 'Requests left in this window.', schema: { type: 'integer' } },
+  RateLimitReset: { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
+  RateLimitPolicy: { description: '`<limit>;w=<window seconds>`.', schema: { type: 'string' } },
+  WwwAuthenticate: { description: 'The accepted schemes: `Bearer, Basic realm="vcq"`.', schema: { type: 'string' } },
+};
+
+// Response header names as sent, for each `components.headers` entry.
+const headerNames: Record<string, string> = {
+  RequestId: 'x-request-id',
+  Location: 'Location',
+  PreferenceApplied: 'Preference-Applied',
+  RetryAfter: 'Retry-After',
+  RateLimitLimit: 'RateLimit-Limit',
+  RateLimitRemaining: 'RateLimit-Remaining',
+  RateLimitReset: 'RateLimit-Reset',
+  RateLimitPolicy: 'RateLimit-Policy',
+  WwwAuthenticate: 'WWW-Authenticate',
+};
+
+const headerRefs = (names: string[]) => Object.fromEntries(['RequestId', ...names].map((n) => [headerNames[n] as string, ref('headers', n)]));
+
+const problemHeaders: Partial<Record<ProblemStatus, string[]>> = {
+  401: ['WwwAuthenticate'],
+  429: ['RetryAfter', 'RateLimitLimit', 'RateLimitRemaining', 'RateLimitReset', 'RateLimitPolicy'],
+  503: ['RetryAfter'],
+};
+
+const parameters: Record<string, Json> = {
+  IdempotencyKey: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description: 'Makes a retried POST safe: the same key and body return the original job; the same key with a different body is 409. Scoped to the API key and route.',
+    schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+  },
+  Prefer: {
+    name: 'Prefer',
+    in: 'header',
+    required: false,
+    description: '`wait=N` (RFC 7240): answer 200 with the finished job if it ends within N seconds (capped by the server), else 202 as usual.',
+    schema: { type: 'string', pattern: 'wait=\\d+' },
+  },
+};
+
+const securitySchemes = {
+  apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key; its scopes (`submit`, `read`, `admin`) decide what it may do.' },
+  bearer: { type: 'http', scheme: 'bearer', description: 'The API key as a bearer token.' },
+  basic: { type: 'http', scheme: 'basic', description: 'Any user name with the API key as password (for browsers, e.g. the dashboard).' },
+};
+
+const tags = [
+  { name: 'Health', description: 'Liveness, readiness and metrics (public).' },
+  { name: 'Documentation', description: 'This document and its interactive page (public).' },
+  { name: 'Verification jobs', description: 'Verify a file, or prove its registration, against its signed manifest and the on-chain registry.' },
+  { name: 'Legacy', description: 'The synchronous routes of the first API: the result in the response, no job.' },
+  { name: 'Jobs', description: 'Any job, whatever its queue.' },
+  { name: 'DIDs', description: 'did:key and did:web DIDs vcq controls (queue `did-operations`).' },
+  { name: 'Credentials', description: 'VC-JWTs signed by a DID vcq controls, with Bitstring Status List revocation.' },
+  { name: 'VC API', description: 'The W3C Verifiable Credentials API issue and verify endpoints.' },
+  { name: 'Public documents', description: 'did:web DID documents and status lists, for anyone verifying vcq’s credentials.' },
+  { name: 'Queue administration', description: 'BullMQ queues, kept consistent with the Postgres job rows (admin scope).' },
+];
+
+const problemContent = { 'application/problem+json': { schema: ref('schemas', 'Problem') } };
+
+/** Turns zod schemas into JSON Schema in one pass, so registered schemas become `$ref`s. */
+class SchemaSet {
+  private readonly registry = z.registry<{ id: string }>();
+  private converted: Record<string, Json> | undefined;
+
+  constructor(named: Record<string, z.ZodType>) {
+    for (const [id, schema] of Object.entries(named)) this.registry.add(schema, { id });
+  }
+
+  /** Registers a schema (if it is not already) and returns the id it is known by. */
+  add(schema: z.ZodType, id: string): string {
+    const known = this.registry.get(schema)?.id;
+    if (known) return known;
+    if (this.converted) throw new Error('schemas must all be added before conversion');
+    this.registry.add(schema, { id });
+    return id;
+  }
+
+  /** The converted schemas by id, without the per-schema `$schema` and `$id` (the document's dialect applies). */
+  all(): Record<string, Json> {
+    if (!this.converted) {
+      const { schemas } = z.toJSONSchema(this.registry, {
+        target: 'draft-2020-12',
+        io: 'input',
+        unrepresentable: 'any',
+        uri: (id) => `#/components/schemas/${id}`,
+        // `.int()` means a safe integer; bounds of ±2^53 say nothing a reader needs.
+        override: ({ jsonSchema }) => {
+          if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+          if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+        },
+      });
+      this.converted = Object.fromEntries(
+        Object.entries(schemas).map(([id, { $schema: _schema, $id: _id, ...rest }]) => [id, rest as Json]),
+      );
+    }
+    return this.converted;
+  }
+
+  get(id: string): Json {
+    const schema = this.all()[id];
+    if (!schema) throw new Error(`no schema ${id}`);
+    return schema;
+  }
+}
+
+/** The ids a route's schemas are registered under; responses by status. */
+interface SchemaIds {
+  params?: string;
+  query?: string;
+  body?: string;
+  responses: Map<string, string>;
+}
+
+const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+// Query and path objects are split into parameters; their ids are private to the builder.
+const privateId = (operationId: string, part: string) => `__${operationId}_${part}`;
+
+function build(): Json {
+  const set = new SchemaSet(namedSchemas);
+  // Register everything first: zod converts a registry in one run.
+  const ids = new Map<RouteDoc, SchemaIds>();
+  for (const route of routeTable) {
+    const entry: SchemaIds = { responses: new Map() };
+    if (route.params) entry.params = set.add(route.params, privateId(route.operationId, 'params'));
+    if (route.query) entry.query = set.add(route.query, privateId(route.operationId, 'query'));
+    if (route.body) entry.body = set.add('json' in route.body ? route.body.json : route.body.multipart, `${pascal(route.operationId)}Request`);
+    for (const [status, doc] of Object.entries(route.responses)) {
+      // Answers are inlined unless their schema is a named component.
+      if (doc?.schema) entry.responses.set(status, set.add(doc.schema, privateId(route.operationId, status)));
+    }
+    ids.set(route, entry);
+  }
+
+  const schemaRef = (id: string) => (id.startsWith('__') ? set.get(id) : ref('schemas', id));
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of routeTable) {
+    const entry = ids.get(route) as SchemaIds;
+    const operation = operationFor(route, entry, set, schemaRef);
+    paths[route.path] ??= {};
+    const methods = paths[route.path] as Record<string, Json>;
+    if (methods[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is in the route table twice`);
+    methods[route.method] = operation;
+  }
+
+  const schemas = Object.fromEntries(Object.entries(set.all()).filter(([id]) => !id.startsWith('__')));
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'vcq',
+      version: '1.0.0',
+      summary: 'Job platform for verifiable-credential work.',
+      description:
+        'Verification and proof jobs, DIDs and W3C Verifiable Credentials, queued on BullMQ with Postgres as the source of truth. Errors are RFC 9457 `application/problem+json`. `/api/*`, `/credentials/*` and `/queue/*` need an API key in `x-api-key` or `Authorization: Bearer`; the scope each operation needs is listed in its security requirement.',
+    },
+    tags,
+    paths,
+    components: {
+      schemas,
+      responses: Object.fromEntries(
+        Object.entries(problemResponses).map(([status, { name, description }]) => [
+          name,
+          { description, headers: headerRefs(problemHeaders[Number(status) as ProblemStatus] ?? []), content: problemContent },
+        ]),
+      ),
+      parameters,
+      headers,
+      securitySchemes,
+    },
+  };
+}
+
+function operationFor(route: RouteDoc, entry: SchemaIds, set: SchemaSet, schemaRef: (id: string) => Json): Json {
+  const parameterList: Json[] = [];
+  if (entry.params) parameterList.push(...objectParameters(set.get(entry.params), 'path'));
+  if (entry.query) parameterList.push(...objectParameters(set.get(entry.query), 'query'));
+  if (route.createsJob) parameterList.push(ref('parameters', 'IdempotencyKey'), ref('parameters', 'Prefer'));
+
+  const problems = new Set<ProblemStatus>([...(route.problems ?? []), 500]);
+  if (route.auth !== 'none') {
+    problems.add(401);
+    problems.add(403);
+    if (route.rateLimited !== false) problems.add(429);
+  }
+  if (route.body) {
+    problems.add(400);
+    problems.add(413);
+    if ('multipart' in route.body) problems.add(415);
+  }
+
+  const responses: Record<string, Json> = {};
+  if (route.createsJob) {
+    responses['202'] = jsonResponse({ description: `Queued; poll \`${route.createsJob.pollPath}\` (also in \`Location\`).`, headers: ['Location'] }, ref('schemas', 'JobAccepted'));
+    responses['200'] = jsonResponse(
+      { description: 'Finished in the request: with `Prefer: wait=N`, the finished job; when the queue is unavailable, the sync-fallback result.', headers: ['PreferenceApplied'] },
+      { anyOf: [ref('schemas', 'JobFinished'), ref('schemas', 'JobSyncResult')] },
+    );
+    responses['409'] = {
+      description: 'This `Idempotency-Key` was used before with a different body.',
+      headers: headerRefs([]),
+      content: problemContent,
+    };
+    for (const status of [400, 413, 503] as const) problems.add(status);
+  }
+  for (const [status, doc] of Object.entries(route.responses)) {
+    if (!doc) continue;
+    const id = entry.responses.get(status);
+    responses[status] = jsonResponse(doc, id ? schemaRef(id) : undefined);
+  }
+  for (const status of [...problems].sort((a, b) => a - b)) {
+    // A route's own description of a problem status wins over the shared one.
+    responses[String(status)] ??= ref('responses', problemResponses[status].name);
+  }
+
+  const operation: Json = {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    security: route.auth === 'none' ? [] : Object.keys(securitySchemes).map((scheme) => ({ [scheme]: [route.auth] })),
+    ...(route.auth === 'none' ? {} : { 'x-required-scope': route.auth }),
+    ...(parameterList.length > 0 ? { parameters: parameterList } : {}),
+  };
+  if (route.body && entry.body) {
+    const [mediaType, required] = 'json' in route.body ? ['application/json', route.body.required] : ['multipart/form-data', true];
+    operation.requestBody = { required, content: { [mediaType]: { schema: schemaRef(entry.body) } } };
+  }
+  operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+  return operation;
+}
+
+function jsonResponse(doc: Pick<ResponseDoc, 'description' | 'mediaType' | 'headers'>, schema: Json | undefined): Json {
+  return {
+    description: doc.description,
+    headers: headerRefs(doc.headers ?? []),
+    ...(schema ? { content: { [doc.mediaType ?? 'application/json']: { schema } } } : {}),
+  };
+}
+
+/** One parameter per property of an object schema; the object's `required` list decides which are required. */
+function objectParameters(schema: Json, location: 'path' | 'query'): Json[] {
+  const properties = (schema.properties ?? {}) as Record<string, Json>;
+  const required = new Set((schema.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, { description, ...property }]) => ({
+    name,
+    in: location,
+    // OpenAPI requires every path parameter.
+    required: location === 'path' || required.has(name),
+    ...(description ? { description } : {}),
+    schema: property,
+  }));
+}
+
+let memo: Json | undefined;
+
+/** The OpenAPI 3.1 document of the whole API (built once). */
+export function buildOpenApiDocument(): Json {
+  memo ??= build();
+  return memo;
+}

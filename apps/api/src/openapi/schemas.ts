@@ -1,0 +1,345 @@
+/**
+ * Zod schemas for what the API answers. Requests are validated by schemas that live
+ * beside their routes and are imported by the route table; responses are built by
+ * plain functions (`jobView`, the credentials service, ...), so their shapes are
+ * described here, and `keyChecks` at the bottom fails to compile when a documented
+ * shape and the type the code sends stop having the same fields.
+ */
+import { z } from 'zod';
+import type { CredentialView, DidResolution, DidView, IssueResult, vcApi, VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
+import type { FieldError } from '@vcq/errors';
+import { VerificationJobSchema } from '@vcq/jobs';
+import type { ProofResult, VerifyResult } from '@vcq/verification';
+import type { jobView } from '../job-view.js';
+
+const dateTime = z.string().meta({ format: 'date-time' });
+const uuid = z.string().meta({ format: 'uuid' });
+const address = z.string().meta({ pattern: '^0x[0-9a-fA-F]{40}$', description: '0x-prefixed 20-byte address' });
+const hex32 = z.string().meta({ pattern: '^0x[0-9a-fA-F]{64}$', description: '0x-prefixed SHA-256' });
+
+export const FieldErrorSchema = z.object({
+  field: z.string().describe('The request field (or JSON path) the problem is about.'),
+  message: z.string(),
+});
+
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string().describe('`urn:vcq:problem:<code>`, e.g. `urn:vcq:problem:validation_failed`.'),
+    title: z.string().describe('The HTTP status phrase.'),
+    status: z.number().int(),
+    detail: z.string().describe('What went wrong, for a human.'),
+    errors: z.array(FieldErrorSchema).optional().describe('One entry per invalid field (400).'),
+  })
+  .describe('An RFC 9457 problem document. Some carry extension members, e.g. `checks` (readiness) or `requestId` (500).');
+
+export const JobStatusSchema = z.enum(['queued', 'processing', 'completed', 'failed', 'cancelled']);
+
+export const JobViewSchema = z
+  .object({
+    id: uuid,
+    jobId: uuid.describe('The same as `id`.'),
+    queue: z.string().describe('The BullMQ queue, e.g. `verification`, `vc-issuance`, `did-operations`.'),
+    type: z.string().describe('The job name, e.g. `verify`, `proof`, `issue-credential`, `did-create`.'),
+    status: JobStatusSchema.describe('`queued` → `processing` → `completed` | `failed` (or `cancelled` by an admin).'),
+    mode: z.enum(['async', 'sync']).describe('`sync` when it ran inside the request because the queue was down.'),
+    progress: z.number().int().min(0).max(100),
+    contentHash: z.string().nullable().describe('Verification jobs: the SHA-256 of the uploaded file.'),
+    manifestUri: z.string().nullable().describe('Verification jobs: the manifest URI.'),
+    result: z
+      .unknown()
+      .describe(
+        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*).',
+      ),
+    error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
+    errorCode: z.string().nullable(),
+    attempt: z.number().int().min(0),
+    retryCount: z.number().int().min(0),
+    createdAt: dateTime,
+    startedAt: dateTime.nullable(),
+    completedAt: dateTime.nullable(),
+  })
+  .describe('A job of any queue.');
+
+export const JobFinishedSchema = JobViewSchema.extend({ pollUrl: z.string() }).describe(
+  'The finished job, answered when `Prefer: wait=N` was sent and the job ended within N seconds.',
+);
+
+export const JobAcceptedSchema = z
+  .object({
+    mode: z.literal('async'),
+    jobId: uuid,
+    status: JobStatusSchema,
+    message: z.string(),
+    pollUrl: z.string().describe('Where to poll the job (also in `Location`).'),
+  })
+  .describe('The job is queued.');
+
+export const JobSyncResultSchema = z
+  .object({ mode: z.literal('sync'), jobId: uuid, result: z.unknown().describe('The handler’s result, as in JobView.result.') })
+  .describe('The queue was unavailable, so the job ran inside the request (sync fallback).');
+
+export const VerificationJobListSchema = z.object({
+  items: z.array(JobViewSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const VerificationStatsSchema = z.object({
+  available: z.boolean().describe('Whether the queue (Redis) is reachable; false means new jobs run in sync fallback.'),
+  waiting: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+
+const fields = VerificationJobSchema.shape;
+
+/**
+ * The upload form, from the verification job's own field schemas: the API hashes
+ * `file` and enqueues the rest as that job's data.
+ */
+export const VerificationUploadSchema = z
+  .object({
+    file: z.string().meta({ format: 'binary', contentMediaType: 'application/octet-stream' }).describe('The content; hashed while it streams, never stored.'),
+    manifestURI: fields.manifestUri.describe('`ipfs://…`, `https://…` (or `http://…`) URI of the signed manifest.'),
+    registryAddress: fields.registryAddress.optional().describe('The content registry contract; optional when the server has `REGISTRY_ADDRESS`.'),
+    callbackUrl: fields.callbackUrl.describe('POSTed a signed webhook when the job ends.'),
+  })
+  .describe('multipart/form-data with exactly one file in `file`.');
+
+const VerificationStatusSchema = z.enum(['OK', 'WARN', 'FAIL']);
+const OnchainEntrySchema = z.object({
+  registered: z.boolean(),
+  creator: address,
+  timestamp: z.number().int().describe('Seconds since the epoch; 0 when unregistered.'),
+  manifestURI: z.string(),
+});
+const VerificationChecksSchema = z.object({ manifestHashOk: z.boolean(), creatorOk: z.boolean(), manifestOk: z.boolean() });
+
+export const VerificationResultSchema = z
+  .object({
+    status: VerificationStatusSchema.describe('`OK` when all checks hold, `WARN` when only the on-chain manifest URI differs, `FAIL` otherwise.'),
+    fileHash: hex32,
+    recovered: address.nullable().describe('The manifest signer.'),
+    onchain: OnchainEntrySchema,
+    checks: VerificationChecksSchema,
+  })
+  .describe('The result of a verification.');
+
+export const ProofResultSchema = z
+  .object({
+    version: z.literal('1.0'),
+    generatedAt: dateTime,
+    network: z.object({ chainId: z.number().int() }),
+    registry: address,
+    content: z.object({ hash: hex32, uri: z.string() }),
+    manifest: z.object({ uri: z.string(), creatorDid: z.string(), createdAt: z.string() }),
+    onchain: OnchainEntrySchema,
+    signature: z.object({ recovered: address.nullable(), valid: z.boolean() }),
+    tx: z.object({ hash: hex32, blockNumber: z.number().int() }).nullable().describe('From the `ContentRegistered` log.'),
+    verification: z.object({ status: VerificationStatusSchema, checks: VerificationChecksSchema }),
+  })
+  .describe('A proof of registration.');
+
+export const HealthSchema = z.object({ status: z.literal('ok') });
+
+export const ReadinessSchema = z.object({
+  status: z.literal('ready'),
+  checks: z.object({ database: z.literal('up'), queue: z.literal('up') }),
+});
+
+const ServiceSchema = z.looseObject({
+  id: z.string(),
+  type: z.union([z.string(), z.array(z.string())]),
+  serviceEndpoint: z.unknown(),
+});
+
+export const DidDocumentSchema = z
+  .looseObject({
+    '@context': z.union([z.string(), z.array(z.union([z.string(), z.record(z.string(), z.unknown())]))]).optional(),
+    id: z.string(),
+    verificationMethod: z.array(z.looseObject({ id: z.string(), type: z.string(), controller: z.string() })).optional(),
+    authentication: z.array(z.unknown()).optional(),
+    assertionMethod: z.array(z.unknown()).optional(),
+    service: z.array(ServiceSchema).optional(),
+  })
+  .describe('A W3C DID document.');
+
+export const DidViewSchema = z
+  .object({
+    did: z.string(),
+    method: z.enum(['key', 'web']),
+    status: z.enum(['active', 'deactivated']),
+    document: DidDocumentSchema,
+    keyId: z.string().describe('The verification method id of the current key; the `kid` of what it signs.'),
+    publicKeyJwk: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }),
+    services: z.array(ServiceSchema),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    deactivatedAt: dateTime.nullable(),
+  })
+  .describe('A DID vcq controls. Never carries private key material.');
+
+export const DidImportedSchema = z
+  .object({ mode: z.literal('sync'), result: DidViewSchema })
+  .describe('An imported key (`seedHex` or `privateKeyJwk`) is stored in the request, never queued.');
+
+export const DidResolutionSchema = z
+  .object({
+    didDocument: DidDocumentSchema,
+    didDocumentMetadata: z.object({ deactivated: z.literal(true).optional(), created: z.string().optional(), updated: z.string().optional() }),
+    didResolutionMetadata: z.object({ contentType: z.string() }),
+  })
+  .describe('A W3C DID Resolution result.');
+
+export const IssueResultSchema = z.object({
+  vcJwt: z.string(),
+  credentialId: uuid.describe('The credential’s id; its VC id is `urn:uuid:<credentialId>`.'),
+  issuedAt: dateTime,
+});
+
+const VerifyErrorSchema = z.enum(['bad_signature', 'expired', 'not_yet_valid', 'revoked', 'unknown_issuer', 'malformed']);
+
+export const CredentialVerifyResultSchema = z.object({
+  valid: z.boolean(),
+  claims: z.record(z.string(), z.unknown()).nullable().describe('`credentialSubject` without its `id`; null when the credential could not be authenticated.'),
+  issuer: z.string().nullable(),
+  subject: z.string().nullable(),
+  error: VerifyErrorSchema.nullable().describe('Why the credential does not verify.'),
+});
+
+export const CredentialViewSchema = z.object({
+  id: uuid,
+  publicId: z.string().describe('`urn:uuid:<id>`.'),
+  issuer: z.string(),
+  subject: z.string(),
+  type: z.string(),
+  status: z.enum(['issued', 'revoked']),
+  issuedAt: dateTime,
+  expiresAt: dateTime.nullable(),
+  revokedAt: dateTime.nullable(),
+  statusListId: z.string(),
+  statusListIndex: z.number().int(),
+  statusListCredential: z.string().describe('Where the signed status list is published.'),
+  organizationId: z.string().nullable(),
+  userId: z.string().nullable(),
+  vcJwt: z.string(),
+});
+
+// packages/credentials/src/vc-api.ts validates these bodies with schemas it does not
+// export; these describe the same fields.
+export const VcApiIssueRequestSchema = z
+  .object({
+    credential: z.looseObject({
+      id: z.string().optional().describe('`urn:uuid:<uuid>`; a repeated request with the same id returns the same credential.'),
+      type: z.union([z.string(), z.array(z.string()).min(1)]).describe('`VerifiableCredential` plus exactly one other type.'),
+      issuer: z.union([z.string(), z.looseObject({ id: z.string() })]).describe('A DID vcq controls.'),
+      credentialSubject: z.looseObject({ id: z.string().describe('The subject DID; the other members are the claims.') }),
+      validUntil: dateTime.optional(),
+      expirationDate: dateTime.optional(),
+    }),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('A W3C VC API issue request.');
+
+export const VcApiIssueResponseSchema = z.object({
+  verifiableCredential: z.object({
+    '@context': z.string(),
+    id: z.string().describe('`data:application/vc+jwt,<VC-JWT>`.'),
+    type: z.literal('EnvelopedVerifiableCredential'),
+  }),
+});
+
+export const VcApiVerifyRequestSchema = z
+  .object({
+    verifiableCredential: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .describe('A VC-JWT, or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` id.'),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('A W3C VC API verify request.');
+
+export const VcApiVerifyResponseSchema = z.object({
+  verified: z.boolean(),
+  checks: z.array(z.string()),
+  warnings: z.array(z.unknown()),
+  errors: z.array(z.object({ type: z.string(), title: z.string(), code: VerifyErrorSchema })),
+  error: VerifyErrorSchema.nullable(),
+  issuer: z.string().nullable(),
+  subject: z.string().nullable(),
+  claims: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** The `/queue` routes answer `{success: true, data}`. */
+const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+export const QueueStatsSchema = z.object({
+  name: z.string(),
+  paused: z.boolean(),
+  waiting: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int().describe('From Postgres, which keeps the history Redis drops.'),
+  failed: z.number().int().describe('From Postgres.'),
+  delayed: z.number().int(),
+  total: z.number().int(),
+});
+
+const QueueStateNameSchema = z.string().describe('The BullMQ state (`waiting`, `active`, `delayed`, `completed`, `failed`, ...).');
+const QueueJobSchema = JobViewSchema.extend({ queueState: QueueStateNameSchema.nullable() });
+
+export const QueueStatsListResponseSchema = ok(z.array(QueueStatsSchema));
+export const QueueStatsResponseSchema = ok(QueueStatsSchema);
+export const QueueJobListResponseSchema = ok(
+  z.object({
+    status: z.string(),
+    start: z.number().int(),
+    end: z.number().int(),
+    total: z.number().int().optional().describe('Completed and failed listings (from Postgres) only.'),
+    jobs: z.array(
+      z.union([
+        QueueJobSchema,
+        z.object({ id: z.string(), type: z.string(), queueState: QueueStateNameSchema, progress: z.unknown() }).describe('A BullMQ job without a row.'),
+      ]),
+    ),
+  }),
+);
+export const QueueJobResponseSchema = ok(QueueJobSchema);
+export const QueueRetryResponseSchema = ok(JobViewSchema);
+export const QueueRemoveResponseSchema = ok(
+  z.object({
+    id: uuid,
+    cancelled: z.boolean().describe('The row is marked `cancelled`.'),
+    removed: z.boolean().describe('The BullMQ job was removed (false for a running job, which finishes but is not retried).'),
+    queueState: QueueStateNameSchema.nullable(),
+  }),
+);
+export const QueuePauseResponseSchema = ok(z.object({ name: z.string(), paused: z.boolean() }));
+export const QueueCleanResponseSchema = ok(
+  z.object({
+    name: z.string(),
+    status: z.string(),
+    removed: z.number().int(),
+    cancelled: z.number().int().describe('Rows of jobs removed before they ran, now `cancelled`.'),
+    ids: z.array(z.string()),
+  }),
+);
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type SameKeys<S extends z.ZodType, T> = Same<keyof z.output<S>, keyof T>;
+
+// Each entry is `true` only while the documented shape has exactly the fields the code sends.
+const keyChecks: [
+  SameKeys<typeof JobViewSchema, ReturnType<typeof jobView>>,
+  SameKeys<typeof FieldErrorSchema, FieldError>,
+  SameKeys<typeof VerificationResultSchema, VerifyResult>,
+  SameKeys<typeof ProofResultSchema, ProofResult>,
+  SameKeys<typeof DidViewSchema, DidView>,
+  SameKeys<typeof DidResolutionSchema, DidResolution>,
+  SameKeys<typeof IssueResultSchema, IssueResult>,
+  SameKeys<typeof CredentialVerifyResultSchema, CredentialVerifyResult>,
+  SameKeys<typeof CredentialViewSchema, CredentialView>,
+  SameKeys<typeof VcApiIssueResponseSchema, ReturnType<(typeof vcApi)['issueResponse']>>,
+  SameKeys<typeof VcApiVerifyResponseSchema, ReturnType<(typeof vcApi)['verifyResponse']>>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+void keyChecks;

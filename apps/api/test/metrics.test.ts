@@ -1,0 +1,103 @@
+/**
+ * The API's /metrics endpoint: HTTP timings by route template, jobs by queue and
+ * state straight from Postgres, and the sync-fallback gauge, scraped over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMetric } from '@vcq/metrics';
+import { freePort } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
+import { startApi, type ApiServer } from '../src/server.js';
+import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+
+let world: World;
+let api: ApiServer;
+let worker: WorkerProcess;
+const opened: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  world = await startWorld();
+  // One attempt: the job whose manifest is missing fails for good at once.
+  const config = world.config({ JOB_ATTEMPTS: '1' });
+  [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
+  opened.push(api, worker);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(opened.map((o) => o.close()));
+  await world?.close();
+});
+
+async function scrape(server: ApiServer): Promise<string> {
+  // Public, like /healthz: Prometheus carries no API key.
+  const res = await fetch(`${server.url}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return res.text();
+}
+
+const submit = async (c: Awaited<ReturnType<World['content']>>, manifestURI = c.manifestUri): Promise<string> => {
+  const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: auth, body: uploadForm(c.bytes, { manifestURI }) });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { jobId: string }).jobId;
+};
+
+const httpCount = (text: string, method: string, route: string, status: string) =>
+  readMetric(text, 'vcq_http_request_duration_seconds_count', { method, route, status }) ?? 0;
+
+describe('API /metrics', () => {
+  it('when requests hit routes with ids, then the HTTP histogram is labelled by route template, never by raw path', async () => {
+    const before = await scrape(api);
+    const c = await world.content();
+    const first = await submit(c);
+    const second = await submit(await world.content());
+    for (const id of [first, second]) expect((await fetch(`${api.url}/api/verification-jobs/${id}`, { headers: auth })).status).toBe(200);
+    // A handler's error leaves its router before the response: still labelled with the /api mount.
+    const bad = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: auth, body: uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: '0xnothex' }) });
+    expect(bad.status).toBe(400);
+    const missing = `/no-such-thing/${randomUUID()}`;
+    expect((await fetch(`${api.url}${missing}`)).status).toBe(404);
+
+    const after = await scrape(api);
+    const delta = (method: string, route: string, status: string) => httpCount(after, method, route, status) - httpCount(before, method, route, status);
+    expect(delta('GET', '/api/verification-jobs/:jobId', '200')).toBe(2);
+    expect(delta('POST', '/api/verification-jobs/verify', '202')).toBe(2);
+    expect(delta('POST', '/api/verification-jobs/verify', '400')).toBe(1);
+    expect(delta('GET', 'unmatched', '404')).toBe(1);
+    expect(delta('GET', '/metrics', '200')).toBe(1);
+    expect(readMetric(after, 'vcq_http_request_duration_seconds_sum', { method: 'GET', route: '/api/verification-jobs/:jobId', status: '200' })).toBeGreaterThan(0);
+    for (const raw of [first, second, missing]) expect(after).not.toContain(raw);
+  });
+
+  it('when jobs have completed, failed and are queued, then the jobs gauge matches Postgres for every queue and state', async () => {
+    const done = await submit(await world.content());
+    const broken = await world.content();
+    const failed = await submit(broken, `${world.manifests.url}/manifests/${randomUUID()}.json`);
+    expect((await api.platform.waitForOutcome(done, 30_000))?.status).toBe('completed');
+    expect((await api.platform.waitForOutcome(failed, 30_000))?.status).toBe('failed');
+    // Every job of the file has settled by now, so Postgres holds still while we compare.
+    for (const id of (await world.sql<{ id: string }>(`SELECT id FROM jobs WHERE status IN ('queued', 'processing')`)).map((r) => r.id)) {
+      await api.platform.waitForOutcome(id, 30_000);
+    }
+
+    const text = await scrape(api);
+    const rows = await world.sql<{ queue: string; status: string; count: string }>('SELECT queue, status::text AS status, count(*)::text AS count FROM jobs GROUP BY 1, 2');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(readMetric(text, 'vcq_jobs', { queue: row.queue, state: row.status }), `${row.queue}/${row.status}`).toBe(Number(row.count));
+    expect(readMetric(text, 'vcq_jobs', { queue: 'verification', state: 'failed' })).toBeGreaterThanOrEqual(1);
+    expect(readMetric(text, 'vcq_jobs', { queue: 'verification', state: 'completed' })).toBeGreaterThanOrEqual(1);
+    // States with no rows read 0 rather than disappearing.
+    expect(readMetric(text, 'vcq_jobs', { queue: 'verification', state: 'cancelled' })).toBe(0);
+    expect(readMetric(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('when Redis is up, then the fallback gauge is 0; when an API cannot reach Redis, then its gauge is 1', async () => {
+    expect(readMetric(await scrape(api), 'vcq_sync_fallback')).toBe(0);
+    const offline = await startApi(world.config({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));
+    opened.push(offline);
+    const text = await scrape(offline);
+    expect(readMetric(text, 'vcq_sync_fallback')).toBe(1);
+    // Each API has its own registry: the offline one saw none of the requests above.
+    expect(httpCount(text, 'GET', '/api/verification-jobs/:jobId', '200')).toBe(0);
+  });
+});
