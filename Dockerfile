@@ -16,6 +16,7 @@ COPY packages/logger/package.json packages/logger/
 COPY packages/metrics/package.json packages/metrics/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/testing/package.json packages/testing/
+COPY packages/vc-events/package.json packages/vc-events/
 COPY packages/verification/package.json packages/verification/
 RUN pnpm install --frozen-lockfile
 COPY . .

@@ -8,9 +8,10 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
-import type { Handlers, JobPlatform, QueueSet } from '@vcq/jobs';
+import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type QueueSet, type TaskControl } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
+import type { VcEventsService } from '@vcq/vc-events';
 import { apiKeyAuth } from './middleware/auth.js';
 import { httpMetrics, metricsRoute } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
@@ -22,6 +23,8 @@ import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './routes/cr
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueAdminRoutes } from './routes/queue-admin.js';
+import { taskAdminRoutes, webhookAdminRoutes } from './routes/tasks.js';
+import { legacyVcEventRoutes, vcEventsAdminRoutes } from './routes/vc-events.js';
 import { verificationRoutes } from './routes/verification.js';
 import type { JobWatcher } from './job-watcher.js';
 
@@ -44,6 +47,11 @@ export interface AppDeps {
   watcher: JobWatcher;
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
   dashboard: express.Router | null;
+  /** Scheduled tasks: their state, runs and manual triggers. */
+  tasks: TaskControl;
+  /** ENABLE_TASK_SCHEDULING, as GET /admin/tasks reports it. */
+  schedulingEnabled: boolean;
+  vcEvents: VcEventsService;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -82,6 +90,17 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/credentials', auth.authenticate, limit, auth.require('submit'), vcApiRoutes({ ...responder, credentials: deps.credentials }));
   app.use('/queue', auth.authenticate, limit, auth.require('admin'), queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
+  const taskDeps = {
+    tasks: deps.tasks,
+    schedulingEnabled: deps.schedulingEnabled,
+    preferWaitMaxSeconds: deps.preferWaitMaxSeconds,
+    unavailable: deps.vcEvents.configured ? {} : { 'vc-events': ANALYTICS_NOT_CONFIGURED },
+  };
+  app.use('/admin/tasks', auth.authenticate, limit, auth.require('admin'), taskAdminRoutes(taskDeps));
+  app.use('/admin/vc-events', auth.authenticate, limit, auth.require('admin'), vcEventsAdminRoutes({ ...taskDeps, vcEvents: deps.vcEvents }));
+  app.use('/webhooks', auth.authenticate, limit, auth.require('admin'), webhookAdminRoutes(taskDeps));
+  // The legacy event route of the first API: any key that may submit work may send events.
+  app.use('/users/vc', auth.authenticate, limit, auth.require('submit'), legacyVcEventRoutes({ vcEvents: deps.vcEvents }));
   if (deps.dashboard) app.use('/admin/queues', auth.authenticate, auth.require('admin'), deps.dashboard);
   app.use(publicDocumentRoutes(deps.credentials));
 

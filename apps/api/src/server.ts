@@ -5,15 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
 import {
-  closeRedis,
-  createProducerConnection,
   createServices,
-  type JobPlatform,
   createStoreFromConfig,
-  QueueSet,
+  type JobPlatform,
+  queueBackendFromConfig,
   queueNames,
-  queueOverridesFromConfig,
-  waitForReady,
+  TaskControl,
+  taskSchedulesFromConfig,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, type VcqMetrics } from '@vcq/metrics';
@@ -34,18 +32,36 @@ export interface ApiServer {
 
 /** Builds the API from config and listens on `config.PORT` (0 picks a free port). */
 export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-api' })): Promise<ApiServer> {
-  if (config.QUEUE_BACKEND !== 'redis') {
-    throw new Error(`QUEUE_BACKEND=${config.QUEUE_BACKEND} is not supported by this release; use redis`);
-  }
   const { db, store } = createStoreFromConfig(config, logger);
-  const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
-  const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
+  // Redis (a fail-fast producer connection) or BullMQ's PostgreSQL backend (no Redis).
+  const backend = await queueBackendFromConfig(config, logger, { consumer: false });
+  const { queues, producer: redis } = backend;
   const metrics = createMetrics({ onCollectError: (collector, err) => logger.warn({ collector, err }, 'metrics collector failed') });
-  const { handlers, platform, credentials } = createServices(config, { db, store, queues, logger, webhookObserver: metrics.webhooks });
+  const { handlers, platform, credentials, vcEvents, taskHandlers, taskRuns } = createServices(config, {
+    db,
+    store,
+    queues,
+    logger,
+    webhookObserver: metrics.webhooks,
+    reconcileObserver: metrics.reconciler,
+  });
+  // The API only triggers and describes tasks (and runs one in the request when the queue is down).
+  const tasks = new TaskControl({
+    backend: backend.tasks,
+    runs: taskRuns,
+    handlers: taskHandlers,
+    logger,
+    schedules: taskSchedulesFromConfig(config),
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+  });
   metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
   metrics.collectFallback(() => !platform.isQueueAvailable());
   const watcher = new JobWatcher(store);
-  const dashboard = dashboardRouter({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, basePath: '/admin/queues' });
+  const dashboard = dashboardRouter({
+    ...(backend.kind === 'postgres' ? { queues } : { redisUrl: config.REDIS_URL }),
+    prefix: config.QUEUE_PREFIX,
+    basePath: '/admin/queues',
+  });
   const app = createApp({
     db,
     platform,
@@ -67,10 +83,13 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     jsonBodyLimit: config.JSON_BODY_LIMIT,
     watcher,
     dashboard,
+    tasks,
+    schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
+    vcEvents,
   });
 
   // Start queueing from the first request when Redis is there; without it, start anyway (sync fallback).
-  if (!(await waitForReady(redis, config.REDIS_TIMEOUT_MS))) logger.warn('redis not reachable at start-up; serving in fallback mode until it is');
+  if (!(await backend.ready())) logger.warn('redis not reachable at start-up; serving in fallback mode until it is');
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -97,8 +116,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
         await closed;
         await dashboard.close();
         await store.close();
-        await queues.close();
-        await closeRedis(redis);
+        await tasks.close();
+        await backend.close();
         await db.$disconnect();
         logger.info('api stopped');
       })();

@@ -1,27 +1,31 @@
 /**
- * The worker process's composition root: BullMQ workers for every queue, the
- * reconciler, and one shutdown routine (invariant 8).
+ * The worker process's composition root: BullMQ workers for every queue, the task
+ * workers and their schedules (reconcile, webhook-retry-sweep, cleanup, vc-events),
+ * the start-up reconcile pass, and one shutdown routine (invariant 8).
  */
 import type { Config } from '@vcq/config';
 import {
-  closeRedis,
-  createProducerConnection,
-  createStoreFromConfig,
-  createWorkerConnection,
   createServices,
-  QueueSet,
-  queueOverridesFromConfig,
+  createStoreFromConfig,
+  queueBackendFromConfig,
   startReconciler,
+  startTaskWorkers,
   startWorkers,
-  waitForReady,
+  TaskControl,
+  taskSchedulesFromConfig,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, type VcqMetrics } from '@vcq/metrics';
 import { startMetricsServer } from './metrics-server.js';
 
+/** How often a worker checks that the task schedules are still in Redis (it may restart empty). */
+const SCHEDULE_CHECK_MS = 60_000;
+
 export interface WorkerProcess {
   /** Runs one reconcile pass now (tests; ops). */
   reconcile(): Promise<unknown>;
+  /** The tasks: schedules, triggers, runs. */
+  tasks: TaskControl;
   /** This process's instruments (tests read them without HTTP). */
   metrics: VcqMetrics;
   /** Where `/metrics` is served; null when WORKER_METRICS_PORT is unset. */
@@ -31,28 +35,29 @@ export interface WorkerProcess {
 
 /** Starts consuming every queue in the catalog. */
 export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' })): Promise<WorkerProcess> {
-  if (config.QUEUE_BACKEND !== 'redis') {
-    throw new Error(`QUEUE_BACKEND=${config.QUEUE_BACKEND} is not supported by this release; use redis`);
-  }
   const metrics = createMetrics();
   // First, so a taken port fails start-up before any connection is opened.
   const metricsServer =
     config.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(metrics, { port: config.WORKER_METRICS_PORT, host: config.HOST, logger });
   const { db, store } = createStoreFromConfig(config, logger);
-  const workerConnection = createWorkerConnection(config.REDIS_URL, logger);
-  // The reconciler adds jobs like the API does, on its own fail-fast connection.
-  const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
-  const queues = new QueueSet({
-    connection: producer,
-    prefix: config.QUEUE_PREFIX,
+  // Redis (the reconciler adds jobs on a fail-fast connection, workers consume on a
+  // retrying one) or BullMQ's PostgreSQL backend with no Redis at all.
+  const backend = await queueBackendFromConfig(config, logger, { consumer: true });
+  const { queues } = backend;
+  const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks, reconcileObserver: metrics.reconciler };
+  const { handlers, platform, taskHandlers, taskRuns } = createServices(config, serviceDeps);
+  const taskBackend = backend.tasks;
+  const tasks = new TaskControl({
+    backend: taskBackend,
+    runs: taskRuns,
+    handlers: taskHandlers,
+    logger,
+    schedules: taskSchedulesFromConfig(config),
     timeoutMs: config.REDIS_TIMEOUT_MS,
-    ...queueOverridesFromConfig(config),
   });
-  const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks };
-  const { handlers, platform } = createServices(config, serviceDeps);
 
   const runtime = startWorkers({
-    connection: workerConnection,
+    ...backend.workerConnection,
     prefix: config.QUEUE_PREFIX,
     store,
     handlers,
@@ -64,30 +69,49 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     observer: metrics.jobs,
   });
-  await waitForReady(producer, config.REDIS_TIMEOUT_MS);
-  const reconciler = startReconciler({
-    store,
-    queues,
+  const taskRuntime = startTaskWorkers({
+    backend: taskBackend,
+    handlers: taskHandlers,
+    runs: taskRuns,
     logger,
-    graceMs: config.RECONCILE_GRACE_MS,
-    intervalMs: config.ENABLE_TASK_SCHEDULING ? config.RECONCILE_INTERVAL_MS : null,
-    observer: metrics.reconciler,
+    lockDurationMs: config.WORKER_LOCK_MS,
+    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
   });
-  logger.info({ queues: runtime.workers.map((w) => w.name), concurrency: config.QUEUE_CONCURRENCY }, 'worker started');
+  const ready = await backend.ready();
+  // Only the start-up pass here: Redis may have lost jobs while no worker ran. The
+  // periodic passes are the `reconcile` task's ticks, one per tick across all workers.
+  const reconciler = startReconciler({ store, queues, logger, graceMs: config.RECONCILE_GRACE_MS, intervalMs: null, observer: metrics.reconciler });
+  // Every worker syncs the schedules (upserts are idempotent); with Redis down at
+  // start, the periodic check installs them once it is back.
+  if (ready) {
+    await tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
+  }
+  const scheduleCheck = tasks.keepSchedulesInSync(SCHEDULE_CHECK_MS);
+  logger.info(
+    {
+      queues: [...runtime.workers, ...taskRuntime.workers].map((w) => w.name),
+      concurrency: config.QUEUE_CONCURRENCY,
+      scheduledTasks: taskSchedulesFromConfig(config)
+        .filter((s) => s.enabled)
+        .map((s) => `${s.task} ${s.cron}`),
+    },
+    'worker started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
     reconcile: () => reconciler.runNow(),
+    tasks,
     metrics,
     metricsUrl: metricsServer?.url ?? null,
     close() {
       closing ??= (async () => {
+        scheduleCheck.stop();
         await reconciler.stop();
-        await runtime.close(config.SHUTDOWN_TIMEOUT_MS);
+        await Promise.all([runtime.close(config.SHUTDOWN_TIMEOUT_MS), taskRuntime.close(config.SHUTDOWN_TIMEOUT_MS)]);
         await store.close();
-        await queues.close();
-        await closeRedis(producer);
-        await closeRedis(workerConnection);
+        await tasks.close();
+        await backend.close();
         await db.$disconnect();
         // Last, so the drain above can still be watched.
         await metricsServer?.close();

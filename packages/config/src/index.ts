@@ -3,6 +3,7 @@
  * reads environment variables; everything else receives the typed `Config`.
  */
 import { createHash } from 'node:crypto';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -45,6 +46,99 @@ const list = z
       .filter(Boolean),
   );
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `30s`, `15m`, `6h`, `7d`, or whole milliseconds; parsed to milliseconds. */
+const duration = (min: number, max: number, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(v.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 15m, 6h or 7d (or whole milliseconds)' });
+        return z.NEVER;
+      }
+      const ms = Number(match[1]) * (DURATION_UNITS[match[2] ?? 'ms'] as number);
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} ms and ${max / 86_400_000} days` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** Whether `tz` is an IANA time zone this Node knows. */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A cron expression as BullMQ's job schedulers read it: five fields, or six with
+ * seconds first. cron-parser is the parser BullMQ itself uses, so what passes here
+ * is what the scheduler will accept.
+ */
+const cron = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      const fields = v.split(/\s+/).length;
+      if (fields < 5 || fields > 6) return false;
+      try {
+        CronExpressionParser.parse(v, { tz: 'UTC' });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a cron expression of 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/5 * * * *"' },
+  );
+
+/** Credential statuses an analytics event type may map to (the `CredentialStatus` enum). */
+export const CREDENTIAL_STATUSES = ['issued', 'revoked'] as const;
+export type CredentialStatusName = (typeof CREDENTIAL_STATUSES)[number];
+
+/**
+ * VC_EVENTS_TYPE_MAP: `type:status,type:status` (or a JSON object), mapping analytics
+ * record types to credential statuses. Types not listed are skipped when processed.
+ */
+export function parseTypeMap(value: string): { map: Record<string, CredentialStatusName>; problems: string[] } {
+  const problems: string[] = [];
+  let entries: Array<[string, unknown]>;
+  if (value.trim().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      entries = Object.entries(parsed);
+    } catch {
+      return { map: {}, problems: ['must be a JSON object or a list like record_anchored:issued,record_revoked:revoked'] };
+    }
+  } else {
+    entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const colon = entry.lastIndexOf(':');
+        return colon > 0 ? [entry.slice(0, colon).trim(), entry.slice(colon + 1).trim()] : [entry, undefined];
+      });
+  }
+  const map: Record<string, CredentialStatusName> = {};
+  for (const [type, status] of entries) {
+    if (!type || !/^[A-Za-z0-9_.:-]{1,100}$/.test(type)) problems.push(`has an invalid record type "${type}"`);
+    else if (!(CREDENTIAL_STATUSES as readonly unknown[]).includes(status)) {
+      problems.push(`maps "${type}" to ${status === undefined ? 'nothing' : `"${String(status)}"`} (allowed: ${CREDENTIAL_STATUSES.join(', ')})`);
+    } else map[type] = status as CredentialStatusName;
+  }
+  if (problems.length === 0 && Object.keys(map).length === 0) problems.push('must map at least one record type');
+  return { map, problems };
+}
+
 /** KEY_ENCRYPTION_KEY as 32 bytes, or null when it is not 32 bytes of hex or base64. */
 export function keyBytes(value: string): Buffer | null {
   const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -86,11 +180,21 @@ export const ConfigSchema = z
     // A killed worker's jobs return to the queue after their lock expires.
     WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
     WORKER_STALLED_INTERVAL_MS: int(500, 600_000).default(30_000),
-    // Periodic work in the worker (today: the reconciler). Off means queued rows that
-    // Redis lost are only re-added by a worker's start-up pass.
+    // Periodic work in the worker: every scheduled task (reconcile, webhook-retry-sweep,
+    // cleanup, vc-events). Off removes their schedules; queued rows that Redis lost are
+    // then only re-added by a worker's start-up pass, and tasks run only when triggered.
     ENABLE_TASK_SCHEDULING: booleanFromEnv.default(true),
+    // The time zone the task cron expressions are read in ("daily at midnight" is midnight here).
+    TASK_TIMEZONE: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' })
+      .default('UTC'),
 
-    // Queued rows that Redis does not hold are re-added this often by the worker.
+    // The reconcile task: open rows that Redis does not hold are re-added (every minute).
+    RECONCILE_ENABLED: booleanFromEnv.default(true),
+    RECONCILE_CRON: cron.default('* * * * *'),
+    // No longer read: the reconcile task runs on RECONCILE_CRON. Kept so existing
+    // environments that set it still load.
     RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(10_000),
     // A row must be this old before the reconciler looks at it, so it does not race
     // the API's own add right after the commit.
@@ -148,6 +252,41 @@ export const ConfigSchema = z
     JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('1mb'),
     // The worker serves /metrics on this port; unset: no metrics server in the worker.
     WORKER_METRICS_PORT: int(0, 65535).optional(),
+
+    // The webhook-retry-sweep task: deliveries whose next attempt is due but which are
+    // not on the queue (Redis lost them, an enqueue failed) are queued again.
+    WEBHOOK_RETRY_SWEEP_ENABLED: booleanFromEnv.default(true),
+    WEBHOOK_RETRY_SWEEP_CRON: cron.default('*/5 * * * *'),
+    // A delivery must be this overdue before the sweep touches it, so it does not race
+    // a delayed job that is about to run on time.
+    WEBHOOK_RETRY_SWEEP_GRACE_MS: int(0, 86_400_000).default(60_000),
+
+    // The cleanup task: finished jobs, event-processing logs and task runs older than
+    // JOB_RETENTION_DAYS, finished webhook deliveries older than WEBHOOK_CLEANUP_RETENTION_DAYS.
+    CLEANUP_ENABLED: booleanFromEnv.default(true),
+    CLEANUP_CRON: cron.default('0 0 * * *'),
+    JOB_RETENTION_DAYS: int(1, 36_500).default(30),
+    WEBHOOK_CLEANUP_RETENTION_DAYS: int(1, 36_500).default(30),
+    // Rows per DELETE statement, so a large backlog never holds long locks.
+    CLEANUP_BATCH_SIZE: int(1, 100_000).default(1000),
+
+    // The Dhiway-style analytics API that reports VC summary records (vc-events task).
+    ANALYTICS_API_URL: url(['http:', 'https:']).optional(),
+    ANALYTICS_API_KEY: z.string().optional(),
+    ANALYTICS_API_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    // Records per page asked of the analytics API, and the most pages one window may
+    // have (an API that always says hasNext would otherwise loop forever).
+    ANALYTICS_API_PAGE_SIZE: int(1, 1000).default(100),
+    ANALYTICS_API_MAX_PAGES: int(1, 100_000).default(1000),
+    // Unset: on exactly when ANALYTICS_API_URL is set.
+    VC_EVENTS_ENABLED: booleanFromEnv.optional(),
+    VC_EVENTS_CRON: cron.default('0 */2 * * *'),
+    // Records may reach the analytics API late; a run stops this far before now so
+    // that they have arrived before their window is processed.
+    VC_EVENTS_LOOKBACK: duration(0, 30 * 86_400_000, '5m'),
+    // A longer gap (downtime) is processed as consecutive windows of at most this length.
+    VC_EVENTS_MAX_WINDOW: duration(1000, 366 * 86_400_000, '6h'),
+    VC_EVENTS_TYPE_MAP: z.string().default('record_anchored:issued'),
   })
   .superRefine((cfg, ctx) => {
     // An API without keys would be open to anyone; a local default is only safe off production.
@@ -168,9 +307,18 @@ export const ConfigSchema = z
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });
     }
+    // Turning the processor on without an API to read from would fail every tick.
+    if (cfg.VC_EVENTS_ENABLED === true && !cfg.ANALYTICS_API_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ANALYTICS_API_URL'], message: 'is required when VC_EVENTS_ENABLED=true' });
+    }
+    for (const problem of parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).problems) {
+      ctx.addIssue({ code: 'custom', path: ['VC_EVENTS_TYPE_MAP'], message: problem });
+    }
   })
   .transform((cfg) => ({
     ...cfg,
+    VC_EVENTS_ENABLED: cfg.VC_EVENTS_ENABLED ?? cfg.ANALYTICS_API_URL !== undefined,
+    VC_EVENTS_TYPE_MAP: parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).map,
     API_KEYS: cfg.API_KEYS.length > 0 ? cfg.API_KEYS : ['dev-local-key'],
     KEY_ENCRYPTION_KEY: cfg.KEY_ENCRYPTION_KEY ?? DEV_KEY_ENCRYPTION_KEY,
     WEBHOOK_SIGNING_SECRET: cfg.WEBHOOK_SIGNING_SECRET ?? 'vcq-development-webhook-secret',

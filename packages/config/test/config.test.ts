@@ -99,3 +99,78 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_KEYS: 'sha256:nothex:read' })).toThrow(/API_KEYS entry 1 must be sha256:<64 hex characters>/);
   });
 });
+
+describe('scheduled work', () => {
+  it('when nothing is set, then every task keeps its documented schedule and the VC-event processor is off', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      TASK_TIMEZONE: 'UTC',
+      RECONCILE_ENABLED: true,
+      RECONCILE_CRON: '* * * * *',
+      WEBHOOK_RETRY_SWEEP_ENABLED: true,
+      WEBHOOK_RETRY_SWEEP_CRON: '*/5 * * * *',
+      CLEANUP_ENABLED: true,
+      CLEANUP_CRON: '0 0 * * *',
+      JOB_RETENTION_DAYS: 30,
+      WEBHOOK_CLEANUP_RETENTION_DAYS: 30,
+      CLEANUP_BATCH_SIZE: 1000,
+      VC_EVENTS_ENABLED: false,
+      VC_EVENTS_CRON: '0 */2 * * *',
+      VC_EVENTS_LOOKBACK: 5 * 60_000,
+      VC_EVENTS_MAX_WINDOW: 6 * 3_600_000,
+      VC_EVENTS_TYPE_MAP: { record_anchored: 'issued' },
+      ANALYTICS_API_TIMEOUT_MS: 10_000,
+      ANALYTICS_API_PAGE_SIZE: 100,
+    });
+    expect(config.ANALYTICS_API_URL).toBeUndefined();
+  });
+
+  it('when an analytics API is configured, then the VC-event processor is on unless switched off', () => {
+    expect(loadConfig({ ANALYTICS_API_URL: 'https://analytics.example.org' }).VC_EVENTS_ENABLED).toBe(true);
+    expect(loadConfig({ ANALYTICS_API_URL: 'https://analytics.example.org', VC_EVENTS_ENABLED: 'false' }).VC_EVENTS_ENABLED).toBe(false);
+    expect(() => loadConfig({ VC_EVENTS_ENABLED: 'true' })).toThrow(/ANALYTICS_API_URL is required when VC_EVENTS_ENABLED=true/);
+    expect(() => loadConfig({ ANALYTICS_API_URL: 'ftp://analytics' })).toThrow(/ANALYTICS_API_URL must be a URL starting with http:\/\/ or https:\/\//);
+  });
+
+  it('when durations are given with units, then they are read as milliseconds, and anything else is named', () => {
+    const config = loadConfig({ VC_EVENTS_LOOKBACK: '90s', VC_EVENTS_MAX_WINDOW: '2d' });
+    expect(config.VC_EVENTS_LOOKBACK).toBe(90_000);
+    expect(config.VC_EVENTS_MAX_WINDOW).toBe(2 * 86_400_000);
+    expect(loadConfig({ VC_EVENTS_LOOKBACK: '0' }).VC_EVENTS_LOOKBACK).toBe(0);
+    expect(loadConfig({ VC_EVENTS_LOOKBACK: '1500' }).VC_EVENTS_LOOKBACK).toBe(1500);
+    expect(() => loadConfig({ VC_EVENTS_LOOKBACK: 'a while' })).toThrow(/VC_EVENTS_LOOKBACK must be a duration such as 30s, 15m, 6h or 7d/);
+    expect(() => loadConfig({ VC_EVENTS_MAX_WINDOW: '10ms' })).toThrow(/VC_EVENTS_MAX_WINDOW must be between 1000 ms and 366 days/);
+  });
+
+  it('when a cron expression is malformed, then the variable is named, and six fields (seconds first) are accepted', () => {
+    expect(loadConfig({ RECONCILE_CRON: '* * * * * *' }).RECONCILE_CRON).toBe('* * * * * *');
+    expect(loadConfig({ CLEANUP_CRON: ' 15 2 * * 1 ' }).CLEANUP_CRON).toBe('15 2 * * 1');
+    for (const [name, value] of [
+      ['CLEANUP_CRON', 'every day'],
+      ['VC_EVENTS_CRON', '61 * * * *'],
+      ['WEBHOOK_RETRY_SWEEP_CRON', '* * * *'],
+      ['RECONCILE_CRON', '* * * * * * *'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }), name).toThrow(new RegExp(`${name} must be a cron expression of 5 fields`));
+    }
+    expect(() => loadConfig({ TASK_TIMEZONE: 'Mars/Olympus_Mons' })).toThrow(/TASK_TIMEZONE must be an IANA time zone/);
+    expect(loadConfig({ TASK_TIMEZONE: 'Europe/Berlin' }).TASK_TIMEZONE).toBe('Europe/Berlin');
+  });
+
+  it('when the type map is a list or JSON, then it maps types to statuses, and an unknown status is refused', () => {
+    expect(loadConfig({ VC_EVENTS_TYPE_MAP: 'record_anchored:issued, record_revoked:revoked' }).VC_EVENTS_TYPE_MAP).toEqual({
+      record_anchored: 'issued',
+      record_revoked: 'revoked',
+    });
+    expect(loadConfig({ VC_EVENTS_TYPE_MAP: '{"record_revoked":"revoked"}' }).VC_EVENTS_TYPE_MAP).toEqual({ record_revoked: 'revoked' });
+    expect(() => loadConfig({ VC_EVENTS_TYPE_MAP: 'record_anchored:anchored' })).toThrow(/VC_EVENTS_TYPE_MAP maps "record_anchored" to "anchored" \(allowed: issued, revoked\)/);
+    expect(() => loadConfig({ VC_EVENTS_TYPE_MAP: 'record_anchored' })).toThrow(/maps "record_anchored" to nothing/);
+    expect(() => loadConfig({ VC_EVENTS_TYPE_MAP: '{"a":' })).toThrow(/VC_EVENTS_TYPE_MAP must be a JSON object or a list/);
+  });
+
+  it('when retention or batch sizes are out of range, then the bound is named', () => {
+    expect(() => loadConfig({ JOB_RETENTION_DAYS: '0' })).toThrow(/JOB_RETENTION_DAYS must be at least 1/);
+    expect(() => loadConfig({ WEBHOOK_CLEANUP_RETENTION_DAYS: 'forever' })).toThrow(/WEBHOOK_CLEANUP_RETENTION_DAYS must be a number/);
+    expect(() => loadConfig({ CLEANUP_BATCH_SIZE: '0' })).toThrow(/CLEANUP_BATCH_SIZE must be at least 1/);
+  });
+});

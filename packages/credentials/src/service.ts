@@ -53,7 +53,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
   async function findCredential(id: string): Promise<CredentialRow | null> {
     if (typeof id !== 'string') return null;
     if (UUID.test(id)) return deps.db.credential.findUnique({ where: { id: id.toLowerCase() } });
-    if (id.startsWith('urn:uuid:')) return deps.db.credential.findUnique({ where: { publicId: id.toLowerCase() } });
+    // Only a well-formed urn:uuid reaches the query: anything else can name no credential.
+    if (id.startsWith('urn:uuid:') && UUID.test(id.slice('urn:uuid:'.length))) return deps.db.credential.findUnique({ where: { publicId: id.toLowerCase() } });
     return null;
   }
 

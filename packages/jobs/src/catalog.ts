@@ -11,6 +11,10 @@
  * - task / job name: what the job does (`verify`, `proof`); picks the handler.
  * - handler (processor): a plain function `(data, ctx) => result` in a domain package.
  * - worker: the process (apps/worker) that pulls jobs and runs handlers.
+ *
+ * Periodic work (reconcile, webhook-retry-sweep, cleanup, the VC-event window
+ * processor) is not here: it has no job rows and runs on BullMQ job schedulers, on
+ * queues of its own; see the task catalog in tasks.ts.
  */
 import { z } from 'zod';
 import {

@@ -1,11 +1,15 @@
 import type { CredentialsService } from '@vcq/credentials';
 import type { Verifier } from '@vcq/verification';
+import type { WebhookStore } from '@vcq/webhooks';
 import type { Handlers } from './processor.js';
+import { deliveryAttempt } from './webhook-attempts.js';
 
 export interface HandlerDeps {
   verifier: Verifier;
   credentials: CredentialsService;
   webhooks: { deliver(deliveryId: string, attempt: number): Promise<{ statusCode: number; durationMs: number }> };
+  /** Lets a delivery job that was re-added from scratch continue the delivery's attempt count. */
+  deliveries?: Pick<WebhookStore, 'get'>;
 }
 
 /** Strips the platform's own field so domain functions see only their input. */
@@ -33,6 +37,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.credentials.dids.update(did, update);
     },
     'did-deactivate': (data) => deps.credentials.dids.deactivate(data.did),
-    'webhook-deliver': (data, ctx) => deps.webhooks.deliver(data.deliveryId, ctx.attempt),
+    'webhook-deliver': async (data, ctx) => {
+      const delivery = deps.deliveries ? await deps.deliveries.get(data.deliveryId) : null;
+      return deps.webhooks.deliver(data.deliveryId, deliveryAttempt(delivery, ctx.attempt, new Date()));
+    },
   };
 }

@@ -1,13 +1,23 @@
 /**
- * The producer side of the queues: one BullMQ Queue per catalog queue on a shared
- * fail-fast connection.
+ * The producer side of the queues: one BullMQ Queue per catalog queue, either on a
+ * shared fail-fast Redis connection or on BullMQ's PostgreSQL backend (no Redis).
  */
-import { Queue } from 'bullmq';
+import { createPostgresBackend, Queue, type PgPool } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobCatalog, queueNames, type JobName, type JobOptions } from './catalog.js';
 
+/**
+ * BullMQ's PostgreSQL backend: one pg pool per process, shared by every Queue and
+ * Worker (each would otherwise open its own pool and LISTEN connection), with its
+ * search_path on BullMQ's schema; see `postgresQueuePool` in wiring.ts.
+ */
+export type PostgresQueueConnection = PgPool;
+
 export interface QueueSetOptions {
-  connection: Redis;
+  /** The Redis backend's connection (fail-fast for producers). */
+  connection?: Redis;
+  /** The PostgreSQL backend instead of Redis (QUEUE_BACKEND=postgres). */
+  postgres?: PostgresQueueConnection;
   prefix: string;
   /** How long an add may take before it counts as failed (ms). */
   timeoutMs: number;
@@ -24,13 +34,32 @@ export class QueueSet {
   private readonly queues = new Map<string, Queue>();
 
   constructor(private readonly options: QueueSetOptions) {}
-  /** Whether Redis can take work right now; a cheap status read, no round trip. */
+  /**
+   * Whether the backend can take work right now; for Redis a cheap status read, no
+   * round trip. The PostgreSQL backend lives in vcq's own database: when that is
+   * down no job can be accepted at all, so there is nothing to fall back from.
+   */
   isAvailable(): boolean {
-    return this.options.connection.status === 'ready';
+    if (this.options.postgres) return true;
+    return this.options.connection?.status === 'ready';
   }
 
-  get connection(): Redis {
+  /** The Redis connection, or undefined on the PostgreSQL backend. */
+  get connection(): Redis | undefined {
     return this.options.connection;
+  }
+
+  get backend(): 'redis' | 'postgres' {
+    return this.options.postgres ? 'postgres' : 'redis';
+  }
+
+  /** One round trip to the backend (readiness probes). */
+  async ping(): Promise<void> {
+    if (this.options.postgres) {
+      await this.queue(queueNames[0] as string).getJobCounts('waiting');
+      return;
+    }
+    await this.options.connection?.ping();
   }
 
   get prefix(): string {
@@ -47,7 +76,10 @@ export class QueueSet {
     if (!queueNames.includes(name)) throw new Error(`unknown queue ${name}`);
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.options.connection, prefix: this.options.prefix, skipWaitingForReady: true });
+      queue = this.options.postgres
+        ? // The Queue API is the same on both backends; only the connection type parameter differs.
+          (new Queue(name, { connection: this.options.postgres }, createPostgresBackend) as unknown as Queue)
+        : new Queue(name, { connection: this.options.connection as Redis, prefix: this.options.prefix, skipWaitingForReady: true });
       // A down Redis is expected here (the API falls back to sync); the connection logs it.
       queue.on('error', () => {});
       this.queues.set(name, queue);
@@ -94,6 +126,10 @@ export class QueueSet {
   /** For each (queue, id): does Redis hold that job? One round trip for all of them. */
   async exists(jobs: Array<{ queue: string; id: string }>): Promise<boolean[]> {
     if (jobs.length === 0) return [];
+    if (this.options.postgres || !this.options.connection) {
+      const states = await Promise.all(jobs.map((j) => this.queue(j.queue).getJobState(j.id)));
+      return states.map((state) => state !== 'unknown');
+    }
     const pipeline = this.options.connection.pipeline();
     // BullMQ's job hash key: <prefix>:<queue>:<id>.
     for (const j of jobs) pipeline.exists(`${this.options.prefix}:${j.queue}:${j.id}`);

@@ -2,18 +2,28 @@
  * Construction shared by the API and the worker, from config: the same store
  * settings, handlers and job-option overrides on both sides.
  */
+import { quoteSchemaName, runMigrations } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { keyBytes, type Config } from '@vcq/config';
 import { createCredentialsService, createVcApiIssuerBackend, type CredentialsService } from '@vcq/credentials';
 import { createDb, JobStore, type Db } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
+import { createVcEventsService, type VcEventsService } from '@vcq/vc-events';
 import { createVerifier } from '@vcq/verification';
 import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore, type WebhookDelivererDeps } from '@vcq/webhooks';
 import { createCallbackHook } from './callbacks.js';
-import type { JobName, JobOptions } from './catalog.js';
+import { queueNames, type JobName, type JobOptions } from './catalog.js';
 import { createHandlers } from './handlers.js';
 import { JobPlatform } from './platform.js';
 import type { Handlers } from './processor.js';
-import type { QueueSet } from './queues.js';
+import { QueueSet, type PostgresQueueConnection } from './queues.js';
+import { closeRedis, createProducerConnection, createWorkerConnection, waitForReady } from './redis.js';
+import { postgresTaskBackend, redisTaskBackend, type TaskQueueBackend } from './task-runtime.js';
+import type { ReconcileObserver } from './reconciler.js';
+import { createTaskHandlers } from './task-handlers.js';
+import { createTaskRunStore, type TaskRunStore } from './task-runs.js';
+import { taskQueueNames, type TaskHandlers } from './tasks.js';
 
 /** The Prisma client and the job store (with its write buffer) for a process. */
 export function createStoreFromConfig(config: Config, logger: Logger): { db: Db; store: JobStore } {
@@ -53,12 +63,44 @@ export interface Services {
   credentials: CredentialsService;
   webhooks: ReturnType<typeof createWebhookStore>;
   platform: JobPlatform;
+  vcEvents: VcEventsService;
+  /** The handler of every scheduled task (see tasks.ts). */
+  taskHandlers: TaskHandlers;
+  taskRuns: TaskRunStore;
 }
 
-/** Everything both processes run jobs with: handlers, domain services and the platform. */
+/** The VC-event service (window runs and single events) from config. */
+export function vcEventsFromConfig(config: Config, deps: { db: Db; credentials: CredentialsService; logger: Logger }): VcEventsService {
+  return createVcEventsService({
+    db: deps.db,
+    analytics: config.ANALYTICS_API_URL
+      ? {
+          baseUrl: config.ANALYTICS_API_URL,
+          ...(config.ANALYTICS_API_KEY ? { apiKey: config.ANALYTICS_API_KEY } : {}),
+          timeoutMs: config.ANALYTICS_API_TIMEOUT_MS,
+          pageSize: config.ANALYTICS_API_PAGE_SIZE,
+          maxPages: config.ANALYTICS_API_MAX_PAGES,
+        }
+      : null,
+    revoke: (id) => deps.credentials.credentials.revoke(id),
+    typeMap: config.VC_EVENTS_TYPE_MAP,
+    lookbackMs: config.VC_EVENTS_LOOKBACK,
+    maxWindowMs: config.VC_EVENTS_MAX_WINDOW,
+    logger: deps.logger,
+  });
+}
+
+/** Everything both processes run jobs and tasks with: handlers, domain services and the platform. */
 export function createServices(
   config: Config,
-  deps: { db: Db; store: JobStore; queues: QueueSet | null; logger: Logger; webhookObserver?: WebhookDelivererDeps['observer'] },
+  deps: {
+    db: Db;
+    store: JobStore;
+    queues: QueueSet | null;
+    logger: Logger;
+    webhookObserver?: WebhookDelivererDeps['observer'];
+    reconcileObserver?: ReconcileObserver;
+  },
 ): Services {
   const credentials = credentialsFromConfig(config, deps.db);
   const webhooks = createWebhookStore(deps.db);
@@ -81,6 +123,7 @@ export function createServices(
     }),
     credentials,
     webhooks: deliverer,
+    deliveries: webhooks,
   });
   const platform: JobPlatform = new JobPlatform({
     store: deps.store,
@@ -91,7 +134,24 @@ export function createServices(
     checkCallbackUrl: (url) => checkCallbackUrl(url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     onFinished: createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger }),
   });
-  return { handlers, credentials, webhooks, platform };
+  const vcEvents = vcEventsFromConfig(config, { db: deps.db, credentials, logger: deps.logger });
+  const taskHandlers = createTaskHandlers({
+    db: deps.db,
+    store: deps.store,
+    queues: deps.queues,
+    platform,
+    webhooks,
+    vcEvents,
+    settings: {
+      reconcileGraceMs: config.RECONCILE_GRACE_MS,
+      sweepGraceMs: config.WEBHOOK_RETRY_SWEEP_GRACE_MS,
+      jobRetentionDays: config.JOB_RETENTION_DAYS,
+      webhookRetentionDays: config.WEBHOOK_CLEANUP_RETENTION_DAYS,
+      cleanupBatchSize: config.CLEANUP_BATCH_SIZE,
+    },
+    ...(deps.reconcileObserver ? { reconcileObserver: deps.reconcileObserver } : {}),
+  });
+  return { handlers, credentials, webhooks, platform, vcEvents, taskHandlers, taskRuns: createTaskRunStore(deps.db) };
 }
 
 /**
@@ -106,4 +166,89 @@ export function queueOverridesFromConfig(config: Config): { overrides: Partial<J
     },
     perJob: { 'webhook-deliver': { attempts: config.WEBHOOK_RETRY_SCHEDULE_MS.length + 1 } },
   };
+}
+
+/** A process's queue backend: the producer side, the task queues, and what workers connect with. */
+export interface QueueBackend {
+  kind: 'redis' | 'postgres';
+  queues: QueueSet;
+  tasks: TaskQueueBackend;
+  /** The fail-fast producer connection (Redis backend only); rate limits share it. */
+  producer: Redis | null;
+  /** What `startWorkers` connects with. */
+  workerConnection: { connection?: Redis; postgres?: PostgresQueueConnection };
+  /** Resolves true once the backend answers (bounded by REDIS_TIMEOUT_MS on Redis). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * The queue backend of QUEUE_BACKEND: Redis (fail-fast producer connection, plus a
+ * retrying one for workers when `consumer`), or BullMQ's PostgreSQL backend in
+ * vcq's own database with no Redis connection at all.
+ */
+export async function queueBackendFromConfig(config: Config, logger: Logger, options: { consumer: boolean }): Promise<QueueBackend> {
+  const overrides = queueOverridesFromConfig(config);
+  if (config.QUEUE_BACKEND === 'postgres') {
+    const pool = await postgresQueuePool(config, options.consumer);
+    const queues = new QueueSet({ postgres: pool, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...overrides });
+    const tasks = postgresTaskBackend({ pool });
+    return {
+      kind: 'postgres',
+      queues,
+      tasks,
+      producer: null,
+      workerConnection: { postgres: pool },
+      ready: async () => true,
+      async close() {
+        await tasks.close();
+        await queues.close();
+        await pool.end();
+      },
+    };
+  }
+  const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  const consumer = options.consumer ? createWorkerConnection(config.REDIS_URL, logger) : undefined;
+  const queues = new QueueSet({ connection: producer, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...overrides });
+  const tasks = redisTaskBackend({ producer, ...(consumer ? { consumer } : {}), prefix: config.QUEUE_PREFIX });
+  return {
+    kind: 'redis',
+    queues,
+    tasks,
+    producer,
+    workerConnection: consumer ? { connection: consumer } : {},
+    ready: () => waitForReady(producer, config.REDIS_TIMEOUT_MS),
+    async close() {
+      await tasks.close();
+      await queues.close();
+      await closeRedis(producer);
+      if (consumer) await closeRedis(consumer);
+    },
+  };
+}
+
+/** BullMQ's schema in vcq's database (QUEUE_BACKEND=postgres). */
+const BULLMQ_SCHEMA = 'bullmq';
+
+/**
+ * One pg pool for every BullMQ Queue and Worker of the process, its search_path on
+ * BullMQ's schema, which is migrated here (BullMQ serialises concurrent migrations
+ * with an advisory lock). Each Worker keeps one LISTEN connection from this pool,
+ * so a worker's pool has room for those plus the queries that claim jobs.
+ */
+async function postgresQueuePool(config: Config, consumer: boolean): Promise<PostgresQueueConnection> {
+  const listeners = consumer ? queueNames.length + taskQueueNames.length : 0;
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: listeners + Math.max(2, Math.min(config.DATABASE_POOL_SIZE, 8)),
+    options: `-c search_path=${quoteSchemaName(BULLMQ_SCHEMA)}`,
+    connectionTimeoutMillis: 5000,
+  });
+  const client = await pool.connect();
+  try {
+    await runMigrations(client, BULLMQ_SCHEMA);
+  } finally {
+    client.release();
+  }
+  return pool as unknown as PostgresQueueConnection;
 }

@@ -3,7 +3,7 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobStore } from '@vcq/db';
 import { describeError, isPermanent } from '@vcq/errors';
@@ -13,10 +13,13 @@ import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
-import { WEBHOOK_BACKOFF } from './queues.js';
+import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
 
 export interface WorkerRuntimeOptions {
-  connection: Redis;
+  /** The Redis backend's worker connection. */
+  connection?: Redis;
+  /** The PostgreSQL backend instead of Redis. */
+  postgres?: PostgresQueueConnection;
   prefix: string;
   store: JobStore;
   handlers: Handlers;
@@ -147,18 +150,20 @@ export interface WorkerRuntime {
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer);
   const schedule = options.webhookSchedule ?? [];
+  const common = {
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    settings: {
+      // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
+      backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookRetryDelay(attemptsMade, schedule) : -1),
+    },
+  };
   const workers = (options.queues ?? queueNames).map((queue) => {
-    const worker = new Worker(queue, processor, {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
-      settings: {
-        // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
-        backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookRetryDelay(attemptsMade, schedule) : -1),
-      },
-    });
+    const worker = options.postgres
+      ? // The Worker API is the same on both backends; only the connection type parameter differs.
+        (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
+      : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
     worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
     worker.on('stalled', (jobId) => options.logger.warn({ queue, jobId }, 'job stalled; it will run again'));
     return worker;

@@ -11,11 +11,17 @@ import { sendProblem } from './problem.js';
 export interface RateLimiter {
   points: number;
   windowSeconds: number;
-  limiter: RateLimiterRedis;
+  limiter: RateLimiterRedis | RateLimiterMemory;
 }
 
-/** A Redis-backed limiter of `points` requests per `windowSeconds`, insured in memory. */
-export function createRateLimiter(options: { redis: Redis; prefix: string; points: number; windowSeconds: number }): RateLimiter {
+/**
+ * A Redis-backed limiter of `points` requests per `windowSeconds`, insured in memory;
+ * in memory only when there is no Redis at all (QUEUE_BACKEND=postgres).
+ */
+export function createRateLimiter(options: { redis: Redis | null; prefix: string; points: number; windowSeconds: number }): RateLimiter {
+  if (!options.redis) {
+    return { points: options.points, windowSeconds: options.windowSeconds, limiter: new RateLimiterMemory({ points: options.points, duration: options.windowSeconds }) };
+  }
   const limiter = new RateLimiterRedis({
     storeClient: options.redis,
     keyPrefix: `${options.prefix}:ratelimit`,

@@ -100,6 +100,8 @@ const tags = [
   { name: 'VC API', description: 'The W3C Verifiable Credentials API issue and verify endpoints.' },
   { name: 'Public documents', description: 'did:web DID documents and status lists, for anyone verifying vcq’s credentials.' },
   { name: 'Queue administration', description: 'BullMQ queues, kept consistent with the Postgres job rows (admin scope).' },
+  { name: 'Tasks', description: 'Scheduled maintenance and processing tasks: schedules, runs and manual triggers (admin scope).' },
+  { name: 'VC events', description: 'The analytics VC-event window processor: its state, manual runs and resets (admin scope).' },
 ];
 
 const problemContent = { 'application/problem+json': { schema: ref('schemas', 'Problem') } };

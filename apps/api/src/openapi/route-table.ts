@@ -9,6 +9,14 @@ import type { Scope } from '@vcq/config';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, queueNames, VerifyCredentialJobSchema } from '@vcq/jobs';
 import { DidCreateRequestSchema } from '../routes/credentials.js';
 import { CleanBodySchema, QueueJobsQuerySchema } from '../routes/queue-admin.js';
+import { RetryAllResponseSchema, TaskListResponseSchema, TaskParamsSchema, TaskRunsQuerySchema, TaskRunsResponseSchema, TaskTriggerResponseSchema } from '../routes/tasks.js';
+import {
+  LegacyVcEventBodySchema,
+  VcEventResponseSchema,
+  VcEventsResetBodySchema,
+  VcEventsResetResponseSchema,
+  VcEventsStateResponseSchema,
+} from '../routes/vc-events.js';
 import { ListQuerySchema } from '../routes/verification.js';
 import * as s from './schemas.js';
 
@@ -50,7 +58,9 @@ export type Tag =
   | 'Credentials'
   | 'VC API'
   | 'Public documents'
-  | 'Queue administration';
+  | 'Queue administration'
+  | 'Tasks'
+  | 'VC events';
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'delete';
@@ -515,6 +525,106 @@ export const routeTable: RouteDoc[] = [
     responses: { 200: { description: 'What was removed.', schema: s.QueueCleanResponseSchema } },
     problems: [400, 404, 503],
   },
+  // Scheduled tasks
+  {
+    method: 'get',
+    path: '/admin/tasks',
+    operationId: 'listTasks',
+    summary: 'Every scheduled task: its cron, whether it is on, its next tick and its last run',
+    tag: 'Tasks',
+    auth: 'admin',
+    responses: { 200: { description: 'The tasks.', schema: TaskListResponseSchema } },
+  },
+  {
+    method: 'get',
+    path: '/admin/tasks/{name}/runs',
+    operationId: 'listTaskRuns',
+    summary: 'Recent runs of a task, newest first',
+    tag: 'Tasks',
+    auth: 'admin',
+    params: TaskParamsSchema,
+    query: TaskRunsQuerySchema,
+    responses: { 200: { description: 'The runs.', schema: TaskRunsResponseSchema } },
+    problems: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/admin/tasks/{name}/run',
+    operationId: 'runTask',
+    summary: 'Run a task now',
+    description:
+      'Queued for a worker (202; poll `pollUrl`); with `Prefer: wait=N`, 200 with the run when it ends within N seconds. When the queue is unavailable the task runs in the request (200, `mode: "sync"`).',
+    tag: 'Tasks',
+    auth: 'admin',
+    params: TaskParamsSchema,
+    responses: {
+      200: { description: 'The finished run (in the request, or waited for).', schema: TaskTriggerResponseSchema, headers: ['PreferenceApplied'] },
+      202: { description: 'Queued; poll `pollUrl` (also in `Location`).', schema: TaskTriggerResponseSchema, headers: ['Location'] },
+      409: { description: 'The task cannot run in this deployment (`vc-events` without ANALYTICS_API_URL).', mediaType: 'application/problem+json', schema: s.ProblemSchema },
+    },
+    problems: [404],
+  },
+  {
+    method: 'post',
+    path: '/webhooks/retry-all',
+    operationId: 'retryAllWebhooks',
+    summary: 'Re-queue every webhook delivery that is due but not on the queue, now',
+    description: 'Runs the webhook-retry-sweep task in the request with no grace period and answers its run; `result` counts what was due, on the queue and re-queued.',
+    tag: 'Tasks',
+    auth: 'admin',
+    responses: { 200: { description: 'The sweep’s run.', schema: RetryAllResponseSchema } },
+  },
+
+  // VC events
+  {
+    method: 'get',
+    path: '/admin/vc-events/state',
+    operationId: 'getVcEventsState',
+    summary: 'How far the VC-event processor has got',
+    tag: 'VC events',
+    auth: 'admin',
+    responses: { 200: { description: 'The state, its lag, outcome counts and the last run.', schema: VcEventsStateResponseSchema } },
+  },
+  {
+    method: 'post',
+    path: '/admin/vc-events/run',
+    operationId: 'runVcEvents',
+    summary: 'Process every due window now',
+    description: 'The `vc-events` task, triggered like `POST /admin/tasks/vc-events/run`.',
+    tag: 'VC events',
+    auth: 'admin',
+    responses: {
+      200: { description: 'The finished run (in the request, or waited for).', schema: TaskTriggerResponseSchema, headers: ['PreferenceApplied'] },
+      202: { description: 'Queued; poll `pollUrl` (also in `Location`).', schema: TaskTriggerResponseSchema, headers: ['Location'] },
+      409: { description: 'No analytics API is configured (ANALYTICS_API_URL).', mediaType: 'application/problem+json', schema: s.ProblemSchema },
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/vc-events/reset',
+    operationId: 'resetVcEvents',
+    summary: 'Move the processor’s position; the next run processes from there',
+    description: 'Records already processed successfully are not processed again, so resetting into the past only picks up what was missed or failed.',
+    tag: 'VC events',
+    auth: 'admin',
+    body: { json: VcEventsResetBodySchema, required: true },
+    responses: { 200: { description: 'The new state.', schema: VcEventsResetResponseSchema } },
+    problems: [400],
+  },
+  {
+    method: 'post',
+    path: '/users/vc/process-event',
+    operationId: 'processVcEvent',
+    summary: 'Process one VC event now (legacy)',
+    description:
+      'One analytics record (`id` and `timestamp` optional), processed in the request with the same rules as a window run: its type is mapped through VC_EVENTS_TYPE_MAP and the credential with `vc_public_id` updated. A failure is a 500 problem; sending the event again retries it.',
+    tag: 'Legacy',
+    auth: 'submit',
+    body: { json: LegacyVcEventBodySchema, required: true },
+    responses: { 200: { description: 'What processing came to.', schema: VcEventResponseSchema } },
+    problems: [400],
+  },
+
   {
     method: 'get',
     path: '/admin/queues',

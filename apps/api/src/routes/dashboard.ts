@@ -14,7 +14,10 @@ import { closeRedis, createWorkerConnection, QueueSet, queueNames } from '@vcq/j
 import express, { type Router } from 'express';
 
 export interface DashboardOptions {
-  redisUrl: string;
+  /** Redis backend: the board opens its own retrying connection to this URL. */
+  redisUrl?: string;
+  /** PostgreSQL backend: the API's own queues (they have no fail-fast connection to avoid). */
+  queues?: QueueSet;
   /** The deployment's Redis key prefix (QUEUE_PREFIX). */
   prefix: string;
   /** Where the router is mounted; the page's links and API calls are built from it. */
@@ -51,9 +54,9 @@ export function dashboardRouter(options: DashboardOptions): DashboardRouter {
 }
 
 function createBoard(options: DashboardOptions): Board {
-  const connection = createWorkerConnection(options.redisUrl);
+  const connection = options.queues ? null : createWorkerConnection(options.redisUrl as string);
   // The timeout only bounds adds, which the board never makes.
-  const queues = new QueueSet({ connection, prefix: options.prefix, timeoutMs: 5000 });
+  const queues = options.queues ?? new QueueSet({ connection: connection ?? undefined, prefix: options.prefix, timeoutMs: 5000 });
   const serverAdapter = new ExpressAdapter().setBasePath(options.basePath);
   createBullBoard({
     // Read-only: the board's retry/remove/clean write to Redis alone, while the
@@ -68,6 +71,8 @@ function createBoard(options: DashboardOptions): Board {
   return {
     app,
     async close() {
+      // Borrowed queues are closed by their owner.
+      if (!connection) return;
       await queues.close();
       await closeRedis(connection);
     },

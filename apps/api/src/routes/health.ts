@@ -17,7 +17,7 @@ export function healthRoutes(deps: { db: Db; queues: QueueSet | null; timeoutMs:
       );
     const [database, queue] = await Promise.all([
       probe(() => deps.db.$queryRaw`SELECT 1`),
-      deps.queues ? probe(() => (deps.queues as QueueSet).connection.ping()) : Promise.resolve('down' as const),
+      deps.queues ? probe(() => (deps.queues as QueueSet).ping()) : Promise.resolve('down' as const),
     ]);
     const checks = { database, queue };
     if (database === 'up' && queue === 'up') {

@@ -10,7 +10,7 @@ import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission } from '../submission.js';
-import { isUuid, parseInput } from '../validation.js';
+import { assertStorable, isUuid, parseInput, storableText } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
 
 export interface VerificationRouteDeps {
@@ -47,14 +47,17 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
       { registryAddress: deps.defaultRegistryAddress },
     );
     const callbackUrl = typeof body.callbackUrl === 'string' && body.callbackUrl !== '' ? body.callbackUrl : undefined;
-    return {
+    const input = {
       contentHash: file.sha256,
       registryAddress: fields.registryAddress,
       manifestUri: fields.manifestUri,
-      fileName: file.originalname.slice(0, 1024),
+      // The client's file name is only a label: what Postgres cannot store is replaced, not refused.
+      fileName: storableText(file.originalname.slice(0, 1024)),
       fileSize: file.size,
       ...(callbackUrl ? { callbackUrl } : {}),
     };
+    assertStorable(input, 'form');
+    return input;
   };
 
   const submit = (name: 'verify' | 'proof') => async (req: Request, res: Response) => {

@@ -1,0 +1,173 @@
+/**
+ * Scheduled tasks (admin scope): what is scheduled and how each task last ran, runs
+ * of one task, a manual trigger, and `POST /webhooks/retry-all`. Answers are
+ * `{success: true, data}` like the queue administration's.
+ */
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '@vcq/errors';
+import { isTaskName, NotConfiguredError, type TaskControl, type TaskName, taskNames, type TaskRunRecord, type TaskView } from '@vcq/jobs';
+import { preferWait } from '../submission.js';
+import { parseInput } from '../validation.js';
+
+const dateTime = z.string().meta({ format: 'date-time' });
+
+export const TaskNameSchema = z.enum(taskNames as [TaskName, ...TaskName[]]).describe('A task name.');
+
+export const TaskRunViewSchema = z
+  .object({
+    id: z.string().meta({ format: 'uuid' }),
+    task: z.string(),
+    trigger: z.enum(['schedule', 'manual']),
+    jobId: z.string().nullable().describe('The BullMQ job that carried it (`repeat:<task>:<tick ms>` or `manual-<uuid>`); null when it ran in the request.'),
+    scheduledFor: dateTime.nullable().describe('The schedule tick it belongs to.'),
+    runner: z.string().describe('`<host>:<pid>` of the process that ran it.'),
+    status: z.enum(['running', 'completed', 'failed']),
+    result: z.unknown().describe('The task’s report (what it did); a failed VC-events run still reports how far it got.'),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    startedAt: dateTime,
+    finishedAt: dateTime.nullable(),
+    durationMs: z.number().int().nullable(),
+  })
+  .describe('One execution of a task.');
+export type TaskRunView = z.infer<typeof TaskRunViewSchema>;
+
+export const TaskViewSchema = z.object({
+  name: TaskNameSchema,
+  queue: z.string(),
+  jobName: z.string(),
+  description: z.string(),
+  cron: z.string().describe('Its cron expression (5 fields, or 6 with seconds first), read in `timezone`.'),
+  timezone: z.string(),
+  enabled: z.boolean().describe('Scheduled: ENABLE_TASK_SCHEDULING and the task’s own switch are on.'),
+  scheduled: z.boolean().nullable().describe('Whether the queue holds its schedule; null when the queue is unavailable.'),
+  nextRunAt: dateTime.nullable(),
+  lastRun: TaskRunViewSchema.nullable(),
+});
+
+const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
+
+export const TaskListResponseSchema = ok(z.object({ schedulingEnabled: z.boolean(), tasks: z.array(TaskViewSchema) }));
+export const TaskRunsResponseSchema = ok(z.object({ task: TaskNameSchema, runs: z.array(TaskRunViewSchema) }));
+export const TaskTriggerResponseSchema = ok(
+  z.object({
+    task: TaskNameSchema,
+    mode: z.enum(['async', 'sync']).describe('`async`: queued for a worker. `sync`: the queue was unavailable, so it ran in the request.'),
+    jobId: z.string().nullable(),
+    status: z.enum(['queued', 'running', 'completed', 'failed']),
+    pollUrl: z.string().nullable(),
+    run: TaskRunViewSchema.nullable().describe('The finished run: always in `sync` mode, and with `Prefer: wait=N` when it ended in time.'),
+  }),
+);
+export const RetryAllResponseSchema = ok(TaskRunViewSchema);
+
+export const TaskParamsSchema = z.object({ name: TaskNameSchema });
+export const TaskRunsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  jobId: z
+    .string()
+    .regex(/^[!-~]{1,200}$/, { message: 'must be 1-200 printable ASCII characters' })
+    .optional()
+    .describe('Only the runs of this job (the `jobId` a trigger answered).'),
+});
+
+/** A run as the API shows it. */
+export function taskRunView(run: TaskRunRecord): TaskRunView {
+  return {
+    id: run.id,
+    task: run.task,
+    trigger: run.trigger,
+    jobId: run.jobId,
+    scheduledFor: run.scheduledFor?.toISOString() ?? null,
+    runner: run.runner,
+    status: run.status,
+    result: run.result,
+    error: run.error,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    durationMs: run.durationMs,
+  };
+}
+
+function taskView(task: TaskView): z.infer<typeof TaskViewSchema> {
+  return { ...task, lastRun: task.lastRun ? taskRunView(task.lastRun) : null };
+}
+
+export interface TaskRouteDeps {
+  tasks: TaskControl;
+  schedulingEnabled: boolean;
+  preferWaitMaxSeconds: number;
+  /** Tasks that cannot run in this deployment, and why (answered 409 instead of queued). */
+  unavailable: Partial<Record<TaskName, string>>;
+}
+
+const taskFrom = (req: Request): TaskName => {
+  const name = String(req.params.name);
+  if (!isTaskName(name)) throw new NotFoundError(`no task ${name} (tasks: ${taskNames.join(', ')})`);
+  return name;
+};
+
+/**
+ * Triggers a task and answers: 202 once queued (with `Prefer: wait=N`, 200 with the
+ * run if it ends within N seconds), or 200 with the run when it ran in the request.
+ */
+export async function sendTrigger(req: Request, res: Response, deps: TaskRouteDeps, task: TaskName): Promise<void> {
+  const why = deps.unavailable[task];
+  if (why) throw new NotConfiguredError(why);
+  const triggered = await deps.tasks.trigger(task);
+  if (triggered.mode === 'sync') {
+    res.json({ success: true, data: { task, mode: 'sync', jobId: null, status: triggered.run.status, pollUrl: null, run: taskRunView(triggered.run) } });
+    return;
+  }
+  const pollUrl = `/admin/tasks/${task}/runs?jobId=${encodeURIComponent(triggered.jobId)}`;
+  const wait = preferWait(req, deps.preferWaitMaxSeconds);
+  if (wait !== undefined) {
+    res.setHeader('Preference-Applied', `wait=${wait}`);
+    const run = wait > 0 ? await deps.tasks.waitForRun(task, triggered.jobId, wait * 1000) : null;
+    if (run) {
+      res.json({ success: true, data: { task, mode: 'async', jobId: triggered.jobId, status: run.status, pollUrl, run: taskRunView(run) } });
+      return;
+    }
+  }
+  res
+    .status(202)
+    .location(pollUrl)
+    .json({ success: true, data: { task, mode: 'async', jobId: triggered.jobId, status: 'queued', pollUrl, run: null } });
+}
+
+/** `/admin/tasks/...` (mounted behind the admin scope). */
+export function taskAdminRoutes(deps: TaskRouteDeps): Router {
+  const router = Router();
+
+  router.get('/', async (_req, res) => {
+    const tasks = await deps.tasks.describe();
+    res.json({ success: true, data: { schedulingEnabled: deps.schedulingEnabled, tasks: tasks.map(taskView) } });
+  });
+
+  router.get('/:name/runs', async (req, res) => {
+    const task = taskFrom(req);
+    const query = parseInput(TaskRunsQuerySchema, req.query, 'query');
+    const runs = await deps.tasks.runs.list(task, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
+    res.json({ success: true, data: { task, runs: runs.map(taskRunView) } });
+  });
+
+  router.post('/:name/run', async (req, res) => {
+    await sendTrigger(req, res, deps, taskFrom(req));
+  });
+
+  return router;
+}
+
+/**
+ * `POST /webhooks/retry-all` (admin): the webhook retry sweep, now and in the
+ * request, for every delivery that is due, with no grace period.
+ */
+export function webhookAdminRoutes(deps: { tasks: TaskControl }): Router {
+  const router = Router();
+  router.post('/retry-all', async (_req, res) => {
+    // Run to the end even if the caller goes away: it is short and every step is idempotent.
+    const run = await deps.tasks.runHere('webhook-retry-sweep');
+    res.json({ success: true, data: taskRunView(run) });
+  });
+  return router;
+}

@@ -1,0 +1,15 @@
+/**
+ * The baseline of `api_ratio`: a bare Express 5 JSON endpoint doing nothing, in its
+ * own process. Prints `{"port": N}` once listening.
+ */
+import express from 'express';
+
+const app = express();
+app.use(express.json({ limit: '1mb' }));
+app.post('/json', (_req, res) => {
+  res.status(202).json({ ok: true });
+});
+const server = app.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

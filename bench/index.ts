@@ -1,0 +1,562 @@
+/**
+ * `pnpm bench`: vcq measured against its own baselines in the same run, on this
+ * machine. Prints one JSON line per figure, then a table. Benchmarks never pass or
+ * fail on time; the goals are printed beside the figures.
+ *
+ * Figures (each can be picked with --only=a,b):
+ *   worker_ratio   N issue-credential jobs drained by one worker process vs raw BullMQ no-op jobs
+ *   api_ratio      POST /api/credentials/issue vs a bare Express 5 JSON endpoint (autocannon)
+ *   start_latency  the API's 202 -> the job's start in the worker, at a steady rate
+ *   worker_rss     worker RSS after 10k and 100k jobs; Redis memory afterwards
+ *   upload_ratio   100 MiB upload to /api/verification-jobs/verify vs node:crypto hashing
+ *   sync_fallback  Redis unreachable: first answer, then p50 over 200 requests
+ *
+ * Options (flag or env BENCH_<NAME>): see `usage` below.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobCatalog, QueueSet } from '@vcq/jobs';
+import type { VcqProcess } from '@vcq/testing';
+import {
+  API_KEY,
+  api,
+  type Deployment,
+  importIssuer,
+  issueBody,
+  MiB,
+  options,
+  percentile,
+  round,
+  rssBytes,
+  sampleRss,
+  sleep,
+  startDeployment,
+  until,
+} from './lib.js';
+
+const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH_N=5000)
+  --only <list>            figures to run (default: all): worker_ratio,api_ratio,start_latency,worker_rss,upload_ratio,sync_fallback
+  --n <jobs>               worker_ratio jobs (default 20000)
+  --concurrency <n>        worker concurrency, vcq and baseline alike (default 10, vcq's QUEUE_CONCURRENCY default)
+  --duration <s>           api_ratio seconds per target (default 10)
+  --connections <n>        api_ratio connections (default 50)
+  --start-rate <req/s>     start_latency steady rate (default 50)
+  --start-duration <s>     start_latency seconds (default 10)
+  --rss-jobs <a,b>         worker_rss checkpoints in jobs (default 10000,50000; the issue's 100k: --rss-jobs 10000,100000)
+  --rss-batch <n>          worker_rss jobs enqueued per batch (default 10000)
+  --upload-mib <n>         upload_ratio size (default 100)
+  --upload-runs <n>        upload_ratio repetitions, median reported (default 3)
+  --fallback-requests <n>  sync_fallback requests after the first (default 200)
+  --profile-worker <dir>   write a CPU profile of worker_ratio's worker process into <dir>
+  --profile-api <dir>      write a CPU profile of the API process into <dir>`;
+
+const opt = options('BENCH');
+if (opt.has('help')) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const ALL = ['worker_ratio', 'api_ratio', 'start_latency', 'worker_rss', 'upload_ratio', 'sync_fallback'] as const;
+type FigureName = (typeof ALL)[number];
+const only = new Set(opt.list('only') ?? ALL);
+for (const name of only) if (!(ALL as readonly string[]).includes(name)) throw new Error(`unknown figure ${name}; figures: ${ALL.join(', ')}`);
+const settings = {
+  n: opt.number('n', 20_000),
+  concurrency: opt.number('concurrency', 10),
+  duration: opt.number('duration', 10),
+  connections: opt.number('connections', 50),
+  startRate: opt.number('start-rate', 50),
+  startDuration: opt.number('start-duration', 10),
+  rssJobs: opt.numbers('rss-jobs', [10_000, 50_000]),
+  rssBatch: opt.number('rss-batch', 10_000),
+  uploadMiB: opt.number('upload-mib', 100),
+  uploadRuns: opt.number('upload-runs', 3),
+  fallbackRequests: opt.number('fallback-requests', 200),
+};
+
+// `--profile-worker <dir>`: the worker of worker_ratio writes a V8 CPU profile there when it exits.
+// `--profile-api <dir>`: the API process writes one when it exits.
+const profileEnv = (dir: string): Record<string, string> =>
+  dir ? { NODE_OPTIONS: `--import ${fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url))}`, BENCH_PROFILE_DIR: dir } : {};
+const workerExtraEnv = profileEnv(opt.string('profile-worker', ''));
+const apiExtraEnv = profileEnv(opt.string('profile-api', ''));
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const ISSUANCE_QUEUE = 'vc-issuance';
+
+interface Figure {
+  figure: FigureName;
+  [key: string]: unknown;
+}
+const figures: Figure[] = [];
+const table: Array<[string, string, string, string]> = [];
+
+function report(figure: Figure, row: [string, string, string]): void {
+  // Other work on the machine skews every figure; the load says how much there was.
+  figure.load_avg_1m = round(loadavg()[0] ?? Number.NaN, 2);
+  figures.push(figure);
+  table.push([figure.figure, ...row]);
+  process.stdout.write(`${JSON.stringify(figure)}\n`);
+}
+
+const note = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/** Runs a TypeScript helper of this folder as its own process; resolves with its first stdout line as JSON. */
+function child(script: string, args: string[]): { ready: Promise<Record<string, unknown>>; kill(): void; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(proc, 'exit');
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout });
+    lines.once('line', (line) => resolve(JSON.parse(line) as Record<string, unknown>));
+    void exited.then(([code]) => reject(new Error(`${script} exited (${String(code)}) before answering`)));
+  });
+  ready.catch(() => {});
+  return { ready, kill: () => proc.kill('SIGTERM'), exited };
+}
+
+/**
+ * Puts `count` jobs in place the way the API does (row committed first, then the add
+ * with the catalog's options), but in bulk, so a large N is ready in seconds.
+ */
+async function enqueueJobs(d: Deployment, queues: QueueSet, name: 'issue-credential' | 'verify-credential', count: number, data: (i: number) => unknown): Promise<string[]> {
+  const def = jobCatalog[name];
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 2000) {
+    const chunk = Array.from({ length: Math.min(2000, count - start) }, (_, i) => ({ id: randomUUID(), data: data(start + i) }));
+    await d.sql.query(
+      `INSERT INTO jobs (id, queue, name, data, max_attempts)
+       SELECT id, $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`,
+      [chunk.map((c) => c.id), chunk.map((c) => JSON.stringify(c.data)), def.queue, def.name, queues.jobOptions(name).attempts],
+    );
+    // Bounded parallelism: the adds are pipelined on one connection.
+    for (let i = 0; i < chunk.length; i += 250) {
+      await Promise.all(chunk.slice(i, i + 250).map((c) => queues.add(name, c.id, c.data)));
+    }
+    ids.push(...chunk.map((c) => c.id));
+  }
+  return ids;
+}
+
+/** Issue-credential jobs whose claims carry `batch`, so a figure can find its own rows. */
+const enqueueIssueJobs = (d: Deployment, queues: QueueSet, issuer: string, count: number, batch: string) =>
+  enqueueJobs(d, queues, 'issue-credential', count, (i) => ({ ...issueBody(issuer, i), claims: { n: i, grade: 'A', batch } }));
+
+/** Ends of the verify-credential jobs tagged `tag` (their verifierDid): completed count and time span. */
+async function lightState(d: Deployment, tag: string) {
+  const [row] = await d.sql.query<{ done: string; seconds: string | null }>(
+    `SELECT count(*) FILTER (WHERE status IN ('completed', 'failed')) AS done, extract(epoch FROM max(completed_at) - min(started_at)) AS seconds
+     FROM jobs WHERE data->>'verifierDid' = $1`,
+    [tag],
+  );
+  return { done: Number(row?.done ?? 0), seconds: Number(row?.seconds ?? Number.NaN) };
+}
+
+/** Counts of a batch's rows by outcome, and how many completed rows carry the credential that is stored. */
+async function batchState(d: Deployment, batch: string) {
+  const [row] = await d.sql.query<{ completed: string; failed: string; open: string; verified: string; seconds: string | null }>(
+    `SELECT count(*) FILTER (WHERE j.status = 'completed') AS completed,
+            count(*) FILTER (WHERE j.status = 'failed') AS failed,
+            count(*) FILTER (WHERE j.status IN ('queued', 'processing')) AS open,
+            count(c.id) FILTER (WHERE j.status = 'completed' AND j.result->>'vcJwt' = c.jwt) AS verified,
+            extract(epoch FROM max(j.completed_at) - min(j.started_at)) AS seconds
+     FROM jobs j LEFT JOIN credentials c ON c.id = j.id
+     WHERE j.data->'claims'->>'batch' = $1`,
+    [batch],
+  );
+  return {
+    completed: Number(row?.completed ?? 0),
+    failed: Number(row?.failed ?? 0),
+    open: Number(row?.open ?? 0),
+    verified: Number(row?.verified ?? 0),
+    seconds: row?.seconds === null || row?.seconds === undefined ? Number.NaN : Number(row.seconds),
+  };
+}
+
+async function waitForBatch(d: Deployment, batch: string, count: number, timeoutMs: number) {
+  return until(
+    async () => {
+      const state = await batchState(d, batch);
+      return state.completed + state.failed >= count ? state : null;
+    },
+    `${count} jobs of batch ${batch} to end`,
+    timeoutMs,
+    250,
+  );
+}
+
+/** The raw-BullMQ baseline: N no-op jobs with vcq's job options, drained by one worker process. */
+async function bullmqBaseline(d: Deployment, n: number, concurrency: number): Promise<{ rate: number; seconds: number }> {
+  const prefix = `${d.queuePrefix}-baseline`;
+  const connection = new Redis(d.redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue('noop', { connection, prefix });
+  try {
+    for (let start = 0; start < n; start += 1000) {
+      const jobs = Array.from({ length: Math.min(1000, n - start) }, () => ({
+        name: 'noop',
+        data: { n: start },
+        // The options vcq gives an issue-credential job (catalog: 3 attempts, HIGH priority).
+        opts: { jobId: randomUUID(), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, priority: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } },
+      }));
+      await queue.addBulk(jobs);
+    }
+    const worker = child('noop-worker.ts', [d.redis.url, prefix, 'noop', String(n), String(concurrency)]);
+    const done = (await worker.ready) as { firstStartMs: number; lastDoneMs: number };
+    await worker.exited;
+    const seconds = (done.lastDoneMs - done.firstStartMs) / 1000;
+    return { rate: n / seconds, seconds };
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  note(`settings ${JSON.stringify(settings)}`);
+  note(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${round(totalmem() / 1024 ** 3, 1)} GiB, node ${process.version}, load ${loadavg().map((l) => round(l, 2)).join(' ')}`);
+  const d = await startDeployment({ prefix: 'vcq_bench', env: { QUEUE_CONCURRENCY: String(settings.concurrency) } });
+  const producer = new Redis(d.redis.url, { maxRetriesPerRequest: null });
+  const queues = new QueueSet({ connection: producer, prefix: d.queuePrefix, timeoutMs: 30_000 });
+  let apiProcess: VcqProcess | undefined;
+  let worker: VcqProcess | undefined;
+  try {
+    apiProcess = await d.spawn('api', apiExtraEnv);
+    const issuer = await importIssuer(d.apiUrl);
+    note(`api up at ${d.apiUrl}; issuer ${issuer}`);
+
+    if (only.has('worker_ratio')) {
+      note(`worker_ratio: raw BullMQ draining ${settings.n} no-op jobs`);
+      const baseline = await bullmqBaseline(d, settings.n, settings.concurrency);
+      note(`worker_ratio: enqueueing ${settings.n} issue-credential jobs`);
+      const enqueueStart = Date.now();
+      await enqueueIssueJobs(d, queues, issuer, settings.n, 'worker_ratio');
+      note(`worker_ratio: enqueued in ${Date.now() - enqueueStart} ms; starting the worker process`);
+      worker = await d.spawn('worker', workerExtraEnv);
+      const state = await waitForBatch(d, 'worker_ratio', settings.n, 30 * 60_000);
+      const rate = state.completed / state.seconds;
+      // The same drain with a job whose handler does no I/O (verifying a malformed VC-JWT
+      // answers "malformed" at once): what the platform itself costs per job.
+      const tag = 'did:example:bench-light';
+      note(`worker_ratio: ${settings.n} light verify-credential jobs through the same worker`);
+      await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
+      const light = await until(
+        async () => {
+          const s = await lightState(d, tag);
+          return s.done >= settings.n ? s : null;
+        },
+        'the light jobs to end',
+        30 * 60_000,
+        250,
+      );
+      const lightRate = light.done / light.seconds;
+      report(
+        {
+          figure: 'worker_ratio',
+          jobs: settings.n,
+          concurrency: settings.concurrency,
+          vcq_jobs_per_s: round(rate, 1),
+          vcq_seconds: round(state.seconds, 2),
+          completed: state.completed,
+          failed: state.failed,
+          completed_with_stored_credential: state.verified,
+          bullmq_noop_jobs_per_s: round(baseline.rate, 1),
+          bullmq_seconds: round(baseline.seconds, 2),
+          ratio: round(rate / baseline.rate, 3),
+          vcq_light_jobs_per_s: round(lightRate, 1),
+          light_ratio: round(lightRate / baseline.rate, 3),
+          goal: '>= 0.6',
+        },
+        [`${round(rate / baseline.rate, 3)} (${round(rate, 0)} vs ${round(baseline.rate, 0)} jobs/s); light jobs ${round(lightRate / baseline.rate, 3)} (${round(lightRate, 0)}/s)`, '>= 0.6', rate / baseline.rate >= 0.6 ? 'met' : 'missed'],
+      );
+    }
+
+    if (only.has('api_ratio')) {
+      // The queue is paused so the worker (if any) does not compete for the 2 cores: this measures the API.
+      await queues.queue(ISSUANCE_QUEUE).pause();
+      const load = async (url: string, body: unknown, headers: Record<string, string>) => {
+        const gen = child('load.ts', [JSON.stringify({ url, connections: settings.connections, durationSeconds: settings.duration, body, headers })]);
+        const result = (await gen.ready) as { rate: number; p50Ms: number; p99Ms: number; ok: number; non2xx: number; errors: number };
+        await gen.exited;
+        return result;
+      };
+      note(`api_ratio: bare Express 5, ${settings.connections} connections, ${settings.duration} s`);
+      const bare = child('bare-express.ts', []);
+      const { port } = (await bare.ready) as { port: number };
+      const body = issueBody(issuer, 0);
+      const baseline = await load(`http://127.0.0.1:${port}/json`, body, {});
+      bare.kill();
+      await bare.exited;
+      note(`api_ratio: POST /api/credentials/issue, ${settings.connections} connections, ${settings.duration} s`);
+      const vcq = await load(`${d.apiUrl}/api/credentials/issue`, body, { 'x-api-key': API_KEY });
+      await queues.queue(ISSUANCE_QUEUE).resume();
+      const ratio = vcq.rate / baseline.rate;
+      report(
+        {
+          figure: 'api_ratio',
+          connections: settings.connections,
+          seconds: settings.duration,
+          vcq_req_per_s: round(vcq.rate, 1),
+          vcq_p50_ms: vcq.p50Ms,
+          vcq_p99_ms: vcq.p99Ms,
+          vcq_2xx: vcq.ok,
+          vcq_non2xx: vcq.non2xx,
+          vcq_errors: vcq.errors,
+          express_req_per_s: round(baseline.rate, 1),
+          express_p50_ms: baseline.p50Ms,
+          express_p99_ms: baseline.p99Ms,
+          ratio: round(ratio, 3),
+          goal: 'ratio >= 0.5, p99 < 50 ms',
+        },
+        [
+          `${round(ratio, 3)} (${round(vcq.rate, 0)} vs ${round(baseline.rate, 0)} req/s), p50 ${vcq.p50Ms} ms, p99 ${vcq.p99Ms} ms`,
+          '>= 0.5, p99 < 50 ms',
+          ratio >= 0.5 && vcq.p99Ms < 50 ? 'met' : 'missed',
+        ],
+      );
+      if (worker) {
+        // Let the worker drain what the load left behind before timing anything else.
+        note('api_ratio: draining the queued backlog');
+        await until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'the backlog to drain', 30 * 60_000, 500);
+      } else {
+        await queues.queue(ISSUANCE_QUEUE).obliterate({ force: true });
+        await d.sql.query(`UPDATE jobs SET status = 'cancelled' WHERE status = 'queued'`);
+      }
+    }
+
+    if (only.has('start_latency')) {
+      worker ??= await d.spawn('worker');
+      // Quiet first: the latency of a steady load, not of a backlog.
+      await until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'an empty queue', 30 * 60_000, 250);
+      const total = Math.round(settings.startRate * settings.startDuration);
+      note(`start_latency: ${settings.startRate} req/s for ${settings.startDuration} s (${total} requests)`);
+      const accepted: Array<{ id: string; at: number }> = [];
+      let refused = 0;
+      const sends: Promise<void>[] = [];
+      const t0 = Date.now();
+      for (let i = 0; i < total; i++) {
+        const due = t0 + (i * 1000) / settings.startRate;
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
+        sends.push(
+          (async () => {
+            const res = await fetch(`${d.apiUrl}/api/credentials/issue`, {
+              method: 'POST',
+              headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+              body: JSON.stringify({ ...issueBody(issuer, i), claims: { n: i, batch: 'start_latency' } }),
+            });
+            const at = Date.now();
+            const json = (await res.json()) as { jobId?: string };
+            if (res.status === 202 && json.jobId) accepted.push({ id: json.jobId, at });
+            else refused++;
+          })(),
+        );
+      }
+      await Promise.all(sends);
+      await waitForBatch(d, 'start_latency', accepted.length, 5 * 60_000);
+      const rows = await d.sql.query<{ id: string; started: string }>(
+        `SELECT id, (extract(epoch FROM started_at) * 1000)::float8 AS started FROM jobs WHERE data->'claims'->>'batch' = 'start_latency'`,
+      );
+      const startedAt = new Map(rows.map((r) => [r.id, Number(r.started)]));
+      const latencies = accepted.map((a) => (startedAt.get(a.id) ?? Number.NaN) - a.at).filter(Number.isFinite);
+      const p50 = percentile(latencies, 50);
+      const p99 = percentile(latencies, 99);
+      report(
+        {
+          figure: 'start_latency',
+          rate_per_s: settings.startRate,
+          requests: total,
+          accepted: accepted.length,
+          refused,
+          p50_ms: round(p50, 1),
+          p99_ms: round(p99, 1),
+          max_ms: round(Math.max(...latencies), 1),
+          resolution: 'ms (Postgres started_at minus the client-side arrival of the 202, same clock)',
+          goal: 'p50 < 5 ms, p99 < 25 ms',
+        },
+        [`p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`, 'p50 < 5 ms, p99 < 25 ms', p50 < 5 && p99 < 25 ? 'met' : 'missed'],
+      );
+    }
+
+    if (worker) {
+      await d.stop(worker);
+      worker = undefined;
+    }
+
+    if (only.has('worker_rss')) {
+      // A fresh worker, so "after 10k" and "after 100k" are counted from its start.
+      const checkpoints = [...settings.rssJobs].sort((a, b) => a - b);
+      const target = checkpoints[checkpoints.length - 1] as number;
+      note(`worker_rss: a fresh worker through ${target} jobs, ${settings.rssBatch} enqueued at a time`);
+      worker = await d.spawn('worker');
+      const pid = worker.child.pid as number;
+      const startRss = (await rssBytes(pid)) ?? 0;
+      const samples: Array<{ jobs: number; rss_mib: number }> = [];
+      const atCheckpoint = new Map<number, number>();
+      let done = 0;
+      let batchNo = 0;
+      const rssStart = Date.now();
+      while (done < target) {
+        const size = Math.min(settings.rssBatch, target - done);
+        const batch = `rss-${batchNo++}`;
+        await enqueueIssueJobs(d, queues, issuer, size, batch);
+        await waitForBatch(d, batch, size, 30 * 60_000);
+        done += size;
+        const rss = (await rssBytes(pid)) ?? 0;
+        samples.push({ jobs: done, rss_mib: round(rss / MiB, 1) });
+        for (const c of checkpoints) if (done >= c && !atCheckpoint.has(c)) atCheckpoint.set(c, rss);
+        note(`worker_rss: ${done} jobs, RSS ${round(rss / MiB, 1)} MiB`);
+      }
+      const rssSeconds = (Date.now() - rssStart) / 1000;
+      const info = await producer.info('memory');
+      const usedMemory = Number(info.match(/^used_memory:(\d+)/m)?.[1] ?? Number.NaN);
+      const completedSet = await producer.zcard(`${d.queuePrefix}:${ISSUANCE_QUEUE}:completed`);
+      let jobHashes = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await producer.scan(cursor, 'MATCH', `${d.queuePrefix}:${ISSUANCE_QUEUE}:*`, 'COUNT', 1000);
+        cursor = next;
+        jobHashes += keys.filter((k) => /:[0-9a-f-]{36}$/.test(k)).length;
+      } while (cursor !== '0');
+      const first = atCheckpoint.get(checkpoints[0] as number) ?? 0;
+      const last = atCheckpoint.get(target) ?? 0;
+      const growth = first > 0 ? (last - first) / first : Number.NaN;
+      report(
+        {
+          figure: 'worker_rss',
+          start_rss_mib: round(startRss / MiB, 1),
+          ...Object.fromEntries(checkpoints.map((c) => [`rss_after_${c}_mib`, round((atCheckpoint.get(c) ?? 0) / MiB, 1)])),
+          growth_pct: round(growth * 100, 1),
+          seconds: round(rssSeconds, 1),
+          samples,
+          redis_used_memory_mib: round(usedMemory / MiB, 2),
+          redis_completed_set: completedSet,
+          redis_job_hashes: jobHashes,
+          goal: 'growth < 10 %, Redis holds no completed jobs',
+        },
+        [
+          `${checkpoints.map((c) => `${round((atCheckpoint.get(c) ?? 0) / MiB, 0)} MiB @${c / 1000}k`).join(', ')} (${round(growth * 100, 1)} %); Redis ${round(usedMemory / MiB, 1)} MiB, ${completedSet + jobHashes} job keys`,
+          '< 10 %, no completed jobs',
+          growth < 0.1 && completedSet === 0 && jobHashes === 0 ? 'met' : 'missed',
+        ],
+      );
+      await d.stop(worker);
+      worker = undefined;
+    }
+
+    if (only.has('upload_ratio')) {
+      const bytes = randomBytes(settings.uploadMiB * MiB);
+      const hashRuns: number[] = [];
+      for (let i = 0; i < settings.uploadRuns; i++) {
+        const t = performance.now();
+        createHash('sha256').update(bytes).digest();
+        hashRuns.push(performance.now() - t);
+      }
+      const uploadRuns: number[] = [];
+      const growths: number[] = [];
+      const pid = apiProcess.child.pid as number;
+      for (let i = 0; i < settings.uploadRuns; i++) {
+        const form = new FormData();
+        form.set('manifestURI', 'https://example.org/manifest.json');
+        form.set('registryAddress', `0x${'ab'.repeat(20)}`);
+        form.set('file', new Blob([bytes]), 'big.bin');
+        const sampler = sampleRss(pid, 5);
+        await sleep(20);
+        const t = performance.now();
+        const res = await fetch(`${d.apiUrl}/api/verification-jobs/verify`, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: form });
+        const ms = performance.now() - t;
+        await res.text();
+        const rss = await sampler.stop();
+        if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
+        uploadRuns.push(ms);
+        growths.push(rss.peak - rss.first);
+        note(`upload_ratio: run ${i + 1}: ${round(ms, 0)} ms to the 202, API RSS +${round((rss.peak - rss.first) / MiB, 1)} MiB`);
+      }
+      const hashMs = percentile(hashRuns, 50);
+      const uploadMs = percentile(uploadRuns, 50);
+      const growth = Math.max(...growths);
+      const ratio = hashMs / uploadMs;
+      report(
+        {
+          figure: 'upload_ratio',
+          mib: settings.uploadMiB,
+          runs: settings.uploadRuns,
+          upload_to_202_ms: round(uploadMs, 1),
+          hash_only_ms: round(hashMs, 1),
+          ratio: round(ratio, 3),
+          upload_mib_per_s: round(settings.uploadMiB / (uploadMs / 1000), 1),
+          api_rss_growth_mib: round(growth / MiB, 1),
+          goal: 'ratio >= 0.8, RSS growth < 32 MiB',
+        },
+        [
+          `${round(ratio, 3)} (${round(uploadMs, 0)} ms vs ${round(hashMs, 0)} ms), RSS +${round(growth / MiB, 1)} MiB`,
+          '>= 0.8, < 32 MiB',
+          ratio >= 0.8 && growth < 32 * MiB ? 'met' : 'missed',
+        ],
+      );
+    }
+
+    if (only.has('sync_fallback')) {
+      note('sync_fallback: stopping Redis');
+      await d.redis.stop();
+      const issueOnce = async (i: number) => {
+        const t = performance.now();
+        const res = await api(d.apiUrl, 'POST', '/api/credentials/issue', { ...issueBody(issuer, i), claims: { n: i, batch: 'fallback' } });
+        return { ms: performance.now() - t, status: res.status, mode: res.body?.mode };
+      };
+      const first = await issueOnce(0);
+      const rest: number[] = [];
+      const statuses = new Map<string, number>();
+      for (let i = 1; i <= settings.fallbackRequests; i++) {
+        const r = await issueOnce(i);
+        rest.push(r.ms);
+        const key = `${r.status}${r.mode ? ` ${String(r.mode)}` : ''}`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      }
+      await d.redis.start();
+      const p50 = percentile(rest, 50);
+      report(
+        {
+          figure: 'sync_fallback',
+          first_ms: round(first.ms, 1),
+          first_status: first.status,
+          first_mode: first.mode ?? null,
+          requests: settings.fallbackRequests,
+          p50_ms: round(p50, 1),
+          p99_ms: round(percentile(rest, 99), 1),
+          answers: Object.fromEntries(statuses),
+          goal: 'first answer within 1 s',
+        },
+        [`first ${round(first.ms, 0)} ms (${first.status} ${String(first.mode)}), p50 ${round(p50, 1)} ms`, 'first < 1 s', first.ms < 1000 ? 'met' : 'missed'],
+      );
+    }
+  } finally {
+    await queues.close().catch(() => {});
+    producer.disconnect();
+    // Stopped gracefully (SIGTERM) so a profiled API writes its profile.
+    if (apiProcess) await d.stop(apiProcess, 10_000).catch(() => null);
+    await d.close();
+  }
+  printTable();
+  note(`done in ${round((Date.now() - started) / 1000, 0)} s`);
+}
+
+function printTable(): void {
+  const head: [string, string, string, string] = ['figure', 'measured', 'goal', ''];
+  const rows = [head, ...table];
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,244 @@
+/**
+ * Helpers shared by `pnpm bench` and `pnpm drill`: command-line options, process
+ * memory, percentiles, SQL, and a vcq deployment (database, private Redis, API and
+ * worker as real processes) set up and torn down in one place.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { createTestDatabase, freePort, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
+
+/** `--name value` / `--name=value` flags, falling back to env `BENCH_NAME` (or `DRILL_NAME`), then the default. */
+export function options(envPrefix: string, argv = process.argv.slice(2)) {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) flags.set(arg.slice(2), argv[++i] as string);
+    else flags.set(arg.slice(2), 'true');
+  }
+  const raw = (name: string): string | undefined => flags.get(name) ?? process.env[`${envPrefix}_${name.toUpperCase().replaceAll('-', '_')}`];
+  return {
+    has: (name: string) => raw(name) !== undefined,
+    number(name: string, fallback: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const n = Number(value.replaceAll('_', ''));
+      if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number (got "${value}")`);
+      return n;
+    },
+    numbers(name: string, fallback: number[]): number[] {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      return value.split(',').map((v) => {
+        const n = Number(v.trim().replaceAll('_', ''));
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a comma-separated list of positive whole numbers (got "${value}")`);
+        return n;
+      });
+    },
+    string(name: string, fallback: string): string {
+      return raw(name) ?? fallback;
+    },
+    list(name: string): string[] | undefined {
+      return raw(name)
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or null when it is gone. */
+export async function rssBytes(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = status.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns the first and the highest sample. */
+export function sampleRss(pid: number, everyMs = 10) {
+  let first: number | null = null;
+  let peak = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const rss = await rssBytes(pid);
+      if (rss !== null) {
+        first ??= rss;
+        peak = Math.max(peak, rss);
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop(): Promise<{ first: number; peak: number }> {
+      stopped = true;
+      await loop;
+      return { first: first ?? 0, peak };
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The p-th percentile (0-100) of `values` by nearest rank; NaN for none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
+export const MiB = 1024 * 1024;
+
+/** A small pg pool for the harness's own reads (never through the apps' proxy). */
+export function sqlClient(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => {});
+  return {
+    async query<R extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<R[]> {
+      return (await pool.query(text, params)).rows as R[];
+    },
+    close: () => pool.end(),
+  };
+}
+export type Sql = ReturnType<typeof sqlClient>;
+
+/** Waits for `check` to be truthy, re-checking every `intervalMs`; throws after `timeoutMs`. */
+export async function until<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export const API_KEY = 'bench-key-0001';
+
+/**
+ * A deployment of vcq for a harness: its own database, a private Redis on its own
+ * port (nothing kept on disk), and the API and worker as real processes.
+ */
+export async function startDeployment(options: {
+  prefix: string;
+  env?: Record<string, string>;
+  logLevel?: string;
+  /** The DATABASE_URL the apps get, from the real one (the drill puts a proxy between). */
+  appDatabaseUrl?: (realUrl: string) => string;
+}) {
+  const database = await createTestDatabase(options.prefix);
+  const redis: RedisServer = await startRedisServer();
+  const apiPort = await freePort();
+  const queuePrefix = `${options.prefix}${randomBytes(3).toString('hex')}`;
+  const sql = sqlClient(database.url);
+  const children = new Set<VcqProcess>();
+
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    NODE_ENV: 'production',
+    DATABASE_URL: options.appDatabaseUrl ? options.appDatabaseUrl(database.url) : database.url,
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: queuePrefix,
+    API_KEYS: API_KEY,
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    RATE_LIMIT_POINTS: '0',
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    WEBHOOK_SIGNING_SECRET: 'bench-webhook-secret-0123456789',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    ...options.env,
+    ...extra,
+  });
+  // One key for every process of the deployment, so the worker can decrypt what the API stored.
+  const fixed = env();
+
+  const spawn = async (app: 'api' | 'worker', extra: Record<string, string> = {}): Promise<VcqProcess> => {
+    // The worker logs nothing per job at info; the API logs every request there, so it
+    // keeps the quieter level and is waited for through /healthz instead of its log.
+    const child = spawnApp(app, { ...fixed, ...(app === 'worker' ? { LOG_LEVEL: 'info' } : {}), ...extra });
+    children.add(child);
+    void child.exited.then(() => children.delete(child));
+    if (app === 'worker') {
+      await child.waitForLine(/worker started/, 60_000);
+      return child;
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.child.exitCode !== null) throw new Error(`api exited (${child.child.exitCode}): ${child.lines.slice(-10).join('\n')}`);
+      const up = await fetch(`http://127.0.0.1:${apiPort}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) return child;
+      if (Date.now() > deadline) throw new Error(`api did not answer /healthz within 60 s: ${child.lines.slice(-10).join('\n')}`);
+      await sleep(100);
+    }
+  };
+
+  return {
+    database,
+    redis,
+    sql,
+    queuePrefix,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    env: (extra: Record<string, string> = {}) => ({ ...fixed, ...extra }),
+    spawn,
+    /** Stops a child (SIGTERM, then SIGKILL after `graceMs`) and waits for its exit. */
+    async stop(child: VcqProcess, graceMs = 30_000): Promise<number | null> {
+      if (child.child.exitCode !== null || child.child.signalCode !== null) return child.child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await child.exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async close(): Promise<void> {
+      for (const child of children) child.kill('SIGKILL');
+      await Promise.allSettled([...children].map((c) => c.exited));
+      await sql.close().catch(() => {});
+      await redis.stop().catch(() => {});
+      await database.drop();
+    },
+  };
+}
+export type Deployment = Awaited<ReturnType<typeof startDeployment>>;
+
+/** JSON request to the deployment's API with its key. */
+export async function api(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+  } catch {
+    json = null;
+  }
+  return { status: res.status, body: json, text };
+}
+
+/** Imports an issuer did:key (stored in the request, no job) and returns the DID. */
+export async function importIssuer(base: string): Promise<string> {
+  const res = await api(base, 'POST', '/api/dids', { method: 'key', seedHex: randomBytes(32).toString('hex') });
+  const did = (res.body?.result as { did?: string } | undefined)?.did;
+  if (res.status !== 201 || !did) throw new Error(`could not import an issuer DID: ${res.status} ${res.text.slice(0, 300)}`);
+  return did;
+}
+
+/** The body of one `issue-credential` request. */
+export function issueBody(issuerDid: string, n: number) {
+  return { issuerDid, subjectDid: `did:example:subject-${n}`, credentialType: 'BenchCredential', claims: { n, grade: 'A' } };
+}

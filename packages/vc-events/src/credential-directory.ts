@@ -1,0 +1,58 @@
+/**
+ * Finding a credential by the public id the analytics API knows it by, and moving
+ * its status. Revocation goes through the credentials service, so the status-list
+ * bit flips with the status; revocation is permanent (a Bitstring Status List
+ * `revocation` entry is never cleared), so an event cannot bring a credential back.
+ */
+import type { Db } from '@vcq/db';
+import type { CredentialStatusName } from './types.js';
+
+export interface CredentialRef {
+  id: string;
+  publicId: string;
+  status: CredentialStatusName;
+}
+
+/** The credential is revoked and the event would make it valid again. */
+export class RevokedCredentialError extends Error {
+  override name = 'RevokedCredentialError';
+}
+
+export interface CredentialDirectory {
+  findByPublicId(publicId: string): Promise<CredentialRef | null>;
+  /** Moves the credential to `status`; `unchanged` when it already had it. */
+  setStatus(credential: CredentialRef, status: CredentialStatusName): Promise<'changed' | 'unchanged'>;
+}
+
+export interface CredentialDirectoryDeps {
+  db: Db;
+  /** The credentials service's revoke (status and status-list bit in one transaction). */
+  revoke(id: string): Promise<{ status: string }>;
+}
+
+export function createCredentialDirectory(deps: CredentialDirectoryDeps): CredentialDirectory {
+  return {
+    async findByPublicId(publicId) {
+      // Public ids are stored lower-case (`urn:uuid:<uuid>`); analytics may echo them in any case.
+      const row =
+        (await deps.db.credential.findUnique({ where: { publicId }, select: { id: true, publicId: true, status: true } })) ??
+        (publicId !== publicId.toLowerCase()
+          ? await deps.db.credential.findUnique({ where: { publicId: publicId.toLowerCase() }, select: { id: true, publicId: true, status: true } })
+          : null);
+      return row;
+    },
+
+    async setStatus(credential, status) {
+      if (status === 'revoked') {
+        if (credential.status === 'revoked') return 'unchanged';
+        await deps.revoke(credential.id);
+        return 'changed';
+      }
+      if (credential.status === 'revoked') {
+        throw new RevokedCredentialError(`credential ${credential.publicId} is revoked; revocation is permanent, so it cannot become ${status}`);
+      }
+      // issued -> issued: nothing to write.
+      return 'unchanged';
+    },
+  };
+}
