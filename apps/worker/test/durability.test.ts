@@ -3,7 +3,7 @@
  * emptied under queued jobs, a worker killed mid-job, and a graceful SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, spawnApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
 import { Redis } from 'ioredis';
 import { startApi, type ApiServer } from '../../api/src/server.js';
 import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
@@ -108,10 +108,18 @@ describe('Redis emptied with jobs queued', () => {
   });
 });
 
+// Jobs survive a killed worker and drain on SIGTERM on both queue backends; on
+// PostgreSQL, Redis is a closed port.
+describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => {
+  let backendEnv: Record<string, string> = {};
+  beforeAll(async () => {
+    backendEnv = backend === 'postgres' ? { QUEUE_BACKEND: 'postgres', REDIS_URL: `redis://127.0.0.1:${await freePort()}` } : {};
+  });
+
 describe('worker killed mid-job', () => {
   it('when the worker gets SIGKILL during a job, then after a restart the job completes once', async () => {
-    const server = await api();
-    const first = await worker();
+    const server = await api(backendEnv);
+    const first = await worker(backendEnv);
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
     const id = await submit(server, c);
@@ -121,7 +129,7 @@ describe('worker killed mid-job', () => {
     await first.exited;
 
     world.manifests.put(c.path, c.manifest);
-    const second = await worker();
+    const second = await worker(backendEnv);
     const job = await completed(server, id);
     expect(job.result?.status).toBe('OK');
     expect(job.attempt).toBe(2);
@@ -137,8 +145,8 @@ describe('worker killed mid-job', () => {
 
 describe('graceful shutdown', () => {
   it('when the worker gets SIGTERM with jobs active, then they finish and it exits 0', async () => {
-    const server = await api();
-    const proc = await worker();
+    const server = await api(backendEnv);
+    const proc = await worker(backendEnv);
     const contents = await Promise.all(Array.from({ length: 3 }, () => world.content()));
     for (const c of contents) world.manifests.put(c.path, c.manifest, { delayMs: 1500 });
     const ids: string[] = [];
@@ -155,4 +163,5 @@ describe('graceful shutdown', () => {
       expect(job.result?.status).toBe('OK');
     }
   });
+});
 });

@@ -173,6 +173,8 @@ export const ConfigSchema = z
     API_KEYS: list,
 
     QUEUE_CONCURRENCY: int(1, 1000).default(10),
+    // The name deployments of the Redis-free worker know; when set it wins over QUEUE_CONCURRENCY.
+    WORKER_CONCURRENCY: int(1, 1000).optional(),
     // Override every job type's catalog attempts/backoff (the catalog default is 3
     // attempts, exponential backoff from 5 s). Unset: the catalog decides per type.
     JOB_ATTEMPTS: int(1, 100).optional(),
@@ -317,6 +319,7 @@ export const ConfigSchema = z
   })
   .transform((cfg) => ({
     ...cfg,
+    QUEUE_CONCURRENCY: cfg.WORKER_CONCURRENCY ?? cfg.QUEUE_CONCURRENCY,
     VC_EVENTS_ENABLED: cfg.VC_EVENTS_ENABLED ?? cfg.ANALYTICS_API_URL !== undefined,
     VC_EVENTS_TYPE_MAP: parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).map,
     API_KEYS: cfg.API_KEYS.length > 0 ? cfg.API_KEYS : ['dev-local-key'],

@@ -173,4 +173,10 @@ describe('scheduled work', () => {
     expect(() => loadConfig({ WEBHOOK_CLEANUP_RETENTION_DAYS: 'forever' })).toThrow(/WEBHOOK_CLEANUP_RETENTION_DAYS must be a number/);
     expect(() => loadConfig({ CLEANUP_BATCH_SIZE: '0' })).toThrow(/CLEANUP_BATCH_SIZE must be at least 1/);
   });
+
+  it('when WORKER_CONCURRENCY is set, then it decides the worker concurrency over QUEUE_CONCURRENCY', () => {
+    expect(loadConfig({ QUEUE_CONCURRENCY: '4' }).QUEUE_CONCURRENCY).toBe(4);
+    expect(loadConfig({ QUEUE_CONCURRENCY: '4', WORKER_CONCURRENCY: '12' }).QUEUE_CONCURRENCY).toBe(12);
+    expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY must be at least 1/);
+  });
 });
