@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, spawnApp, waitFor, type VcqProcess } from '@vcq/testing';
 import { startWorld, type World } from '../../api/test/fixtures.js';
 import { startWorker } from '../src/worker.js';
 
@@ -55,9 +55,13 @@ type RunRow = {
   status: string;
 };
 
-describe('a schedule with two workers running', () => {
+// On both queue backends; on PostgreSQL, Redis is a closed port.
+describe.each(['redis', 'postgres'] as const)('a schedule with two workers running on the %s backend', (backend) => {
   it('when the reconcile task ticks every second, then each tick runs once, on one of the two', async () => {
-    const env = { RECONCILE_CRON: '* * * * * *', WEBHOOK_RETRY_SWEEP_ENABLED: 'false', CLEANUP_ENABLED: 'false' };
+    const backendEnv: Record<string, string> = backend === 'postgres' ? { QUEUE_BACKEND: 'postgres', REDIS_URL: `redis://127.0.0.1:${await freePort()}` } : {};
+    const env = { ...backendEnv, RECONCILE_CRON: '* * * * * *', WEBHOOK_RETRY_SWEEP_ENABLED: 'false', CLEANUP_ENABLED: 'false' };
+    // Each backend's runs are told apart by the rows this test run makes.
+    await world.sql("DELETE FROM task_runs WHERE task = 'reconcile'");
     const [a, b] = await Promise.all([worker(env), worker(env)]);
     const runs = await waitFor(
       async () => {
