@@ -30,7 +30,8 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
     let worker: WorkerProcess;
 
     beforeAll(async () => {
-      const config = world.config(env);
+      // Backoff from 300 ms: long enough for the test to fix the host between attempts.
+      const config = world.config({ ...env, JOB_ATTEMPTS: '3', JOB_BACKOFF_MS: '300' });
       [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
     });
 
@@ -51,6 +52,19 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
       expect(job).toMatchObject({ mode: 'async', progress: 100, result: { status: 'OK', fileHash: c.hash } });
       const ready = await fetch(`${api.url}/readyz`);
       expect(ready.status).toBe(200);
+    });
+
+    it('when the manifest host fails twice, then the job retries with backoff and completes on its third attempt', async () => {
+      const c = await world.content();
+      world.manifests.put(c.path, 'down for now', { status: 503 });
+      const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: auth, body: uploadForm(c.bytes, { manifestURI: c.manifestUri }) });
+      const { jobId } = (await res.json()) as Json;
+      // After the second failed attempt the host recovers; the third attempt succeeds.
+      await waitFor(() => world.manifests.hits(c.path) >= 2, { what: 'two failed attempts' });
+      world.manifests.put(c.path, c.manifest);
+      const job = await finished(`/api/verification-jobs/${jobId}`);
+      expect(job).toMatchObject({ attempt: 3, retryCount: 2, error: null, result: { status: 'OK' } });
+      expect(world.manifests.hits(c.path)).toBe(3);
     });
 
     it('when a credential is issued, then it is queued, signed and verifies', async () => {
