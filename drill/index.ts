@@ -382,7 +382,7 @@ async function main(): Promise<number> {
     printTable(results);
     mkdirSync(settings.logDir, { recursive: true });
     writeFileSync(join(settings.logDir, 'api.log'), `${apiProcess.lines.join('\n')}\n`);
-    workers.forEach((w, i) => writeFileSync(join(settings.logDir, `worker-${i + 1}.log`), `${w.lines.join('\n')}\n`));
+    for (const [i, w] of workers.entries()) writeFileSync(join(settings.logDir, `worker-${i + 1}.log`), `${w.lines.join('\n')}\n`);
     writeFileSync(join(settings.logDir, 'answers.json'), JSON.stringify(answers));
     note(`logs of the API and the ${workers.length} worker processes in ${settings.logDir}`);
   } finally {

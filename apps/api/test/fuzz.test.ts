@@ -18,7 +18,10 @@ import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { buildOpenApiDocument } from '../src/openapi/document.js';
 import { auth, startWorld, type World } from './fixtures.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are generated, so they are read loosely
 type Json = Record<string, any>;
+/** What fetch accepts as a body (the DOM lib's BodyInit is not in this project's types). */
+type RequestBody = NonNullable<RequestInit['body']>;
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
@@ -46,7 +49,7 @@ beforeAll(async () => {
   apiProcess = spawnApp('api', world.env(env));
   const listening = await apiProcess.waitForLine(/api listening/);
   base = `http://127.0.0.1:${(JSON.parse(listening) as { port: number }).port}`;
-  worker = await startWorker(world.config(env));
+  worker = await startWorker(world.config({ ...env, LOG_LEVEL: process.env.VCQ_TEST_LOG_LEVEL ?? 'silent' }));
 
   // Something real to point at: an issuer vcq controls, and jobs that exist.
   const imported = await send({ method: 'POST', path: '/api/dids', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ method: 'key', seedHex: randomBytes(32).toString('hex') }) });
@@ -120,6 +123,7 @@ const injections = [
   "'; DROP TABLE jobs; --",
   '"; SELECT pg_sleep(5); --',
   '<script>alert(1)</script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as is
   '${7*7}',
   '{{constructor.constructor("return process")()}}',
   '../../../../etc/passwd',
@@ -230,7 +234,7 @@ const multipartBody = fc.oneof(
           form.append(r.fileField, new Blob([r.file]), r.fileName);
           if (r.secondFile) form.append('file', new Blob([r.file]), 'second.bin');
         }
-        return { body: form as BodyInit, contentType: undefined as string | undefined };
+        return { body: form as RequestBody, contentType: undefined as string | undefined };
       }),
   },
   {
@@ -242,12 +246,12 @@ const multipartBody = fc.oneof(
         '--b0undary\r\nContent-Dispo',
         '--wrong\r\n\r\n',
         '--b0undary\r\n\r\n\r\n--b0undary--\r\n',
-        '--b0undary\r\nContent-Disposition: form-data; name="manifestURI"\r\n\r\n' + 'x'.repeat(10_000) + '\r\n--b0undary--\r\n',
+        `--b0undary\r\nContent-Disposition: form-data; name="manifestURI"\r\n\r\n${'x'.repeat(10_000)}\r\n--b0undary--\r\n`,
         '',
       ))
-      .map(([boundary, raw]) => ({ body: raw as BodyInit, contentType: `multipart/form-data${boundary ? `; boundary=${boundary}` : ''}` as string | undefined })),
+      .map(([boundary, raw]) => ({ body: raw as RequestBody, contentType: `multipart/form-data${boundary ? `; boundary=${boundary}` : ''}` as string | undefined })),
   },
-  { weight: 1, arbitrary: fc.string().map((s) => ({ body: s as BodyInit, contentType: 'text/plain' as string | undefined })) },
+  { weight: 1, arbitrary: fc.string().map((s) => ({ body: s as RequestBody, contentType: 'text/plain' as string | undefined })) },
 );
 
 const uuidLike = fc.oneof(fc.uuid(), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF'));
@@ -298,14 +302,14 @@ interface FuzzRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: BodyInit;
+  body?: RequestBody;
 }
 
 function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   const params = fc.tuple(...op.pathParams.map(() => pathParam()));
   const query = fc.dictionary(fc.oneof(fc.constantFrom(...(op.queryParams.length ? op.queryParams : ['q'])), weirdString.filter((s) => s.length < 50)), queryValue, { maxKeys: 4 });
   const method = fc.oneof({ weight: 12, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'GET', 'POST') });
-  let body: fc.Arbitrary<{ body?: BodyInit; contentType?: string | undefined }> = fc.constant({});
+  let body: fc.Arbitrary<{ body?: RequestBody; contentType?: string | undefined }> = fc.constant({});
   if (op.body?.mediaType === 'multipart/form-data') body = multipartBody;
   else if (op.body) body = fc.tuple(jsonBody(op.body.properties), jsonContentType).map(([b, ct]) => ({ body: b, contentType: ct || undefined }));
   else if (op.method === 'POST') body = fc.option(jsonBody([])).map((b) => (b === null ? {} : { body: b, contentType: 'application/json' }));
@@ -332,7 +336,9 @@ async function send(req: FuzzRequest): Promise<Answer> {
   const res = await fetch(`${base}${req.path}`, { method: req.method, headers: req.headers, body: req.body ?? null, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const contentType = res.headers.get('content-type') ?? '';
   // An event stream stays open while its job runs: its headers are the answer.
-  const text = contentType.startsWith('text/event-stream') ? (await res.body?.cancel(), '') : await res.text();
+  let text = '';
+  if (contentType.startsWith('text/event-stream')) await res.body?.cancel();
+  else text = await res.text();
   return { status: res.status, contentType, requestId: res.headers.get('x-request-id'), text };
 }
 
@@ -340,7 +346,7 @@ async function send(req: FuzzRequest): Promise<Answer> {
 
 describe('bad input (fast-check)', () => {
   it('when every route gets generated bad requests, then none is a 5xx, every refusal is problem+json, and no row is half-written', async () => {
-    // biome-ignore lint/suspicious/noConsole: the seed is what reproduces a failure
+    // The seed is what reproduces a failure.
     console.log(`fuzz: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}`);
     const ops = operations();
     expect(ops.length).toBeGreaterThan(20);
@@ -400,7 +406,7 @@ describe('bad input (fast-check)', () => {
     ];
     await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: true, examples });
 
-    // biome-ignore lint/suspicious/noConsole: what the run covered, for whoever reads the log
+    // What the run covered, for whoever reads the log.
     console.log(`fuzz: ${[...sent.values()].reduce((a, b) => a + b, 0)} requests over ${sent.size} operations; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(apiProcess.child.exitCode, 'the API process is still running').toBeNull();
     expect([...sent.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1000);

@@ -11,8 +11,12 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
   const adapter = new PrismaPg({
     connectionString: databaseUrl,
     max: options.poolSize ?? 10,
-    // A cut database must surface as an error (answered 503), not a hung request.
+    // A cut database must surface as an error (answered 503), not a hung request:
+    // bounded connects, bounded queries (vcq's are small; cleanup works in batches),
+    // and TCP keep-alive so a silently dropped connection is noticed.
     connectionTimeoutMillis: 5000,
+    query_timeout: 10_000,
+    keepAlive: true,
   });
   return new PrismaClient({ adapter });
 }

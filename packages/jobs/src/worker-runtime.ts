@@ -3,10 +3,10 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { createPostgresBackend, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobStore } from '@vcq/db';
-import { describeError, isPermanent } from '@vcq/errors';
+import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
+import { AppError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
 import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
@@ -49,7 +49,31 @@ export interface JobObserver {
 const unobserved: JobObserver = { picked() {}, finished() {} };
 
 /** Turns a BullMQ job into `handler(data, ctx)` and records its outcome in Postgres. */
+/** How long a job waits when vcq's own database was unreachable during its attempt. */
+const DATABASE_DOWN_DELAY_MS = 2000;
+
+/**
+ * The processor, plus one rule around it: an attempt that failed because vcq's own
+ * database was unreachable did not get a fair try. It is delayed without spending
+ * an attempt, so an outage longer than the retry schedule cannot leave a job failed
+ * in BullMQ while its row, which could not be written, still says it is open.
+ */
 export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook, observer: JobObserver = unobserved) {
+  const run = processJob(store, handlers, logger, onFinished, observer);
+  return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
+    try {
+      await run(job, token, signal);
+    } catch (error) {
+      // Domain errors (a peer refusing connections is an UpstreamError) keep their retry budget.
+      if (error instanceof AppError || error instanceof UnrecoverableError || !isDatabaseUnavailable(error)) throw error;
+      logger.warn({ queue: job.queueName, jobId: job.id, err: describeError(error).message }, 'database unavailable; job delayed without spending an attempt');
+      await job.moveToDelayed(Date.now() + DATABASE_DOWN_DELAY_MS, token);
+      throw new DelayedError();
+    }
+  };
+}
+
+function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     const name = findJob(job.queueName, job.name);
