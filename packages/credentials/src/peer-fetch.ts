@@ -4,6 +4,7 @@
  * while streaming; redirects followed by hand so each hop obeys the same rule.
  */
 import { NotFoundError, PermanentJobError, UpstreamError } from '@vcq/errors';
+import { readCappedBody } from '@vcq/http';
 
 export interface PeerFetchOptions {
   fetchTimeoutMs: number;
@@ -62,8 +63,14 @@ export async function fetchFromPeer(
       }
       throw new PermanentJobError(message, { code: 'peer_rejected', extensions: { upstreamStatus: response.status } });
     }
-    const body = await readCapped(response, options.maxBytes, what, current);
-    return { url: current.toString(), contentType: response.headers.get('content-type') ?? '', body };
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await readCappedBody(response, options.maxBytes);
+    } catch (error) {
+      throw new UpstreamError(`Failed reading ${what} at ${current}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!bytes) throw new PermanentJobError(`${what} at ${current} is larger than ${options.maxBytes} bytes`, { code: 'peer_response_too_large' });
+    return { url: current.toString(), contentType: response.headers.get('content-type') ?? '', body: Buffer.from(bytes).toString('utf8') };
   }
 }
 
@@ -88,30 +95,3 @@ async function get(url: URL, what: string, options: PeerFetchOptions & { accept:
   }
 }
 
-async function readCapped(response: Response, maxBytes: number, what: string, url: URL): Promise<string> {
-  const tooLarge = () => new PermanentJobError(`${what} at ${url} is larger than ${maxBytes} bytes`, { code: 'peer_response_too_large' });
-  if (Number(response.headers.get('content-length')) > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof PermanentJobError) throw error;
-    throw new UpstreamError(`Failed reading ${what} at ${url}: ${(error as Error).message}`, { cause: error });
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}

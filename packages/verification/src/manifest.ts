@@ -1,4 +1,5 @@
 import { PermanentJobError, UpstreamError } from '@vcq/errors';
+import { readCappedBody } from '@vcq/http';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { resolveManifestUrl } from './manifest-uri.js';
@@ -67,19 +68,13 @@ export async function fetchManifest(uri: string, deps: ManifestFetchDeps, signal
     });
   }
 
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > deps.maxManifestBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge(uri, deps.maxManifestBytes);
-  }
-
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | null;
   try {
-    bytes = await readCapped(response, deps.maxManifestBytes, uri);
+    bytes = await readCappedBody(response, deps.maxManifestBytes);
   } catch (error) {
-    if (error instanceof PermanentJobError) throw error;
     return failure(error, 'reading');
   }
+  if (!bytes) throw tooLarge(uri, deps.maxManifestBytes);
 
   let json: unknown;
   try {
@@ -103,31 +98,6 @@ export async function fetchManifest(uri: string, deps: ManifestFetchDeps, signal
     );
   }
   return parsed.data;
-}
-
-/** Reads the body chunk by chunk and gives up as soon as it passes `limit`. */
-async function readCapped(response: Response, limit: number, uri: string): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(uri, limit);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 function tooLarge(uri: string, limit: number): PermanentJobError {
