@@ -100,3 +100,17 @@ function ed25519PublicKey(method: VerificationMethod): Uint8Array | null {
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+type Relationship = 'authentication' | 'assertionMethod' | 'capabilityInvocation' | 'capabilityDelegation';
+
+/** A DID document with one Multikey (`<did>#<multikey>`) for the given relationships, and services if any. */
+export function singleKeyDocument(did: string, multikey: string, options: { relationships: Relationship[]; services?: Service[] }): DidDocument {
+  const keyId = `${did}#${multikey}`;
+  return {
+    '@context': [DID_CONTEXT, MULTIKEY_CONTEXT],
+    id: did,
+    verificationMethod: [multikeyMethod(keyId, did, multikey)],
+    ...Object.fromEntries(options.relationships.map((r) => [r, [keyId]])),
+    ...(options.services && options.services.length > 0 ? { service: options.services } : {}),
+  };
+}

@@ -3,7 +3,7 @@
  * `did:key:` + the Multikey of the public key, and the document follows from the DID
  * alone (one verification method `did:key:z...#z...`, used for every relationship).
  */
-import { DID_CONTEXT, type DidDocument, MULTIKEY_CONTEXT, multikeyMethod } from './did-document.js';
+import { type DidDocument, singleKeyDocument } from './did-document.js';
 import { decodeEd25519Multikey, encodeEd25519Multikey } from './multikey.js';
 import { fieldError } from './validation.js';
 
@@ -27,15 +27,7 @@ export function publicKeyFromDidKey(did: string): Uint8Array {
 /** The DID document of a did:key, derived from the DID alone. */
 export function didKeyDocument(did: string): DidDocument {
   publicKeyFromDidKey(did);
-  const multikey = did.slice(PREFIX.length);
-  const keyId = `${did}#${multikey}`;
-  return {
-    '@context': [DID_CONTEXT, MULTIKEY_CONTEXT],
-    id: did,
-    verificationMethod: [multikeyMethod(keyId, did, multikey)],
-    authentication: [keyId],
-    assertionMethod: [keyId],
-    capabilityInvocation: [keyId],
-    capabilityDelegation: [keyId],
-  };
+  return singleKeyDocument(did, did.slice(PREFIX.length), {
+    relationships: ['authentication', 'assertionMethod', 'capabilityInvocation', 'capabilityDelegation'],
+  });
 }

@@ -7,15 +7,7 @@
 import type { Db } from '@vcq/db';
 import { NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
-import {
-  DID_CONTEXT,
-  type DidDocument,
-  deactivatedDocument,
-  isObject,
-  MULTIKEY_CONTEXT,
-  multikeyMethod,
-  type Service,
-} from './did-document.js';
+import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
 import { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
 import { type DidWebParts, didWebDocumentUrl, didWebFor, parseDidWeb } from './did-web.js';
 import { type Ed25519PublicJwk, type Ed25519Signer, generateSeed, publicJwk, publicKeyFromSeed, signerFromSeed } from './ed25519.js';
@@ -310,15 +302,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
 }
 
 function webDocumentFor(did: string, multikey: string, services: Service[]): DidDocument {
-  const keyId = `${did}#${multikey}`;
-  return {
-    '@context': [DID_CONTEXT, MULTIKEY_CONTEXT],
-    id: did,
-    verificationMethod: [multikeyMethod(keyId, did, multikey)],
-    authentication: [keyId],
-    assertionMethod: [keyId],
-    ...(services.length > 0 ? { service: services } : {}),
-  };
+  return singleKeyDocument(did, multikey, { relationships: ['authentication', 'assertionMethod'], services });
 }
 
 function sameKeyOrConflict(existing: DidRow, publicKey: Uint8Array, imported: boolean): DidView {
