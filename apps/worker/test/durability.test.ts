@@ -3,7 +3,7 @@
  * emptied under queued jobs, a worker killed mid-job, and a graceful SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, startApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
 import { Redis } from 'ioredis';
 import { startApi, type ApiServer } from '../../api/src/server.js';
 import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
@@ -27,14 +27,8 @@ async function api(env: Record<string, string> = {}): Promise<ApiServer> {
 }
 
 async function worker(env: Record<string, string> = {}): Promise<VcqProcess> {
-  const proc = spawnApp('worker', world.env(env));
-  cleanup.push(async () => {
-    if (proc.child.exitCode === null) {
-      proc.kill('SIGKILL');
-      await proc.exited;
-    }
-  });
-  await proc.waitForLine(/worker started/);
+  const proc = await startApp('worker', world.env(env));
+  cleanup.push(() => proc.stop());
   return proc;
 }
 

@@ -6,7 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnApp, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
 import { startWorld, type World } from '../../api/test/fixtures.js';
 import { startWorker } from '../src/worker.js';
 
@@ -26,14 +26,8 @@ afterAll(async () => {
 });
 
 async function worker(env: Record<string, string>): Promise<VcqProcess> {
-  const proc = spawnApp('worker', world.env(env));
-  cleanup.push(async () => {
-    if (proc.child.exitCode === null) {
-      proc.kill('SIGKILL');
-      await proc.exited;
-    }
-  });
-  await proc.waitForLine(/worker started/);
+  const proc = await startApp('worker', world.env(env));
+  cleanup.push(() => proc.stop());
   return proc;
 }
 

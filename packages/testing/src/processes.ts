@@ -28,6 +28,8 @@ export interface VcqProcess {
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
+  /** For test clean-up: SIGKILL if it is still running, then wait for it to exit. */
+  stop(): Promise<void>;
 }
 
 /** Spawns `apps/<app>/src/main.ts` (TypeScript through tsx's loader) with `env` on top of this process's environment. */
@@ -59,6 +61,11 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Vc
     kill: (signal = 'SIGTERM') => {
       child.kill(signal);
     },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     waitForLine(pattern, timeoutMs = 30_000) {
       const seen = lines.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
@@ -83,6 +90,18 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Vc
       });
     },
   };
+}
+
+/** Spawns an app and resolves once it has said it started ("worker started" / "api listening"). */
+export async function startApp(app: 'api' | 'worker', env: Record<string, string>): Promise<VcqProcess> {
+  const proc = spawnApp(app, env);
+  try {
+    await proc.waitForLine(app === 'worker' ? /worker started/ : /api listening/);
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
+  return proc;
 }
 
 export interface RedisServer {
