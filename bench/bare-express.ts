@@ -1,6 +1,7 @@
 /**
- * The baseline of `api_ratio`: a bare Express 5 JSON endpoint doing nothing, in its
- * own process. Prints `{"port": N}` once listening.
+ * The baselines of `api_ratio` (a bare Express 5 JSON endpoint doing nothing) and of
+ * `upload_ratio`'s transport floor (`/drain` reads a body and throws it away), in
+ * their own process. Prints `{"port": N}` once listening.
  */
 import express from 'express';
 
@@ -8,6 +9,10 @@ const app = express();
 app.use(express.json({ limit: '1mb' }));
 app.post('/json', (_req, res) => {
   res.status(202).json({ ok: true });
+});
+app.post('/drain', (req, res) => {
+  req.resume();
+  req.on('end', () => res.status(202).json({ ok: true }));
 });
 const server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);

@@ -129,6 +129,9 @@ async function main(): Promise<number> {
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,4000,8000,16000',
       WEBHOOK_TIMEOUT_MS: '5000',
+      // Webhooks of jobs run synchronously while Redis was down wait for the sweep.
+      WEBHOOK_RETRY_SWEEP_CRON: '*/5 * * * * *',
+      WEBHOOK_RETRY_SWEEP_GRACE_MS: '2000',
       // A SIGKILLed worker's jobs come back after their lock expires and a stalled check sees it.
       WORKER_LOCK_MS: '10000',
       WORKER_STALLED_INTERVAL_MS: '5000',

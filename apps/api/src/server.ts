@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
 import { JobWatcher } from './job-watcher.js';
+import { answerClientError } from './middleware/problem.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { dashboardRouter } from './routes/dashboard.js';
 
@@ -91,6 +92,11 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   // Start queueing from the first request when Redis is there; without it, start anyway (sync fallback).
   if (!(await backend.ready())) logger.warn('redis not reachable at start-up; serving in fallback mode until it is');
   const server = app.listen(config.PORT, config.HOST);
+  // Requests Node cannot parse (oversized headers, a bad request line) never reach Express.
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    const status = answerClientError(error, socket);
+    logger.debug({ code: error.code, status }, 'unparseable request');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -129,6 +129,15 @@ describe('DIDs', () => {
     expect(after.body.didDocumentMetadata.deactivated).toBe(true);
   });
 
+  it('when a did.json path holds percent-escapes, even malformed ones, then it is a 404 problem, never a 500', async () => {
+    // `/%25/did.json` once reached a second decodeURIComponent("%") and answered 500.
+    for (const path of ['/%25/did.json', '/%E0%A4%A/did.json', '/a%2Fb/did.json', '/%/did.json']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    }
+  });
+
   it('when a did:key update is asked for, then the job fails at once without retries', async () => {
     const { did } = await createDid({ method: 'key' });
     const res = await waitFor200(`/api/dids/${encodeURIComponent(did)}/update`, { rotateKey: true });

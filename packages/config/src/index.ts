@@ -172,7 +172,8 @@ export const ConfigSchema = z
     // submit, read, admin (a key without scopes has all three). See parseApiKeys.
     API_KEYS: list,
 
-    QUEUE_CONCURRENCY: int(1, 1000).default(10),
+    // Jobs mostly wait (on peers and on group commits), so a worker keeps many in flight.
+    QUEUE_CONCURRENCY: int(1, 1000).default(100),
     // The name deployments of the Redis-free worker know; when set it wins over QUEUE_CONCURRENCY.
     WORKER_CONCURRENCY: int(1, 1000).optional(),
     // Override every job type's catalog attempts/backoff (the catalog default is 3

@@ -2,13 +2,12 @@
  * The built-in issuer backend: signs with a DID vcq controls, gives the credential
  * its place in the issuer's status list and stores it (`credentials`).
  */
-import type { Db } from '@vcq/db';
+import { Coalescer, type Db, type Settled, settle } from '@vcq/db';
 import { PermanentJobError } from '@vcq/errors';
-import { isUniqueViolation } from './db-types.js';
-import type { DidRegistry } from './did-service.js';
+import type { DidRegistry, LoadedSigner } from './did-service.js';
 import { signJwt } from './jwt.js';
 import type { IssueCredentialInput } from './schemas.js';
-import { allocateStatusIndex, STATUS_PURPOSE } from './status-list.js';
+import { allocateStatusIndexes, STATUS_PURPOSE } from './status-list.js';
 import type { IssueResult, IssuerBackend } from './types.js';
 import { credentialPayload } from './vc-jwt.js';
 
@@ -20,70 +19,167 @@ export interface BuiltinIssuerDeps {
 
 type CredentialRow = NonNullable<Awaited<ReturnType<Db['credential']['findUnique']>>>;
 
-/** An IssuerBackend that signs locally with the issuer DID's stored key. */
+type IssueRequest = IssueCredentialInput & { id: string; now: Date };
+
+/**
+ * An IssuerBackend that signs locally with the issuer DID's stored key.
+ *
+ * Issuances from concurrent jobs are group-committed: one batch reads its issuers'
+ * DIDs in one query, takes its status-list indexes with one UPDATE per issuer, signs
+ * each credential, and stores them all with one INSERT. A batch's statement failing
+ * fails each of its issuances; a bad issuer fails only its own.
+ */
 export function createBuiltinIssuer(deps: BuiltinIssuerDeps): IssuerBackend {
+  const batches = new Coalescer<IssueRequest, IssueResult>((requests) => issueBatch(deps, requests), { windowMs: 0, maxBatch: 200, maxInFlight: 2 });
   return {
-    async issue(input, ctx) {
-      const loaded = await deps.registry.loadSigner(input.issuerDid);
-      if (!loaded) {
-        throw new PermanentJobError(`vcq does not control the issuer DID ${input.issuerDid}; create it first`, { code: 'unknown_issuer' });
-      }
-      if (loaded.status === 'deactivated') {
-        throw new PermanentJobError(`The issuer DID ${input.issuerDid} is deactivated`, { code: 'issuer_deactivated' });
-      }
-      // Its own statement: the row lock on the list lasts only for the increment, so
-      // issuers do not queue behind each other's signing. An index whose issuance then
-      // fails stays unused (bit 0), which harms no one.
-      const { listId, index } = await allocateStatusIndex(deps.db, input.issuerDid);
-      const statusListCredential = deps.statusListUrl(listId);
-      // Whole seconds, so the stored dates equal the credential's nbf and exp.
-      const issuedAt = wholeSeconds(ctx.now);
-      const expiresAt = input.expirationDate ? wholeSeconds(new Date(input.expirationDate)) : null;
-      const payload = credentialPayload({
-        id: input.id,
-        issuer: input.issuerDid,
-        subject: input.subjectDid,
-        type: input.credentialType,
-        claims: input.claims,
-        issuedAt,
-        expiresAt,
-        status: {
-          id: `${statusListCredential}#${index}`,
-          type: 'BitstringStatusListEntry',
-          statusPurpose: STATUS_PURPOSE,
-          statusListIndex: String(index),
-          statusListCredential,
-        },
-      });
-      const vcJwt = signJwt({ typ: 'JWT', kid: loaded.keyId }, payload, loaded.signer);
-      try {
-        await deps.db.credential.create({
-          data: {
-            id: input.id,
-            publicId: `urn:uuid:${input.id}`,
-            issuer: input.issuerDid,
-            subject: input.subjectDid,
-            type: input.credentialType,
-            issuedAt,
-            expiresAt,
-            jwt: vcJwt,
-            statusListId: listId,
-            statusListIndex: index,
-            organizationId: input.organizationId ?? null,
-            userId: input.userId ?? null,
-          },
-        });
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        // The same id issued concurrently (a stalled job's duplicate): theirs stands.
-        const existing = await deps.db.credential.findUnique({ where: { id: input.id } });
-        if (!existing) throw error;
-        return existingIssueResult(existing, input);
-      }
-      return { vcJwt, credentialId: input.id, issuedAt: issuedAt.toISOString() };
-    },
+    issue: (input, ctx) => batches.submit({ ...input, now: ctx.now }),
   };
 }
+
+async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Promise<Array<Settled<IssueResult>>> {
+  const results: Array<Settled<IssueResult> | undefined> = new Array(requests.length);
+  const signers = await deps.registry.loadSigners(requests.map((r) => r.issuerDid));
+  // Which requests can be signed, grouped by issuer for the index allocation.
+  const byIssuer = new Map<string, number[]>();
+  // A second request for an id already in this batch is answered from the first.
+  const leaders = new Map<string, number>();
+  const followers: Array<[follower: number, leader: number]> = [];
+  requests.forEach((request, i) => {
+    const loaded = signers.get(request.issuerDid);
+    const leader = leaders.get(request.id);
+    if (leader !== undefined) {
+      followers.push([i, leader]);
+    } else if (!loaded) {
+      results[i] = failure(new PermanentJobError(`vcq does not control the issuer DID ${request.issuerDid}; create it first`, { code: 'unknown_issuer' }));
+    } else if (loaded.status === 'deactivated') {
+      results[i] = failure(new PermanentJobError(`The issuer DID ${request.issuerDid} is deactivated`, { code: 'issuer_deactivated' }));
+    } else {
+      leaders.set(request.id, i);
+      const members = byIssuer.get(request.issuerDid);
+      if (members) members.push(i);
+      else byIssuer.set(request.issuerDid, [i]);
+    }
+  });
+  // An index whose issuance then fails stays unused (bit 0), which harms no one.
+  const rows: Array<NewCredentialRow & { i: number }> = [];
+  for (const [issuer, members] of byIssuer) {
+    const loaded = signers.get(issuer) as LoadedSigner;
+    const indexes = await allocateStatusIndexes(deps.db, issuer, members.length);
+    members.forEach((i, k) => {
+      const request = requests[i] as IssueRequest;
+      const { listId, index } = indexes[k] as { listId: string; index: number };
+      try {
+        rows.push({ i, ...signCredential(deps, request, loaded, listId, index) });
+      } catch (error) {
+        results[i] = failure(error);
+      }
+    });
+  }
+  if (rows.length > 0) {
+    // The same id issued concurrently (a stalled job's duplicate): theirs stands.
+    const inserted = await insertCredentials(deps.db, rows);
+    const stored = new Set(inserted.map((r) => r.id));
+    const lost = rows.filter((r) => !stored.has(r.id));
+    const earlier = lost.length > 0 ? await deps.db.credential.findMany({ where: { id: { in: lost.map((r) => r.id) } } }) : [];
+    const earlierById = new Map(earlier.map((r) => [r.id, r]));
+    for (const row of rows) {
+      const request = requests[row.i] as IssueRequest;
+      if (stored.has(row.id)) {
+        results[row.i] = { ok: true, value: { vcJwt: row.jwt, credentialId: row.id, issuedAt: row.issuedAt.toISOString() } };
+        continue;
+      }
+      const existing = earlierById.get(row.id);
+      results[row.i] = existing
+        ? await settle(() => existingIssueResult(existing, request))
+        : failure(new Error(`credential ${row.id} was neither stored nor found`));
+    }
+  }
+  for (const [follower, leader] of followers) {
+    const first = results[leader] as Settled<IssueResult>;
+    const made = requests[leader] as IssueRequest;
+    results[follower] = first.ok
+      ? await settle(() =>
+          existingIssueResult(
+            { id: made.id, issuer: made.issuerDid, subject: made.subjectDid, type: made.credentialType, jwt: first.value.vcJwt, issuedAt: new Date(first.value.issuedAt) },
+            requests[follower] as IssueRequest,
+          ),
+        )
+      : first;
+  }
+  return results.map((r) => r ?? failure(new Error('issuance request left unanswered')));
+}
+
+/**
+ * One INSERT for the batch, its rows as a single JSON parameter: the statement costs
+ * the same to prepare however many rows it carries. An id that exists already (the
+ * same job issued concurrently) is skipped and left out of the answer.
+ */
+function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id: string }>> {
+  const records = rows.map((r) => ({
+    id: r.id,
+    public_id: r.publicId,
+    issuer: r.issuer,
+    subject: r.subject,
+    type: r.type,
+    issued_at: r.issuedAt,
+    expires_at: r.expiresAt,
+    jwt: r.jwt,
+    status_list_id: r.statusListId,
+    status_list_index: r.statusListIndex,
+    organization_id: r.organizationId,
+    user_id: r.userId,
+  }));
+  return db.$queryRaw<Array<{ id: string }>>`
+    INSERT INTO credentials (id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id)
+    SELECT id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id
+    FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
+      id uuid, public_id text, issuer text, subject text, type text, issued_at timestamptz, expires_at timestamptz,
+      jwt text, status_list_id text, status_list_index int, organization_id text, user_id text)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id::text AS id`;
+}
+
+type NewCredentialRow = Omit<CredentialRow, 'status' | 'revokedAt' | 'createdAt'>;
+
+/** The signed VC-JWT of one request, as the row that stores it. */
+function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: LoadedSigner, listId: string, index: number): NewCredentialRow {
+  const statusListCredential = deps.statusListUrl(listId);
+  // Whole seconds, so the stored dates equal the credential's nbf and exp.
+  const issuedAt = wholeSeconds(input.now);
+  const expiresAt = input.expirationDate ? wholeSeconds(new Date(input.expirationDate)) : null;
+  const payload = credentialPayload({
+    id: input.id,
+    issuer: input.issuerDid,
+    subject: input.subjectDid,
+    type: input.credentialType,
+    claims: input.claims,
+    issuedAt,
+    expiresAt,
+    status: {
+      id: `${statusListCredential}#${index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: STATUS_PURPOSE,
+      statusListIndex: String(index),
+      statusListCredential,
+    },
+  });
+  return {
+    id: input.id,
+    publicId: `urn:uuid:${input.id}`,
+    issuer: input.issuerDid,
+    subject: input.subjectDid,
+    type: input.credentialType,
+    issuedAt,
+    expiresAt,
+    jwt: signJwt({ typ: 'JWT', kid: loaded.keyId }, payload, loaded.signer),
+    statusListId: listId,
+    statusListIndex: index,
+    organizationId: input.organizationId ?? null,
+    userId: input.userId ?? null,
+  };
+}
+
+const failure = (error: unknown): Settled<never> => ({ ok: false, error });
 
 function wholeSeconds(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
@@ -93,7 +189,7 @@ function wholeSeconds(date: Date): Date {
  * The result of an earlier issuance with the same id, provided it was the same
  * request; an id reused for a different credential is a conflict, not a replay.
  */
-export function existingIssueResult(existing: CredentialRow, input: IssueCredentialInput): IssueResult {
+export function existingIssueResult(existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'jwt' | 'issuedAt'>, input: IssueCredentialInput): IssueResult {
   if (existing.issuer !== input.issuerDid || existing.subject !== input.subjectDid || existing.type !== input.credentialType) {
     throw new PermanentJobError(`Credential ${existing.id} already exists for a different issuer, subject or type`, {
       code: 'credential_id_conflict',

@@ -55,6 +55,8 @@ export interface DidRegistry {
   operations: DidOperations;
   /** The signer of a DID vcq controls, or null if vcq has no such DID. */
   loadSigner(did: string): Promise<LoadedSigner | null>;
+  /** The signers of those of `dids` vcq controls, in one query. */
+  loadSigners(dids: string[]): Promise<Map<string, LoadedSigner>>;
 }
 
 type DidRow = NonNullable<Awaited<ReturnType<Db['did']['findUnique']>>>;
@@ -260,15 +262,38 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     return row.document as unknown as DidDocument;
   }
 
+  // Signing keys already opened, by DID. Opening one (AES-GCM, then a KeyObject) costs
+  // more than signing with it, and issuance signs thousands a second with a few keys.
+  // An entry is reused only while the row still holds the same sealed key, so a
+  // rotation takes effect with the next load; the row (and its status) is read every
+  // time. Bounded: the oldest entries go first.
+  const openedKeys = new Map<string, { encryptedKey: string; signer: Ed25519Signer }>();
+  const MAX_OPENED_KEYS = 1000;
+
+  function signerFor(row: DidRow): LoadedSigner {
+    let opened = openedKeys.get(row.did);
+    if (opened?.encryptedKey !== row.encryptedKey) {
+      const seed = openSecret(deps.keyEncryptionKey, row.encryptedKey, keyContext(row.did));
+      try {
+        opened = { encryptedKey: row.encryptedKey, signer: signerFromSeed(seed) };
+      } finally {
+        seed.fill(0);
+      }
+      openedKeys.delete(row.did);
+      if (openedKeys.size >= MAX_OPENED_KEYS) openedKeys.delete(openedKeys.keys().next().value as string);
+      openedKeys.set(row.did, opened);
+    }
+    return { did: row.did, keyId: row.keyId, status: row.status, signer: opened.signer };
+  }
+
   async function loadSigner(did: string): Promise<LoadedSigner | null> {
     const row = await deps.db.did.findUnique({ where: { did } });
-    if (!row) return null;
-    const seed = openSecret(deps.keyEncryptionKey, row.encryptedKey, keyContext(did));
-    try {
-      return { did, keyId: row.keyId, status: row.status, signer: signerFromSeed(seed) };
-    } finally {
-      seed.fill(0);
-    }
+    return row ? signerFor(row) : null;
+  }
+
+  async function loadSigners(dids: string[]): Promise<Map<string, LoadedSigner>> {
+    const rows = await deps.db.did.findMany({ where: { did: { in: [...new Set(dids)] } } });
+    return new Map(rows.map((row) => [row.did, signerFor(row)]));
   }
 
   /** Only our own did:web DIDs change; did:key cannot, by the method's definition. */
@@ -298,6 +323,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
   return {
     operations: { create, resolve, update, deactivate, webDocument },
     loadSigner,
+    loadSigners,
   };
 }
 

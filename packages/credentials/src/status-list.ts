@@ -42,29 +42,39 @@ export function bitAt(bits: Uint8Array, index: number): boolean {
 }
 
 /**
- * Takes the next free index of one of `issuer`'s lists, opening a new list when all
- * are full. One UPDATE ... RETURNING per attempt: concurrent issuers queue on the row
- * lock and each sees the increment of the one before, so no two get the same index.
+ * Takes the next `count` free indexes of `issuer`'s lists, opening a new list when
+ * all are full. One UPDATE per list it draws from: concurrent issuers queue on the
+ * row lock and each sees the increment of the one before, so no two get the same
+ * index. The lock lasts only for the increment, not for the signing that follows.
  */
-export async function allocateStatusIndex(db: Db | Tx, issuer: string): Promise<{ listId: string; index: number }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const rows = await db.$queryRaw<Array<{ id: string; index: number }>>`
-      UPDATE status_lists SET next_index = next_index + 1, updated_at = now()
-      WHERE id = (
-        SELECT id FROM status_lists
+export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: number): Promise<Array<{ listId: string; index: number }>> {
+  const taken: Array<{ listId: string; index: number }> = [];
+  for (let opened = 0; taken.length < count; ) {
+    const want = count - taken.length;
+    // The CTE locks the list row first, so `first` is the value this UPDATE increments.
+    const rows = await db.$queryRaw<Array<{ id: string; first: number; next: number }>>`
+      WITH target AS (
+        SELECT id, next_index AS first FROM status_lists
         WHERE issuer = ${issuer} AND purpose = ${STATUS_PURPOSE} AND next_index < size
         ORDER BY created_at, id LIMIT 1
-      ) AND next_index < size
-      RETURNING id, next_index - 1 AS index`;
+        FOR UPDATE
+      )
+      UPDATE status_lists s SET next_index = LEAST(s.size, s.next_index + ${want}::int), updated_at = now()
+      FROM target WHERE s.id = target.id
+      RETURNING s.id, target.first, s.next_index AS next`;
     const row = rows[0];
-    if (row) return { listId: row.id, index: Number(row.index) };
-    // No list with room (or another issuance took the last index first): open one.
-    // Two racing openers make two lists; both get used, which is harmless.
+    if (row) {
+      for (let index = Number(row.first); index < Number(row.next); index++) taken.push({ listId: row.id, index });
+      continue;
+    }
+    // No list with room (or others took the last indexes first): open one. Two racing
+    // openers make two lists; both get used, which is harmless.
+    if (++opened > 5) throw new Error(`Could not allocate ${count} status list indexes for ${issuer}`);
     await db.statusList.create({
       data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS },
     });
   }
-  throw new Error(`Could not allocate a status list index for ${issuer}`);
+  return taken;
 }
 
 /** Sets bit `index` of list `listId` in place, so concurrent revocations never lose each other's bit. */

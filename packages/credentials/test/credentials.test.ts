@@ -153,6 +153,38 @@ describe('issuing', () => {
     expect(places.size).toBe(40);
   });
 
+  it('when issuances for several issuers go at once and one issuer is unknown, then only that one fails and the rest are stored and valid', async () => {
+    const second = await vcq.service.dids.create({ method: 'key' });
+    const unknown = 'did:key:z6MkwW6aqMnjgrhJXFUko3NnZPGzVpkNzhYK7yEhnsibmLwL';
+    const issuers = Array.from({ length: 30 }, (_, i) => (i === 7 ? unknown : i % 2 ? second.did : issuer.did));
+
+    const results = await Promise.allSettled(issuers.map((issuerDid) => vcq.service.credentials.issue(degree({ issuerDid }))));
+
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['unknown_issuer']);
+    const issued = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(await vcq.db.credential.count({ where: { id: { in: issued.map((r) => r.credentialId) } } })).toBe(29);
+    for (const r of issued.slice(0, 3)) expect((await vcq.service.credentials.verify({ vcJwt: r.vcJwt })).valid).toBe(true);
+  });
+
+  it('when a batch needs more indexes than its list has left, then it fills the list and continues in a new one', async () => {
+    const own = await vcq.service.dids.create({ method: 'key' });
+    const firstIssue = await vcq.service.credentials.issue(degree({ issuerDid: own.did }));
+    const first = await vcq.service.credentials.get(firstIssue.credentialId);
+    // Leave room for three more in the first list.
+    await vcq.db.statusList.update({ where: { id: first!.statusListId }, data: { size: first!.statusListIndex + 4 } });
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => vcq.service.credentials.issue(degree({ issuerDid: own.did }))));
+
+    const views = await Promise.all(results.map((r) => vcq.service.credentials.get(r.credentialId)));
+    const inFirst = views.filter((v) => v!.statusListId === first!.statusListId).map((v) => v!.statusListIndex);
+    expect(inFirst.sort((a, b) => a - b)).toEqual([1, 2, 3].map((k) => first!.statusListIndex + k));
+    const lists = new Set(views.map((v) => v!.statusListId));
+    expect(lists.size).toBe(2);
+    expect(new Set(views.map((v) => `${v!.statusListId}/${v!.statusListIndex}`)).size).toBe(10);
+    const full = await vcq.db.statusList.findUniqueOrThrow({ where: { id: first!.statusListId } });
+    expect(full.nextIndex).toBe(full.size);
+  });
+
   it('when the same id is issued twice (a retried job), then the first credential is returned; a different request with that id conflicts', async () => {
     const id = randomUUID();
 

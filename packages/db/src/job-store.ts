@@ -4,6 +4,7 @@
  */
 import type { Db } from './client.js';
 import { Prisma, type JobMode, type JobStatus } from './generated/client.js';
+import { Coalescer, type Settled } from './coalescer.js';
 import { WriteBuffer, type JobError, type WriteBufferOptions } from './write-buffer.js';
 
 export type { JobMode, JobStatus } from './generated/client.js';
@@ -44,33 +45,35 @@ export interface ListQuery {
 
 export type StatusCounts = Record<JobStatus, number>;
 
+/** A job id that is taken already; `code` is Postgres's unique_violation. */
+export class DuplicateJobError extends Error {
+  override name = 'DuplicateJobError';
+  readonly code = '23505';
+  constructor(readonly id: string) {
+    super(`a job with id ${id} exists already`);
+  }
+}
+
 export class JobStore {
   readonly writes: WriteBuffer;
+  private readonly creates: Coalescer<NewJob, JobRecord>;
 
   constructor(
     readonly db: Db,
     bufferOptions: WriteBufferOptions,
   ) {
     this.writes = new WriteBuffer(db, bufferOptions);
+    // Rows are committed before their job is accepted (invariant 1); concurrent
+    // submissions share the commit.
+    this.creates = new Coalescer((jobs) => insertJobs(db, jobs), { windowMs: 0, maxBatch: bufferOptions.maxBatch, maxInFlight: 2 });
   }
 
-  /** Commits a new row: `queued` for async jobs, `processing` (attempt 1) for sync ones. */
-  async create(job: NewJob): Promise<JobRecord> {
-    const sync = job.mode === 'sync';
-    const row = await this.db.job.create({
-      data: {
-        id: job.id,
-        queue: job.queue,
-        name: job.name,
-        data: job.data as object,
-        mode: job.mode,
-        maxAttempts: job.maxAttempts,
-        status: sync ? 'processing' : 'queued',
-        attempt: sync ? 1 : 0,
-        startedAt: sync ? new Date() : null,
-      },
-    });
-    return toRecord(row);
+  /**
+   * Commits a new row: `queued` for async jobs, `processing` (attempt 1) for sync
+   * ones. An id that exists already is a DuplicateJobError.
+   */
+  create(job: NewJob): Promise<JobRecord> {
+    return this.creates.submit(job);
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -193,8 +196,46 @@ export class JobStore {
   }
 
   async close(): Promise<void> {
+    await this.creates.flush();
     await this.writes.flush();
   }
+}
+
+/**
+ * One INSERT for a batch of new jobs, the rows as a single JSON parameter. A taken id
+ * (or one twice in the batch) is that job's DuplicateJobError; the others commit.
+ */
+async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobRecord>>> {
+  const now = new Date();
+  const records = jobs.map((job) => {
+    const sync = job.mode === 'sync';
+    return {
+      id: job.id,
+      queue: job.queue,
+      name: job.name,
+      data: job.data,
+      mode: job.mode,
+      max_attempts: job.maxAttempts,
+      status: sync ? 'processing' : 'queued',
+      attempt: sync ? 1 : 0,
+      started_at: sync ? now : null,
+    };
+  });
+  const rows = await db.$queryRaw<Row[]>`
+    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, created_at, updated_at)
+    SELECT id, queue, name, data, mode::"JobMode", max_attempts, status::"JobStatus", attempt, started_at, ${now}, ${now}
+    FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb)
+      AS r(id uuid, queue text, name text, data jsonb, mode text, max_attempts int, status text, attempt int, started_at timestamptz)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id::text AS id, queue, name, status, mode, progress, attempt, max_attempts AS "maxAttempts",
+      data, result, error, created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", completed_at AS "completedAt"`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return jobs.map((job) => {
+    const row = byId.get(job.id.toLowerCase());
+    // Taken by this answer: a second job with the same id in the batch is a duplicate.
+    byId.delete(job.id.toLowerCase());
+    return row ? { ok: true, value: toRecord(row) } : { ok: false, error: new DuplicateJobError(job.id) };
+  });
 }
 
 type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;

@@ -7,8 +7,8 @@
  * stalled duplicate of an old attempt can never overwrite a newer outcome
  * (invariant 3).
  */
-import { Prisma } from './generated/client.js';
 import type { Db } from './client.js';
+import { eachAlone } from './coalescer.js';
 
 export type WriteStatus = 'processing' | 'completed' | 'failed';
 
@@ -45,6 +45,12 @@ export interface WriteBufferOptions {
   flushMs: number;
   /** The most rows one statement carries; a full buffer flushes at once. */
   maxBatch: number;
+  /**
+   * Statements that may run at once (default 2). Each holds rows no other running
+   * statement holds, so they never wait on each other's row locks; the attempt and
+   * status guards make their order irrelevant.
+   */
+  maxInFlight?: number;
   onError?: (error: unknown, count: number) => void;
 }
 
@@ -53,14 +59,19 @@ const rank: Record<WriteStatus, number> = { processing: 1, completed: 2, failed:
 export class WriteBuffer {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
+  /** Ids some running statement is writing; their newer writes wait for it. */
+  private readonly busy = new Set<string>();
+  private readonly maxInFlight: number;
   /** Statements executed; read by tests and benchmarks to see the coalescing. */
   flushes = 0;
 
   constructor(
     private readonly db: Db,
     private readonly options: WriteBufferOptions,
-  ) {}
+  ) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  }
 
   /** Queues a write; resolves after its flush with whether the row accepted it. */
   write(w: StatusWrite): Promise<boolean> {
@@ -89,46 +100,59 @@ export class WriteBuffer {
 
   /** Writes everything pending now; resolves when the buffer is empty. */
   async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.running.size > 0 || this.pending.size > 0) {
+      this.startFlushes();
+      if (this.running.size > 0) await Promise.race(this.running);
+    }
+  }
+
+  private clearTimer(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
-    }
-    while (this.inFlight || this.pending.size > 0) {
-      if (this.inFlight) await this.inFlight;
-      else this.startFlush();
     }
   }
 
   private schedule(): void {
-    if (this.inFlight) return; // the running flush reschedules when it ends
+    if (this.running.size >= this.maxInFlight) return; // the next starts when one ends
     if (this.pending.size >= this.options.maxBatch) {
-      this.startFlush();
+      this.startFlushes();
       return;
     }
+    // A write waits up to flushMs for companions, also while another statement runs.
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        this.startFlush();
+        this.startFlushes();
       }, this.options.flushMs);
     }
   }
 
-  private startFlush(): void {
-    if (this.inFlight || this.pending.size === 0) return;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+  /** Starts statements while there is room and rows not already being written. */
+  private startFlushes(): void {
+    this.clearTimer();
+    while (this.running.size < this.maxInFlight) {
+      const batch: Pending[] = [];
+      for (const [id, p] of this.pending) {
+        if (this.busy.has(id)) continue;
+        batch.push(p);
+        if (batch.length >= this.options.maxBatch) break;
+      }
+      if (batch.length === 0) return;
+      for (const p of batch) {
+        this.pending.delete(p.id);
+        this.busy.add(p.id);
+      }
+      const run: Promise<void> = this.execute(batch).finally(() => {
+        for (const p of batch) this.busy.delete(p.id);
+        this.running.delete(run);
+        // Writes that arrived during the statement have already waited for it: they go
+        // at once, so under load the batch size follows the statement's own latency.
+        if (this.pending.size > 0) this.startFlushes();
+      });
+      this.running.add(run);
     }
-    const batch: Pending[] = [];
-    for (const [id, p] of this.pending) {
-      batch.push(p);
-      this.pending.delete(id);
-      if (batch.length >= this.options.maxBatch) break;
-    }
-    this.inFlight = this.execute(batch).finally(() => {
-      this.inFlight = undefined;
-      if (this.pending.size > 0) this.schedule();
-    });
   }
 
   private async execute(batch: Pending[]): Promise<void> {
@@ -138,7 +162,15 @@ export class WriteBuffer {
       applied = await applyWrites(this.db, batch);
     } catch (error) {
       this.options.onError?.(error, batch.length);
-      for (const p of batch) for (const w of p.waiters) w.reject(error);
+      // A row the statement refused (a result Postgres cannot store) fails alone.
+      const alone = await eachAlone(batch, error, async (p) => (await applyWrites(this.db, [p])).has(p.id));
+      batch.forEach((p, i) => {
+        const r = alone?.[i];
+        for (const w of p.waiters) {
+          if (r?.ok) w.resolve(r.value);
+          else w.reject(r ? r.error : error);
+        }
+      });
       return;
     }
     for (const p of batch) for (const w of p.waiters) w.resolve(applied.has(p.id));
@@ -163,19 +195,25 @@ function merge(a: Pending, b: Pending): Pending {
   };
 }
 
-/** One statement for the whole batch; returns the ids whose rows took the write. */
+/**
+ * One statement for the whole batch, its rows as a single JSON parameter (the
+ * statement costs the same to prepare however many rows it carries); returns the
+ * ids whose rows took the write.
+ */
 async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
-  const rows = batch.map(
-    (p) =>
-      Prisma.sql`(${p.id}::uuid, ${p.attempt}::int, ${p.status}::"JobStatus", ${p.progress}::int, ${
-        p.result === undefined ? null : JSON.stringify(p.result)
-      }::jsonb, ${p.error ? JSON.stringify(p.error) : null}::jsonb, ${p.startedAt ?? null}::timestamptz, ${
-        p.completedAt ?? null
-      }::timestamptz)`,
-  );
+  const rows = batch.map((p) => ({
+    id: p.id,
+    attempt: p.attempt,
+    status: p.status,
+    progress: p.progress,
+    result: p.result === undefined ? null : p.result,
+    error: p.error ?? null,
+    started_at: p.startedAt ?? null,
+    completed_at: p.completedAt ?? null,
+  }));
   const updated = await db.$queryRaw<Array<{ id: string }>>`
     UPDATE "jobs" AS j SET
-      status = v.status,
+      status = v.status::"JobStatus",
       attempt = v.attempt,
       progress = CASE WHEN v.attempt > j.attempt THEN v.progress ELSE GREATEST(j.progress, v.progress) END,
       result = COALESCE(v.result, j.result),
@@ -183,10 +221,11 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
       started_at = CASE WHEN v.attempt > j.attempt OR j.started_at IS NULL THEN v.started_at ELSE j.started_at END,
       completed_at = v.completed_at,
       updated_at = now()
-    FROM (VALUES ${Prisma.join(rows)}) AS v(id, attempt, status, progress, result, error, started_at, completed_at)
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS v(id uuid, attempt int, status text, progress int, result jsonb, error jsonb, started_at timestamptz, completed_at timestamptz)
     WHERE j.id = v.id
       AND j.status IN ('queued', 'processing')
       AND v.attempt >= j.attempt
-    RETURNING j.id`;
+    RETURNING j.id::text AS id`;
   return new Set(updated.map((r) => r.id));
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@vcq/testing';
-import { createDb, JobStore, type Db } from '../src/index.js';
+import { createDb, DuplicateJobError, JobStore, type Db, type JobRecord } from '../src/index.js';
 
 let db: Db;
 let store: JobStore;
@@ -49,6 +49,84 @@ describe('JobStore writes', () => {
       expect(row.completedAt).not.toBeNull();
       expect(row.startedAt).not.toBeNull();
     }
+  });
+
+  it('when writes keep arriving while statements run, then two run at once, never both holding the same row, and every outcome lands', async () => {
+    // Count the statements running at once by wrapping the client's raw query.
+    let running = 0;
+    let most = 0;
+    const held = new Set<string>();
+    let shared = 0;
+    const counting = new Proxy(db, {
+      get(target, key, receiver) {
+        if (key !== '$queryRaw') return Reflect.get(target, key, receiver);
+        return async (...args: unknown[]) => {
+          // The statement's rows travel as one JSON parameter.
+          const ids = (JSON.parse(args.find((a) => typeof a === 'string') as string) as Array<{ id: string }>).map((r) => r.id);
+          running++;
+          most = Math.max(most, running);
+          for (const id of ids) {
+            if (held.has(id)) shared++;
+            held.add(id);
+          }
+          try {
+            return await (target.$queryRaw as (...a: unknown[]) => Promise<unknown>)(...args);
+          } finally {
+            running--;
+            for (const id of ids) held.delete(id);
+          }
+        };
+      },
+    });
+    const busy = new JobStore(counting as Db, { flushMs: 1, maxBatch: 20, maxInFlight: 2 });
+    const jobs = await Promise.all(Array.from({ length: 120 }, () => newJob()));
+
+    // Every job writes started, then completed, as a worker does; many rows and many
+    // writes per row make statements overlap.
+    await Promise.all(
+      jobs.map(async (j, i) => {
+        void busy.started(j.id, 1);
+        await busy.progress(j.id, 1, 40);
+        await busy.completed(j.id, 1, { i });
+      }),
+    );
+    await busy.close();
+
+    expect(most).toBe(2);
+    expect(shared).toBe(0);
+    const rows = await db.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.every((r) => r.status === 'completed' && r.progress === 100 && r.startedAt !== null)).toBe(true);
+    expect(new Set(rows.map((r) => (r.result as { i: number }).i)).size).toBe(120);
+  });
+
+  it('when jobs are created at once, then they share a statement, and a taken id fails alone as a DuplicateJobError', async () => {
+    const taken = await newJob();
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    const job = (id: string) => ({ id, queue: 'verification', name: 'verify', data: { id }, mode: 'async' as const, maxAttempts: 3 });
+
+    const results = await Promise.allSettled([...ids.map((id) => store.create(job(id))), store.create(job(taken.id)), store.create(job(ids[0] as string))]);
+
+    expect(results.slice(0, 30).every((r) => r.status === 'fulfilled')).toBe(true);
+    const created = (results[3] as PromiseFulfilledResult<JobRecord>).value;
+    expect(created).toMatchObject({ id: ids[3], status: 'queued', mode: 'async', attempt: 0, maxAttempts: 3, progress: 0, data: { id: ids[3] }, result: null, error: null, startedAt: null });
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(results.slice(30).map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(DuplicateJobError), expect.any(DuplicateJobError)]);
+    expect(await db.job.count({ where: { id: { in: [...ids, taken.id] } } })).toBe(31);
+    const sync = await store.create({ ...job(randomUUID()), mode: 'sync' });
+    expect(sync).toMatchObject({ status: 'processing', attempt: 1, mode: 'sync' });
+    expect(sync.startedAt).toBeInstanceOf(Date);
+  });
+
+  it('when one outcome in a write batch is something Postgres refuses, then only that job\'s write fails', async () => {
+    const jobs = await Promise.all(Array.from({ length: 5 }, () => newJob()));
+    // A NUL character cannot be stored in jsonb.
+    const writes = jobs.map((j, i) => store.completed(j.id, 1, i === 2 ? { text: 'nul\u0000here' } : { i }));
+
+    const results = await Promise.allSettled(writes);
+
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const rows = await db.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } } });
+    expect(rows.filter((r) => r.status === 'completed')).toHaveLength(4);
   });
 
   it('when a stale attempt writes after a newer one, then the newer outcome stays', async () => {

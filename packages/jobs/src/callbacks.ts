@@ -1,7 +1,9 @@
 /**
  * Webhook callbacks: when a job that carries `callbackUrl` ends, a delivery row is
  * committed and a `webhook-deliver` job is queued under the delivery's id. Both steps
- * are idempotent, so a job that reports its outcome twice sends one webhook.
+ * are idempotent, so a job that reports its outcome twice sends one webhook. With the
+ * queue down (sync fallback) only the row is committed: the webhook retry sweep queues
+ * it once the queue is back.
  */
 import type { Logger } from '@vcq/logger';
 import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
@@ -27,7 +29,15 @@ export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () 
       },
     });
     if (delivery.status !== 'pending') return;
-    const submission = await deps.platform().submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id });
+    const platform = deps.platform();
+    if (!platform.isQueueAvailable()) {
+      // Submitting now would run the delivery synchronously too, inside the request of
+      // a sync-fallback job, whose answer would then wait on the receiver. The pending
+      // row (no job yet) is what the sweep looks for; it submits under the same id.
+      deps.logger.info({ jobId: job.id, deliveryId: delivery.id, event }, 'queue unavailable; webhook left pending for the retry sweep');
+      return;
+    }
+    const submission = await platform.submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id });
     await deps.webhooks.setJobId(delivery.id, submission.job.id);
     deps.logger.debug({ jobId: job.id, deliveryId: delivery.id, event }, 'webhook queued');
   };

@@ -14,18 +14,26 @@ export function createJobContext(args: {
   mode: 'async' | 'sync';
   signal: AbortSignal;
 }): JobContext {
-  const log = args.logger.child({ queue: args.queue, jobId: args.jobId, jobName: args.name, attempt: args.attempt });
+  // Made on first use: most jobs log nothing at the default level, and binding a
+  // child logger costs more than many a job's own work.
+  let bound: Logger | undefined;
+  const logger = () => {
+    bound ??= args.logger.child({ queue: args.queue, jobId: args.jobId, jobName: args.name, attempt: args.attempt });
+    return bound;
+  };
   return {
     jobId: args.jobId,
     attempt: args.attempt,
     mode: args.mode,
-    log,
+    get log() {
+      return logger();
+    },
     signal: args.signal,
     progress(percent) {
       const value = Math.max(0, Math.min(100, Math.round(percent)));
       // Progress is advisory: a lost write is overtaken by the next one or the outcome.
       args.store.progress(args.jobId, args.attempt, value).catch((error: unknown) => {
-        log.warn({ err: error }, 'progress write failed');
+        logger().warn({ err: error }, 'progress write failed');
       });
     },
   };

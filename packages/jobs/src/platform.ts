@@ -3,7 +3,7 @@
  * down, run the handler inside the request instead (invariant 6).
  */
 import { randomUUID } from 'node:crypto';
-import type { JobRecord, JobStore } from '@vcq/db';
+import { DuplicateJobError, type JobRecord, type JobStore } from '@vcq/db';
 import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { jobCatalog, type JobData, type JobName, type JobResult } from './catalog.js';
@@ -43,9 +43,9 @@ export interface SubmitOptions {
   id?: string;
 }
 
-/** Prisma's unique-constraint violation (the row id already exists). */
+/** The row id exists already (the store's DuplicateJobError, or Prisma's P2002). */
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'P2002';
+  return error instanceof DuplicateJobError || (error as { code?: string }).code === 'P2002';
 }
 
 /** JSON with sorted keys, so jsonb's reordering doesn't make equal data look different. */

@@ -125,7 +125,8 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       signal: signal ?? new AbortController().signal,
     });
     void store.started(id, attempt).catch((error: unknown) => ctx.log.warn({ err: error }, 'start write failed'));
-    ctx.log.debug('job started');
+    const debug = logger.isLevelEnabled('debug');
+    if (debug) ctx.log.debug('job started');
     let result: unknown;
     const startedAt = performance.now();
     try {
@@ -144,7 +145,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
     await store.completed(id, attempt, result);
-    ctx.log.debug('job completed');
+    if (debug) ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
     // first outcome, and the hook (idempotent too) runs again.
     try {

@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ApiKeySpec, Scope } from '@vcq/config';
 import { sendProblem } from './problem.js';
+import { bindRequestLog } from './request-context.js';
 
 declare global {
   namespace Express {
@@ -64,7 +65,7 @@ export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
       return;
     }
     req.apiKey = { id: match.id, scopes: match.scopes };
-    req.log = req.log.child({ apiKeyId: match.id });
+    bindRequestLog(req, { apiKeyId: match.id });
     next();
   };
 

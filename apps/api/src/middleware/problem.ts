@@ -2,6 +2,9 @@
  * RFC 9457 problem documents. One error middleware maps every thrown error to a
  * problem+json answer and logs it once; a stack trace never reaches a client.
  */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
 import { AppError, type FieldError } from '@vcq/errors';
@@ -22,20 +25,62 @@ const titles: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 
+/** The problem document for `status`; `code` becomes the `type` URN. */
+export function problem(status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): Problem {
+  return { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
+}
+
 /** Sends a problem+json answer. */
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): void {
-  const body: Problem = { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
-  res.status(status).type('application/problem+json').json(body);
+  res.status(status).type('application/problem+json').json(problem(status, code, detail, extra));
+}
+
+// Node's parser errors that have an answer of their own; every other one is a 400.
+const clientErrorProblems: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'header_too_large', 'the request headers are larger than the server accepts (16 KiB in all, by default)'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'payload_too_large', 'the chunk extensions are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'the request was not received in time'],
+};
+
+/**
+ * The http server's `clientError` listener. Node answers a request it cannot parse
+ * with a bare status line and no body; this answers problem+json like every other
+ * route, straight onto the socket (there is no request or response object), then
+ * closes the connection. Returns the status sent, or null when only the socket closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): number | null {
+  // A response already on its way on this connection (keep-alive) must not be cut into.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return null;
+  }
+  const [status, code, detail] = clientErrorProblems[error.code ?? ''] ?? [400, 'bad_request', 'the request could not be parsed as HTTP/1.1'];
+  const requestId = randomUUID();
+  const body = JSON.stringify(problem(status, code, detail));
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'content-type: application/problem+json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+  // As Node does by default: what the client sends after an unparseable request is not read.
+  socket.destroy();
+  return status;
 }
 
 const multerProblems: Record<string, [number, string]> = {

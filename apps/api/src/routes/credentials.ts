@@ -126,10 +126,12 @@ export function publicDocumentRoutes(credentials: CredentialsService): Router {
     if (!jwt) throw new NotFoundError(`no status list ${req.params.id}`);
     res.type('application/vc+jwt').send(jwt);
   });
-  // did:web:<host>:<a>:<b> lives at /a/b/did.json (after every other route).
-  router.get(/^\/(.+)\/did\.json$/, async (req, res) => {
-    const path = (req.params as unknown as Record<string, string>)[0] ?? '';
-    const doc = await credentials.dids.webDocument(path.split('/').map((p) => decodeURIComponent(p)));
+  // did:web:<host>:<a>:<b> lives at /a/b/did.json (after every other route). Path
+  // segments are plain unreserved characters, so the raw (undecoded) path is compared
+  // as it is: anything percent-encoded names no DID and gets a 404, never a decode error.
+  router.get(/^\/.+\/did\.json$/, async (req, res) => {
+    const path = req.path.slice(1, -'/did.json'.length);
+    const doc = await credentials.dids.webDocument(path.split('/'));
     if (!doc) throw new NotFoundError(`no DID document at ${req.path}`);
     res.type('application/did+json').json(doc);
   });
