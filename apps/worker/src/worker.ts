@@ -87,6 +87,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     await tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
   }
   const scheduleCheck = tasks.keepSchedulesInSync(SCHEDULE_CHECK_MS);
+  // Redis back after an outage (or up for the first time since start): it may have
+  // restarted empty, taking queued jobs and the task schedulers with it. Both are put
+  // back now rather than at the next schedule check and reconcile tick, a minute or two away.
+  const stopWatchingBackend = backend.onBackAfterOutage(() => {
+    logger.info('queue backend reachable again; re-syncing task schedules and reconciling');
+    tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
+    reconciler.catchUp();
+  });
   logger.info(
     {
       queues: [...runtime.workers, ...taskRuntime.workers].map((w) => w.name),
@@ -107,6 +115,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     close() {
       closing ??= (async () => {
         scheduleCheck.stop();
+        stopWatchingBackend();
         await reconciler.stop();
         await Promise.all([runtime.close(config.SHUTDOWN_TIMEOUT_MS), taskRuntime.close(config.SHUTDOWN_TIMEOUT_MS)]);
         await store.close();

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startApi, type ApiServer } from '../../api/src/server.js';
 import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
@@ -99,6 +100,37 @@ describe('Redis emptied with jobs queued', () => {
     proc.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     await redis.stop();
+  });
+});
+
+describe('Redis restarted empty under a running worker', () => {
+  it('when Redis comes back empty, then the worker re-adds the queued jobs at once, without waiting for a reconcile tick', async () => {
+    const redis = await startRedisServer();
+    cleanup.push(() => redis.stop());
+    // No reconcile ticks at all: only the worker noticing Redis is back can re-add.
+    const env = { REDIS_URL: redis.url, RECONCILE_ENABLED: 'false', RECONCILE_GRACE_MS: '1000', QUEUE_CONCURRENCY: '1' };
+    const server = await api(env);
+    const proc = await worker(env);
+    const contents = await Promise.all(Array.from({ length: 4 }, () => world.content()));
+    // The first job holds the only slot, so the other three wait in Redis.
+    world.manifests.put(contents[0]!.path, contents[0]!.manifest, { delayMs: 1500 });
+    const ids: string[] = [];
+    for (const c of contents) ids.push(await submit(server, c));
+    await waitFor(async () => (await read(server, ids[0]!)).status === 'processing', { what: 'the first job to start' });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('verification', { connection, prefix: world.config().QUEUE_PREFIX });
+    const counts = await queue.getJobCounts('wait', 'prioritized');
+    expect((counts.wait ?? 0) + (counts.prioritized ?? 0)).toBe(3);
+    await queue.close();
+    connection.disconnect();
+
+    await redis.stop();
+    await redis.start();
+    for (const id of ids) expect((await completed(server, id)).result?.status).toBe('OK');
+    expect(proc.lines.some((l) => /queue backend reachable again/.test(l))).toBe(true);
+    expect(proc.lines.some((l) => /reconciler re-added jobs/.test(l))).toBe(true);
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
   });
 });
 

@@ -66,14 +66,27 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   return report;
 }
 
+export interface Reconciler {
+  /** One pass now (or the one under way); null when the queue backend is down or the pass failed. */
+  runNow(): Promise<ReconcileReport | null>;
+  /**
+   * After Redis came back (possibly empty): a pass now, and another once rows accepted
+   * just before the outage are past the grace period, which the first pass leaves alone.
+   */
+  catchUp(): void;
+  stop(): Promise<void>;
+}
+
 /**
  * Runs `reconcile` once now and then every `intervalMs` (never two passes at once)
  * until stopped; `intervalMs: null` runs only the start-up pass.
  */
-export function startReconciler(options: ReconcileOptions & { intervalMs: number | null }): { stop(): Promise<void>; runNow(): Promise<ReconcileReport | null> } {
+export function startReconciler(options: ReconcileOptions & { intervalMs: number | null }): Reconciler {
   let running: Promise<ReconcileReport | null> | undefined;
   let stopped = false;
+  let followUp: NodeJS.Timeout | undefined;
   const pass = (): Promise<ReconcileReport | null> => {
+    if (stopped) return Promise.resolve(null);
     if (running) return running;
     if (!options.queues.isAvailable()) return Promise.resolve(null);
     running = reconcile(options)
@@ -97,9 +110,17 @@ export function startReconciler(options: ReconcileOptions & { intervalMs: number
   if (options.queues.isAvailable()) void pass();
   return {
     runNow: pass,
+    catchUp() {
+      // A pass under way may have read its rows before the outage ended: queue another.
+      void (running ?? Promise.resolve(null)).then(pass);
+      clearTimeout(followUp);
+      followUp = setTimeout(() => void pass(), options.graceMs + 1000);
+      followUp.unref();
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(followUp);
       await running;
     },
   };

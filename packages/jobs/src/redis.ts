@@ -47,6 +47,18 @@ function watch(redis: Redis, role: string, logger?: Logger): void {
   });
 }
 
+/**
+ * Calls `listener` each time `redis` becomes ready from here on: after a lost
+ * connection comes back (Redis may have restarted empty), or for the first time when
+ * it was down at start. Returns the unsubscribe.
+ */
+export function onEveryReady(redis: Redis, listener: () => void): () => void {
+  redis.on('ready', listener);
+  return () => {
+    redis.off('ready', listener);
+  };
+}
+
 /** Closes a connection without waiting on a Redis that is gone. */
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;

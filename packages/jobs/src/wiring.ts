@@ -18,7 +18,7 @@ import { createHandlers } from './handlers.js';
 import { JobPlatform } from './platform.js';
 import type { Handlers } from './processor.js';
 import { QueueSet, type PostgresQueueConnection } from './queues.js';
-import { closeRedis, createProducerConnection, createWorkerConnection, waitForReady } from './redis.js';
+import { closeRedis, createProducerConnection, createWorkerConnection, onEveryReady, waitForReady } from './redis.js';
 import { postgresTaskBackend, redisTaskBackend, type TaskQueueBackend } from './task-runtime.js';
 import type { ReconcileObserver } from './reconciler.js';
 import { createTaskHandlers } from './task-handlers.js';
@@ -179,6 +179,11 @@ export interface QueueBackend {
   workerConnection: { connection?: Redis; postgres?: PostgresQueueConnection };
   /** Resolves true once the backend answers (bounded by REDIS_TIMEOUT_MS on Redis). */
   ready(): Promise<boolean>;
+  /**
+   * Calls `listener` whenever the backend is reachable again after an outage, when what
+   * it held may be gone (Redis restarted empty); never on PostgreSQL. Returns the unsubscribe.
+   */
+  onBackAfterOutage(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -200,6 +205,8 @@ export async function queueBackendFromConfig(config: Config, logger: Logger, opt
       producer: null,
       workerConnection: { postgres: pool },
       ready: async () => true,
+      // Its jobs are rows in vcq's own database: an outage loses none of them.
+      onBackAfterOutage: () => () => {},
       async close() {
         await tasks.close();
         await queues.close();
@@ -218,6 +225,7 @@ export async function queueBackendFromConfig(config: Config, logger: Logger, opt
     producer,
     workerConnection: consumer ? { connection: consumer } : {},
     ready: () => waitForReady(producer, config.REDIS_TIMEOUT_MS),
+    onBackAfterOutage: (listener) => onEveryReady(producer, listener),
     async close() {
       await tasks.close();
       await queues.close();
