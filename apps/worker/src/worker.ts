@@ -80,7 +80,15 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const ready = await backend.ready();
   // Only the start-up pass here: Redis may have lost jobs while no worker ran. The
   // periodic passes are the `reconcile` task's ticks, one per tick across all workers.
-  const reconciler = startReconciler({ store, queues, logger, graceMs: config.RECONCILE_GRACE_MS, intervalMs: null, observer: metrics.reconciler });
+  const reconciler = startReconciler({
+    store,
+    queues,
+    logger,
+    graceMs: config.RECONCILE_GRACE_MS,
+    intervalMs: null,
+    observer: metrics.reconciler,
+    ...(platform.finishedHook ? { onFinished: platform.finishedHook } : {}),
+  });
   // Every worker syncs the schedules (upserts are idempotent); with Redis down at
   // start, the periodic check installs them once it is back.
   if (ready) {

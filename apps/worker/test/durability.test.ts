@@ -169,6 +169,38 @@ describe('worker killed mid-job', () => {
   });
 });
 
+describe('worker killed mid-job, twice', () => {
+  it('when a job stalls more often than allowed, then the queue fails it and the reconciler closes its row as failed, not left processing', async () => {
+    const server = await api(backendEnv);
+    const c = await world.content();
+    world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
+    const id = await submit(server, c);
+    // BullMQ allows one stall: the second is the queue's own final failure, which no
+    // handler reports, so only the reconciler can close the row.
+    for (const run of [1, 2]) {
+      const doomed = await worker(backendEnv);
+      await waitFor(() => world.manifests.hits(c.path) === run, { what: `attempt ${run}'s manifest request in flight` });
+      doomed.kill('SIGKILL');
+      await doomed.exited;
+    }
+    const last = await worker({ ...backendEnv, RECONCILE_CRON: '* * * * * *', RECONCILE_GRACE_MS: '0' });
+    const row = await waitFor(
+      async () => {
+        const res = await fetch(`${server.url}/api/verification-jobs/${id}`, { headers: auth });
+        const job = (await res.json()) as { status: string; error: string | null; errorCode: string | null };
+        return job.status === 'failed' ? job : undefined;
+      },
+      { what: 'the stalled job to be failed in Postgres', timeoutMs: 30_000 },
+    );
+    expect(row.errorCode).toBe('failed_in_queue');
+    expect(row.error).toMatch(/stalled/);
+    expect(world.manifests.hits(c.path)).toBe(2);
+    await last.waitForLine(/reconciler closed rows the queue had failed|row closed as failed/);
+    last.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('when the worker gets SIGTERM with jobs active, then they finish and it exits 0', async () => {
     const server = await api(backendEnv);

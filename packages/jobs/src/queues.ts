@@ -123,26 +123,49 @@ export class QueueSet {
     }
   }
 
-  /** For each (queue, id): does Redis hold that job? One round trip for all of them. */
-  async exists(jobs: Array<{ queue: string; id: string }>): Promise<boolean[]> {
+  /**
+   * For each (queue, id): whether the backend holds that job and, when it holds it as
+   * failed for good, the reason it gave. One round trip for all of them on Redis.
+   */
+  async states(jobs: Array<{ queue: string; id: string }>): Promise<QueuedJobState[]> {
     if (jobs.length === 0) return [];
     if (this.options.postgres || !this.options.connection) {
-      const states = await Promise.all(jobs.map((j) => this.queue(j.queue).getJobState(j.id)));
-      return states.map((state) => state !== 'unknown');
+      return Promise.all(
+        jobs.map(async (j): Promise<QueuedJobState> => {
+          const queue = this.queue(j.queue);
+          const state = await queue.getJobState(j.id);
+          if (state === 'unknown') return { present: false, failedReason: null };
+          if (state !== 'failed') return { present: true, failedReason: null };
+          return { present: true, failedReason: (await queue.getJob(j.id))?.failedReason || 'failed in the queue' };
+        }),
+      );
     }
     const pipeline = this.options.connection.pipeline();
-    // BullMQ's job hash key: <prefix>:<queue>:<id>.
-    for (const j of jobs) pipeline.exists(`${this.options.prefix}:${j.queue}:${j.id}`);
+    // BullMQ's keys: the job hash <prefix>:<queue>:<id>, the failed set <prefix>:<queue>:failed.
+    for (const j of jobs) {
+      pipeline.exists(`${this.options.prefix}:${j.queue}:${j.id}`);
+      pipeline.zscore(`${this.options.prefix}:${j.queue}:failed`, j.id);
+      pipeline.hget(`${this.options.prefix}:${j.queue}:${j.id}`, 'failedReason');
+    }
     const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, count]) => {
-      if (error) throw error;
-      return count === 1;
+    for (const [error] of replies) if (error) throw error;
+    return jobs.map((_, i) => {
+      const [exists, failedScore, reason] = replies.slice(i * 3, i * 3 + 3).map(([, value]) => value);
+      const present = exists === 1;
+      return { present, failedReason: present && failedScore !== null ? (reason as string | null) || 'failed in the queue' : null };
     });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
   }
+}
+
+/** A job as the queue backend holds it. */
+export interface QueuedJobState {
+  present: boolean;
+  /** Set when the backend failed the job for good (e.g. it stalled too often): its reason. */
+  failedReason: string | null;
 }
 
 /** Rejects if `promise` has not settled within `ms`. */

@@ -3,10 +3,15 @@
  * Redis (Redis restarted empty, an add failed after its commit) is added again under
  * its own id. Re-adding a job Redis still holds is a no-op, and handlers are
  * idempotent, so racing another reconciler or a finishing worker is harmless.
+ *
+ * It also closes a row whose job the queue failed without any handler reporting it:
+ * BullMQ fails a job that stalled more often than allowed (its worker died or blocked
+ * mid-job, twice) on its own, and the row would otherwise stay `processing` forever.
  */
 import type { JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
 import { findJob } from './catalog.js';
+import type { FinishedHook } from './platform.js';
 import type { QueueSet } from './queues.js';
 
 export interface ReconcileOptions {
@@ -18,6 +23,8 @@ export interface ReconcileOptions {
   batchSize?: number;
   /** Told about each re-added job (metrics); default: nothing. */
   observer?: ReconcileObserver;
+  /** Runs for a row closed as failed here, as it would for a handler's final failure (webhook callbacks). */
+  onFinished?: FinishedHook;
 }
 
 /** What the reconciler reports; `VcqMetrics['reconciler']` is one. */
@@ -28,23 +35,43 @@ export interface ReconcileObserver {
 export interface ReconcileReport {
   checked: number;
   readded: number;
+  /** Open rows whose job the queue had failed for good: now failed in Postgres too. */
+  closed: number;
 }
 
 /** One pass over every open async row; returns how many were re-added. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const { store, queues, logger } = options;
-  const report: ReconcileReport = { checked: 0, readded: 0 };
+  const report: ReconcileReport = { checked: 0, readded: 0, closed: 0 };
   let afterId: string | undefined;
   for (;;) {
     const rows = await store.findOpenAsync({ graceMs: options.graceMs, limit: options.batchSize ?? 500, ...(afterId ? { afterId } : {}) });
     if (rows.length === 0) break;
     afterId = rows[rows.length - 1]?.id;
     report.checked += rows.length;
-    const present = await queues.exists(rows.map((r) => ({ queue: r.queue, id: r.id })));
-    const missing = rows.filter((_, i) => !present[i]);
+    const states = await queues.states(rows.map((r) => ({ queue: r.queue, id: r.id })));
+    const missing = rows.filter((_, i) => !states[i]?.present);
+    const failedInQueue = rows.flatMap((row, i) => {
+      const reason = states[i]?.failedReason;
+      return reason ? [{ row, reason }] : [];
+    });
     // A job may have finished and left Redis after the rows were read. Its outcome is
     // committed before BullMQ drops it, so re-reading the rows tells the two apart.
-    const open = await store.stillOpen(missing.map((r) => r.id));
+    const open = await store.stillOpen([...missing, ...failedInQueue.map((f) => f.row)].map((r) => r.id));
+    for (const { row, reason } of failedInQueue) {
+      if (!open.has(row.id)) continue;
+      const error = { code: 'failed_in_queue', message: reason };
+      // The row's own attempt number: a newer attempt's write would still win.
+      if (!(await store.failed(row.id, Math.max(row.attempt, 1), error, true))) continue;
+      report.closed++;
+      logger.warn({ jobId: row.id, queue: row.queue, jobName: row.name, reason }, 'the queue failed this job with no outcome recorded; row closed as failed');
+      const name = findJob(row.queue, row.name);
+      if (name) {
+        await options.onFinished?.({ id: row.id, name, data: row.data }, { status: 'failed', error }).catch((hookError: unknown) => {
+          logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
+        });
+      }
+    }
     for (const row of missing) {
       if (!open.has(row.id)) continue;
       const name = findJob(row.queue, row.name);
@@ -63,6 +90,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
   }
   if (report.readded > 0) logger.warn(report, 'reconciler re-added jobs missing from redis');
+  else if (report.closed > 0) logger.warn(report, 'reconciler closed rows the queue had failed');
   return report;
 }
 

@@ -68,13 +68,14 @@ export function createTaskHandlers(deps: TaskHandlerDeps): TaskHandlers {
         signal: ctx.signal,
       }),
     reconcile: async (ctx) => {
-      if (!deps.queues?.isAvailable()) return { checked: 0, readded: 0, skipped: 'the queue backend is unavailable' };
+      if (!deps.queues?.isAvailable()) return { checked: 0, readded: 0, closed: 0, skipped: 'the queue backend is unavailable' };
       return reconcile({
         store: deps.store,
         queues: deps.queues,
         logger: ctx.log,
         graceMs: settings.reconcileGraceMs,
         ...(deps.reconcileObserver ? { observer: deps.reconcileObserver } : {}),
+        ...(deps.platform.finishedHook ? { onFinished: deps.platform.finishedHook } : {}),
       });
     },
   };
