@@ -54,7 +54,8 @@ const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH
   --upload-runs <n>        upload_ratio repetitions, median reported (default 3)
   --fallback-requests <n>  sync_fallback requests after the first (default 200)
   --profile-worker <dir>   write a CPU profile of worker_ratio's worker process into <dir>
-  --profile-api <dir>      write a CPU profile of the API process into <dir>`;
+  --profile-api <dir>      write a CPU profile of the API process into <dir>
+  --app-node-options <s>   extra Node flags for vcq's API and worker processes (e.g. "--max-semi-space-size=32")`;
 
 const opt = options('BENCH');
 if (opt.has('help')) {
@@ -81,10 +82,14 @@ const settings = {
 
 // `--profile-worker <dir>`: the worker of worker_ratio writes a V8 CPU profile there when it exits.
 // `--profile-api <dir>`: the API process writes one when it exits.
-const profileEnv = (dir: string): Record<string, string> =>
-  dir ? { NODE_OPTIONS: `--import ${fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url))}`, BENCH_PROFILE_DIR: dir } : {};
-const workerExtraEnv = profileEnv(opt.string('profile-worker', ''));
-const apiExtraEnv = profileEnv(opt.string('profile-api', ''));
+// `--app-node-options <flags>`: extra Node flags for vcq's API and worker processes only.
+const appNodeOptions = opt.string('app-node-options', '');
+const appEnv = (profileDir: string): Record<string, string> => {
+  const nodeOptions = [profileDir ? `--import ${fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url))}` : '', appNodeOptions].filter(Boolean).join(' ');
+  return { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}) };
+};
+const workerExtraEnv = appEnv(opt.string('profile-worker', ''));
+const apiExtraEnv = appEnv(opt.string('profile-api', ''));
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const ISSUANCE_QUEUE = 'vc-issuance';
 
@@ -341,7 +346,7 @@ async function main(): Promise<void> {
     }
 
     if (only.has('start_latency')) {
-      worker ??= await d.spawn('worker');
+      worker ??= await d.spawn('worker', appEnv(''));
       // Quiet first: the latency of a steady load, not of a backlog.
       await until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'an empty queue', 30 * 60_000, 250);
       const total = Math.round(settings.startRate * settings.startDuration);
@@ -404,7 +409,7 @@ async function main(): Promise<void> {
       const checkpoints = [...settings.rssJobs].sort((a, b) => a - b);
       const target = checkpoints[checkpoints.length - 1] as number;
       note(`worker_rss: a fresh worker through ${target} jobs, ${settings.rssBatch} enqueued at a time`);
-      worker = await d.spawn('worker');
+      worker = await d.spawn('worker', appEnv(''));
       const pid = worker.child.pid as number;
       const startRss = (await rssBytes(pid)) ?? 0;
       const samples: Array<{ jobs: number; rss_mib: number }> = [];
