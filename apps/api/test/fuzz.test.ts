@@ -367,7 +367,7 @@ describe('bad input (fast-check)', () => {
           const cause = (error as { cause?: { message?: string; code?: string } }).cause;
           if (error instanceof TypeError && (!/fetch failed/.test(error.message) || cause?.code === 'UND_ERR_INVALID_ARG')) return;
           throw new Error(
-            `${req.method} ${req.path.slice(0, 200)}: no answer (${(error as Error).message}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''}); the API ${apiProcess.child.exitCode === null ? 'is up' : 'exited'}; its last lines:\n${apiProcess.lines.slice(-4).join('\n')}`,
+            `${req.method} ${req.path.slice(0, 200)}: no answer (${(error as Error).message}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''}); the API ${apiProcess.child.exitCode === null ? 'is up' : 'exited'}; its last lines:\n${apiProcess.lines.slice(-40).join('\n')}`,
           );
         }
         sent.set(op.operationId, (sent.get(op.operationId) ?? 0) + 1);

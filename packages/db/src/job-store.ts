@@ -207,34 +207,40 @@ export class JobStore {
  */
 async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobRecord>>> {
   const now = new Date();
-  const records = jobs.map((job) => {
+  const records = jobs.map((job): JobRecord => {
     const sync = job.mode === 'sync';
     return {
       id: job.id,
       queue: job.queue,
       name: job.name,
-      data: job.data,
-      mode: job.mode,
-      max_attempts: job.maxAttempts,
       status: sync ? 'processing' : 'queued',
+      mode: job.mode,
+      progress: 0,
       attempt: sync ? 1 : 0,
-      started_at: sync ? now : null,
+      maxAttempts: job.maxAttempts,
+      data: job.data,
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: sync ? now : null,
+      completedAt: null,
     };
   });
-  const rows = await db.$queryRaw<Row[]>`
+  // Only the ids come back: every other column is what was sent or a default, so the
+  // records are built here rather than read back (the payload would be parsed again).
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
     INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, created_at, updated_at)
-    SELECT id, queue, name, data, mode::"JobMode", max_attempts, status::"JobStatus", attempt, started_at, ${now}, ${now}
+    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", ${now}, ${now}
     FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb)
-      AS r(id uuid, queue text, name text, data jsonb, mode text, max_attempts int, status text, attempt int, started_at timestamptz)
+      AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz)
     ON CONFLICT (id) DO NOTHING
-    RETURNING id::text AS id, queue, name, status, mode, progress, attempt, max_attempts AS "maxAttempts",
-      data, result, error, created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt", completed_at AS "completedAt"`;
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return jobs.map((job) => {
-    const row = byId.get(job.id.toLowerCase());
+    RETURNING id::text AS id`;
+  const inserted = new Set(rows.map((r) => r.id));
+  return records.map((record) => {
     // Taken by this answer: a second job with the same id in the batch is a duplicate.
-    byId.delete(job.id.toLowerCase());
-    return row ? { ok: true, value: toRecord(row) } : { ok: false, error: new DuplicateJobError(job.id) };
+    const ok = inserted.delete(record.id.toLowerCase());
+    return ok ? { ok: true, value: record } : { ok: false, error: new DuplicateJobError(record.id) };
   });
 }
 

@@ -3,7 +3,7 @@
  * TEMPLATE they matched (`/api/jobs/:id`), never by the raw URL, so the number of
  * series stays bounded whatever clients send.
  */
-import type { Request, RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { VcqMetrics } from '@vcq/metrics';
 
 /** The label for requests no route matched (404s, auth refusals before routing, static files). */
@@ -37,25 +37,44 @@ export function metricsRoute(metrics: VcqMetrics): RequestHandler {
   };
 }
 
+/** Per request: the route Express matched and its full template, taken when it was set. */
+interface RouteState {
+  route?: Request['route'];
+  template?: string;
+}
+const ROUTE_STATE = Symbol('vcq.routeTemplate');
+type WithRouteState = Request & { [ROUTE_STATE]?: RouteState };
+
 /**
  * Watches `req.route` being set and remembers `req.baseUrl` at that moment. Reading
  * both at `finish` is not enough: when a handler's error leaves its router, Express
  * restores `baseUrl` to the parent's, so an `/api/...` 400 would be labelled
- * without its `/api` mount.
+ * without its `/api` mount. One accessor on Express's request prototype (which every
+ * app's and sub-app's inherits) serves every request: a property defined per request
+ * costs more than most requests' work.
  */
 function trackRoute(req: Request): () => string | undefined {
-  let route: Request['route'] | undefined = req.route;
-  let template: string | undefined;
-  Object.defineProperty(req, 'route', {
+  const state: RouteState = {};
+  (req as WithRouteState)[ROUTE_STATE] = state;
+  return () => state.template;
+}
+
+function installRouteAccessor(proto: object): void {
+  Object.defineProperty(proto, 'route', {
     configurable: true,
-    enumerable: true,
-    get: () => route,
-    set(value: Request['route']) {
-      route = value;
-      template = value ? joinPath(req.baseUrl, routePath(value.path)) : undefined;
+    get(this: WithRouteState) {
+      return this[ROUTE_STATE]?.route;
+    },
+    set(this: WithRouteState, value: Request['route']) {
+      const state = this[ROUTE_STATE];
+      if (!state) {
+        Object.defineProperty(this, 'route', { value, writable: true, configurable: true, enumerable: true });
+        return;
+      }
+      state.route = value;
+      state.template = value ? joinPath(this.baseUrl, routePath(value.path)) : undefined;
     },
   });
-  return () => template;
 }
 
 function routePath(path: unknown): string {
@@ -67,3 +86,5 @@ function joinPath(base: string, path: string): string {
   if (path === '/') return base;
   return `${base.replace(/\/$/, '')}${path.startsWith('/') ? '' : '/'}${path}`;
 }
+
+installRouteAccessor(express.request);
