@@ -1,8 +1,9 @@
 /**
  * `createApp(deps)` builds the Express app without listening, so tests and the
- * server share one wiring. Route order matters: public routes first, then each
- * authenticated area with its scope, then the public DID documents (their
- * `/<path>/did.json` pattern must not shadow anything), then 404 and errors.
+ * server share one wiring. Route order matters: `/api` first (the busiest, and
+ * every router a request passes costs it), then the public probes, metrics and docs,
+ * then each other authenticated area with its scope, then the public DID documents
+ * (their `/<path>/did.json` pattern must not shadow anything), then 404 and errors.
  */
 import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
@@ -64,10 +65,6 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
   app.use(express.json({ limit: deps.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
-  app.get('/metrics', metricsRoute(deps.metrics));
-  app.use(docsRoutes());
-
   const auth = apiKeyAuth(deps.apiKeys);
   const limit = rateLimit(deps.rateLimiter);
   const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds };
@@ -86,7 +83,11 @@ export function createApp(deps: AppDeps): express.Express {
   );
   api.use(credentialRoutes({ ...responder, credentials: deps.credentials }));
   api.use(jobRoutes(deps.platform.store, deps.watcher));
+  // The busiest routes first: every router entered on the way costs each request.
   app.use('/api', api);
+  app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
+  app.get('/metrics', metricsRoute(deps.metrics));
+  app.use(docsRoutes());
 
   app.use('/credentials', auth.authenticate, limit, auth.require('submit'), vcApiRoutes({ ...responder, credentials: deps.credentials }));
   app.use('/queue', auth.authenticate, limit, auth.require('admin'), queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
