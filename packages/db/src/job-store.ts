@@ -232,7 +232,7 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, created_at, updated_at)
     SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", ${now}, ${now}
-    FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb)
+    FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
       AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
@@ -243,6 +243,19 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
     return ok ? { ok: true, value: record } : { ok: false, error: new DuplicateJobError(record.id) };
   });
 }
+
+/** What the INSERT reads of a record; every other column is a default. */
+const insertedFields = (r: JobRecord) => ({
+  id: r.id,
+  queue: r.queue,
+  name: r.name,
+  data: r.data,
+  mode: r.mode,
+  maxAttempts: r.maxAttempts,
+  status: r.status,
+  attempt: r.attempt,
+  startedAt: r.startedAt,
+});
 
 type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;
 

@@ -14,15 +14,12 @@ export function httpMetrics(metrics: VcqMetrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const matched = trackRoute(req);
-    let recorded = false;
-    const record = (status: string) => {
-      if (recorded) return;
-      recorded = true;
+    // `close` comes after `finish` for every answer, and alone when the client went away
+    // before the response was complete (its status line then means nothing).
+    res.once('close', () => {
+      const status = res.writableFinished ? String(res.statusCode) : 'aborted';
       metrics.http.observe({ method: req.method, route: matched() ?? UNMATCHED_ROUTE, status }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    res.on('finish', () => record(String(res.statusCode)));
-    // The client went away before the response was complete: its status line means nothing.
-    res.on('close', () => record(res.writableFinished ? String(res.statusCode) : 'aborted'));
+    });
     next();
   };
 }
