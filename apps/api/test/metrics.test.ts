@@ -3,6 +3,8 @@
  * state straight from Postgres, and the sync-fallback gauge, scraped over HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMetric } from '@vcq/metrics';
 import { freePort } from '@vcq/testing';
@@ -67,6 +69,25 @@ describe('API /metrics', () => {
     expect(delta('GET', '/metrics', '200')).toBe(1);
     expect(readMetric(after, 'vcq_http_request_duration_seconds_sum', { method: 'GET', route: '/api/verification-jobs/:jobId', status: '200' })).toBeGreaterThan(0);
     for (const raw of [first, second, missing]) expect(after).not.toContain(raw);
+  });
+
+  it('when the client goes away in the middle of an upload, then the request is counted as aborted, not by a status', async () => {
+    const before = await scrape(api);
+    const url = new URL(`${api.url}/api/verification-jobs/verify`);
+    const boundary = 'vcq-aborted-upload';
+    const req = request(url, { method: 'POST', headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(8 * 1024 * 1024) } });
+    req.on('error', () => {});
+    req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`);
+    // Past what socket buffers hold, a write drains only when the route's upload parser
+    // is reading: by then the request has its route. Then the client leaves.
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    for (let sent = 0; sent < 4 * 1024 * 1024; sent += chunk.length) {
+      if (!req.write(chunk)) await once(req, 'drain');
+    }
+    req.destroy();
+    await expect
+      .poll(async () => httpCount(await scrape(api), 'POST', '/api/verification-jobs/verify', 'aborted') - httpCount(before, 'POST', '/api/verification-jobs/verify', 'aborted'), { timeout: 10_000 })
+      .toBe(1);
   });
 
   it('when jobs have completed, failed and are queued, then the jobs gauge matches Postgres for every queue and state', async () => {
