@@ -32,6 +32,7 @@ import {
   MiB,
   options,
   percentile,
+  processCpuMs,
   round,
   rssBytes,
   sampleRss,
@@ -217,7 +218,7 @@ async function settleDatabase(d: Deployment): Promise<void> {
 }
 
 /** The raw-BullMQ baseline: N no-op jobs with vcq's job options, drained by one worker process. */
-async function bullmqBaseline(d: Deployment, n: number, concurrency: number): Promise<{ rate: number; seconds: number }> {
+async function bullmqBaseline(d: Deployment, n: number, concurrency: number): Promise<{ rate: number; seconds: number; cpuUsPerJob: number }> {
   const prefix = `${d.queuePrefix}-baseline`;
   const connection = new Redis(d.redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue('noop', { connection, prefix });
@@ -232,10 +233,10 @@ async function bullmqBaseline(d: Deployment, n: number, concurrency: number): Pr
       await queue.addBulk(jobs);
     }
     const worker = child('noop-worker.ts', [d.redis.url, prefix, 'noop', String(n), String(concurrency)]);
-    const done = (await worker.ready) as { firstStartMs: number; lastDoneMs: number };
+    const done = (await worker.ready) as { firstStartMs: number; lastDoneMs: number; cpuMs: number };
     await worker.exited;
     const seconds = (done.lastDoneMs - done.firstStartMs) / 1000;
-    return { rate: n / seconds, seconds };
+    return { rate: n / seconds, seconds, cpuUsPerJob: (done.cpuMs * 1000) / n };
   } finally {
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
@@ -265,7 +266,10 @@ async function main(): Promise<void> {
       await enqueueIssueJobs(d, queues, issuer, settings.n, 'worker_ratio');
       note(`worker_ratio: enqueued in ${Date.now() - enqueueStart} ms; starting the worker process`);
       worker = await d.spawn('worker', workerExtraEnv);
+      // The worker's own CPU per job: steadier than rates on a shared machine, and it says where a gap is.
+      const cpuAtStart = processCpuMs(worker.child.pid);
       const state = await waitForBatch(d, 'worker_ratio', settings.n, 30 * 60_000);
+      const cpuAfterIssuance = processCpuMs(worker.child.pid);
       const rate = state.completed / state.seconds;
       // The same drain with a job whose handler does no I/O (verifying a malformed VC-JWT
       // answers "malformed" at once): what the platform itself costs per job.
@@ -283,6 +287,7 @@ async function main(): Promise<void> {
         250,
       );
       const lightRate = light.done / light.seconds;
+      const cpuAfterLight = processCpuMs(worker.child.pid);
       report(
         {
           figure: 'worker_ratio',
@@ -298,6 +303,9 @@ async function main(): Promise<void> {
           ratio: round(rate / baseline.rate, 3),
           vcq_light_jobs_per_s: round(lightRate, 1),
           light_ratio: round(lightRate / baseline.rate, 3),
+          vcq_worker_cpu_us_per_job: round(((cpuAfterIssuance - cpuAtStart) * 1000) / settings.n, 0),
+          vcq_worker_cpu_us_per_light_job: round(((cpuAfterLight - cpuAfterIssuance) * 1000) / settings.n, 0),
+          bullmq_worker_cpu_us_per_job: round(baseline.cpuUsPerJob, 0),
           goal: '>= 0.6',
         },
         [`${round(rate / baseline.rate, 3)} (${round(rate, 0)} vs ${round(baseline.rate, 0)} jobs/s); light jobs ${round(lightRate / baseline.rate, 3)} (${round(lightRate, 0)}/s)`, '>= 0.6', rate / baseline.rate >= 0.6 ? 'met' : 'missed'],

@@ -1,7 +1,7 @@
 /**
  * The baseline of `worker_ratio`: raw BullMQ draining N no-op jobs, in its own
- * process like vcq's worker. Prints one JSON line `{firstStartMs, lastDoneMs, count}`
- * once N jobs have completed, then exits.
+ * process like vcq's worker. Prints one JSON line `{firstStartMs, lastDoneMs, count, cpuMs}`
+ * once N jobs have completed (cpuMs: the CPU it used from the first job to the last), then exits.
  *
  * Usage: node --import tsx bench/noop-worker.ts <redisUrl> <prefix> <queue> <n> <concurrency>
  */
@@ -16,11 +16,13 @@ if (!redisUrl || !prefix || !queue || !nArg || !concurrencyArg) {
 const n = Number(nArg);
 const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
 let firstStartMs: number | undefined;
+let cpuAtFirst: NodeJS.CpuUsage | undefined;
 let done = 0;
 const worker = new Worker(
   queue,
   async () => {
     firstStartMs ??= Date.now();
+    cpuAtFirst ??= process.cpuUsage();
   },
   { connection, prefix, concurrency: Number(concurrencyArg) },
 );
@@ -28,7 +30,8 @@ worker.on('error', (error) => process.stderr.write(`noop worker error: ${error.m
 worker.on('completed', () => {
   done++;
   if (done !== n) return;
-  process.stdout.write(`${JSON.stringify({ firstStartMs, lastDoneMs: Date.now(), count: done })}\n`);
+  const cpu = process.cpuUsage(cpuAtFirst);
+  process.stdout.write(`${JSON.stringify({ firstStartMs, lastDoneMs: Date.now(), count: done, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
   void worker.close().then(() => {
     connection.disconnect();
     process.exit(0);
