@@ -154,6 +154,9 @@ export const ConfigSchema = z
 
     DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgresql://postgres@127.0.0.1:5432/vcq'),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
+    // A silent database must become a 503, not a hung request: connects and queries are bounded.
+    DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5000),
+    DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(5000),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     // Only the Redis backend ships in this release; the value is accepted so a
     // deployment can be configured ahead of the PostgreSQL backend (see README).

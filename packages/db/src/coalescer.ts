@@ -132,6 +132,9 @@ export class Coalescer<In, Out> {
       );
       if (!alone) {
         for (const w of batch) w.reject(error);
+        // The database is unreachable: what waits for the next run would only wait out
+        // the same timeout before failing the same way. It fails now (the API answers 503).
+        if (isDatabaseUnavailable(error)) for (const w of this.queue.splice(0)) w.reject(error);
         return;
       }
       results = alone;

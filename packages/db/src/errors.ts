@@ -19,7 +19,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (e.kind && UNAVAILABLE_ADAPTER_KINDS.has(e.kind)) return true;
     if (
       typeof e.message === 'string' &&
-      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection/i.test(e.message)
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection|Query read timeout/i.test(e.message)
     ) {
       return true;
     }

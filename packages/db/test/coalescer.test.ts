@@ -118,6 +118,30 @@ describe('Coalescer', () => {
     expect(later).toBe(3);
   });
 
+  it('when a run finds the database unreachable, then the items waiting for the next run fail at once too, and later ones run', async () => {
+    const held = gate();
+    const unreachable = Object.assign(new Error('Query read timeout'), { name: 'Error' });
+    let runs = 0;
+    const c = new Coalescer<number, number>(async (items) => {
+      runs++;
+      if (runs === 1) {
+        await held.opened;
+        throw unreachable;
+      }
+      return items.map((n) => ({ ok: true, value: n }));
+    }, { windowMs: 0, maxBatch: 100 });
+
+    const first = c.submit(1);
+    await new Promise((resolve) => setImmediate(resolve)); // the first run is in flight
+    const waiting = [c.submit(2), c.submit(3)];
+    held.open();
+    const results = await Promise.allSettled([first, ...waiting]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(results.map((r) => (r as PromiseRejectedResult).reason)).toEqual([unreachable, unreachable, unreachable]);
+    expect(runs).toBe(1);
+    expect(await c.submit(4)).toBe(4);
+  });
+
   it('when run answers too few items, then the unanswered callers get an error instead of waiting forever', async () => {
     const c = new Coalescer<number, number>(async () => [{ ok: true, value: 1 }], { windowMs: 0, maxBatch: 10 });
 

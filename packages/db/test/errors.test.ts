@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@vcq/testing';
 import { createDb, isDatabaseUnavailable, JobStore } from '../src/index.js';
@@ -18,6 +18,29 @@ async function hangingUpServer(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push({ close: () => server.close() });
   return (server.address() as { port: number }).port;
+}
+
+/** A TCP proxy to the real Postgres that can go silent (a blackholed network): bytes in, nothing out. */
+async function silenceableProxy(): Promise<{ port: number; silence(): void }> {
+  let silent = false;
+  const server = createServer((client) => {
+    const upstream = connect(5432, '127.0.0.1');
+    client.on('data', (chunk) => {
+      if (!silent) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!silent) client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => server.close() });
+  return { port: (server.address() as { port: number }).port, silence: () => (silent = true) };
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
@@ -41,6 +64,18 @@ describe('isDatabaseUnavailable', () => {
     const db = createDb(`postgresql://postgres@127.0.0.1:${await hangingUpServer()}/none`);
     const store = new JobStore(db, { flushMs: 1, maxBatch: 10 });
     const error = await errorOf(store.create({ id: '00000000-0000-4000-8000-000000000001', queue: 'q', name: 'n', data: {}, mode: 'async', maxAttempts: 1 }));
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    await db.$disconnect();
+  });
+
+  it('when the database goes silent mid-session, then the query times out as unavailable (503), not as an internal error', async () => {
+    const proxy = await silenceableProxy();
+    const db = createDb(`postgresql://postgres@127.0.0.1:${proxy.port}/postgres`, { queryTimeoutMs: 300 });
+    expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
+    proxy.silence();
+    const started = Date.now();
+    const error = await errorOf(db.$queryRaw`SELECT 1 AS one`);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(isDatabaseUnavailable(error)).toBe(true);
     await db.$disconnect();
   });

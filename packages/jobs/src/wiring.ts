@@ -27,7 +27,11 @@ import { taskQueueNames, type TaskHandlers } from './tasks.js';
 
 /** The Prisma client and the job store (with its write buffer) for a process. */
 export function createStoreFromConfig(config: Config, logger: Logger): { db: Db; store: JobStore } {
-  const db = createDb(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
+  const db = createDb(config.DATABASE_URL, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+  });
   const store = new JobStore(db, {
     flushMs: config.WRITE_FLUSH_MS,
     maxBatch: config.WRITE_BATCH_MAX,
