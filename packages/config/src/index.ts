@@ -208,6 +208,7 @@ export const ConfigSchema = z
     // Status/progress writes are coalesced for this long and flushed as one statement.
     WRITE_FLUSH_MS: int(0, 1000).default(5),
     WRITE_BATCH_MAX: int(1, 10_000).default(500),
+    WRITE_START_DELAY_MS: int(0, 10_000).default(50),
     SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(30_000),
 
     MAX_UPLOAD_BYTES: int(1).default(100 * MiB),

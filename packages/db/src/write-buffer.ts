@@ -6,6 +6,10 @@
  * row that is still open (queued/processing) and whose attempt is not newer, so a
  * stalled duplicate of an old attempt can never overwrite a newer outcome
  * (invariant 3).
+ *
+ * A `processing` write (a start, or progress) is held for `startDelayMs` before it may
+ * go: a job that ends within that time is written once, queued straight to its outcome
+ * (with its real start time), instead of twice. Outcomes never wait for the delay.
  */
 import type { Db } from './client.js';
 import { eachAlone } from './coalescer.js';
@@ -37,6 +41,8 @@ interface Pending {
   error: JobError | undefined;
   startedAt: Date | undefined;
   completedAt: Date | undefined;
+  /** When it may be written (ms since the epoch): later than now only for a held `processing` write. */
+  due: number;
   waiters: Array<{ resolve(applied: boolean): void; reject(error: unknown): void }>;
 }
 
@@ -51,6 +57,8 @@ export interface WriteBufferOptions {
    * status guards make their order irrelevant.
    */
   maxInFlight?: number;
+  /** How long a `processing` write is held for an outcome to merge with (ms; default 0). */
+  startDelayMs?: number;
   onError?: (error: unknown, count: number) => void;
 }
 
@@ -59,6 +67,8 @@ const rank: Record<WriteStatus, number> = { processing: 1, completed: 2, failed:
 export class WriteBuffer {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (ms since the epoch). */
+  private timerAt = 0;
   private readonly running = new Set<Promise<void>>();
   /** Ids some running statement is writing; their newer writes wait for it. */
   private readonly busy = new Set<string>();
@@ -77,6 +87,7 @@ export class WriteBuffer {
   write(w: StatusWrite): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       const at = w.at ?? new Date();
+      const now = Date.now();
       const incoming: Pending = {
         id: w.id,
         attempt: w.attempt,
@@ -86,6 +97,7 @@ export class WriteBuffer {
         error: w.error,
         startedAt: at,
         completedAt: w.status === 'processing' ? undefined : at,
+        due: w.status === 'processing' ? now + (this.options.startDelayMs ?? 0) : now,
         waiters: [{ resolve, reject }],
       };
       const existing = this.pending.get(w.id);
@@ -98,11 +110,11 @@ export class WriteBuffer {
     return this.pending.size;
   }
 
-  /** Writes everything pending now; resolves when the buffer is empty. */
+  /** Writes everything pending now, held writes too; resolves when the buffer is empty. */
   async flush(): Promise<void> {
     this.clearTimer();
     while (this.running.size > 0 || this.pending.size > 0) {
-      this.startFlushes();
+      this.startFlushes(Number.POSITIVE_INFINITY);
       if (this.running.size > 0) await Promise.race(this.running);
     }
   }
@@ -121,25 +133,43 @@ export class WriteBuffer {
       return;
     }
     // A write waits up to flushMs for companions, also while another statement runs.
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.startFlushes();
-      }, this.options.flushMs);
-    }
+    this.armTimer(Date.now() + this.options.flushMs);
   }
 
-  /** Starts statements while there is room and rows not already being written. */
-  private startFlushes(): void {
+  /** Makes sure a flush is attempted by `at`: keeps an earlier timer, replaces a later one. */
+  private armTimer(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
     this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.startFlushes();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /**
+   * Starts statements while there is room, with rows not already being written and due
+   * by `now`; then, if held writes remain, arms the timer for the first of them.
+   */
+  private startFlushes(now = Date.now()): void {
+    this.clearTimer();
+    let nextDue = Number.POSITIVE_INFINITY;
     while (this.running.size < this.maxInFlight) {
       const batch: Pending[] = [];
+      nextDue = Number.POSITIVE_INFINITY;
       for (const [id, p] of this.pending) {
         if (this.busy.has(id)) continue;
+        if (p.due > now) {
+          nextDue = Math.min(nextDue, p.due);
+          continue;
+        }
         batch.push(p);
         if (batch.length >= this.options.maxBatch) break;
       }
-      if (batch.length === 0) return;
+      if (batch.length === 0) break;
       for (const p of batch) {
         this.pending.delete(p.id);
         this.busy.add(p.id);
@@ -153,6 +183,8 @@ export class WriteBuffer {
       });
       this.running.add(run);
     }
+    // Held writes: a timer for the first one due (a statement ending re-checks sooner).
+    if (nextDue !== Number.POSITIVE_INFINITY && this.running.size < this.maxInFlight) this.armTimer(nextDue);
   }
 
   private async execute(batch: Pending[]): Promise<void> {
@@ -191,6 +223,8 @@ function merge(a: Pending, b: Pending): Pending {
     error: b.error ?? a.error,
     startedAt: a.startedAt ?? b.startedAt,
     completedAt: later.completedAt,
+    // An outcome goes at once; progress on a held start waits no longer than the start did.
+    due: later.status === 'processing' ? Math.min(a.due, b.due) : Math.min(a.due, b.due, Date.now()),
     waiters,
   };
 }

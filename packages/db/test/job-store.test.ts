@@ -99,6 +99,50 @@ describe('JobStore writes', () => {
     expect(new Set(rows.map((r) => (r.result as { i: number }).i)).size).toBe(120);
   });
 
+  it('when a job ends within the start delay, then its row goes from queued to its outcome in one write, with its real start time', async () => {
+    const held = new JobStore(db, { flushMs: 1, maxBatch: 50, startDelayMs: 10_000 });
+    const job = await newJob();
+    const startedAt = new Date(Date.now() - 1000);
+    const before = held.writes.flushes;
+    void held.writes.write({ id: job.id, attempt: 1, status: 'processing', at: startedAt });
+    void held.progress(job.id, 1, 30);
+    // Held, not written: the row still says queued after several flush windows.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(held.writes.flushes).toBe(before);
+    expect((await store.get(job.id))?.status).toBe('queued');
+    // The outcome is not held, and takes the start (and its time) with it.
+    expect(await held.completed(job.id, 1, { ok: true })).toBe(true);
+    expect(held.writes.flushes).toBe(before + 1);
+    const row = await store.get(job.id);
+    expect(row).toMatchObject({ status: 'completed', progress: 100, result: { ok: true }, attempt: 1 });
+    expect(row?.startedAt?.getTime()).toBe(startedAt.getTime());
+    await held.close();
+  });
+
+  it('when a job runs past the start delay, then its row shows processing and its progress before the outcome', async () => {
+    const held = new JobStore(db, { flushMs: 1, maxBatch: 50, startDelayMs: 30 });
+    const job = await newJob();
+    const started = Date.now();
+    // The start resolves once it is written: after the delay, not before.
+    expect(await held.started(job.id, 1)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect((await store.get(job.id))?.status).toBe('processing');
+    expect(await held.progress(job.id, 1, 40)).toBe(true);
+    expect((await store.get(job.id))?.progress).toBe(40);
+    expect(await held.completed(job.id, 1, { ok: true })).toBe(true);
+    expect((await store.get(job.id))?.status).toBe('completed');
+    await held.close();
+  });
+
+  it('when the store closes with a start still held, then the start is written at once', async () => {
+    const held = new JobStore(db, { flushMs: 1, maxBatch: 50, startDelayMs: 60_000 });
+    const job = await newJob();
+    const write = held.started(job.id, 1);
+    await held.close();
+    expect(await write).toBe(true);
+    expect((await store.get(job.id))?.status).toBe('processing');
+  });
+
   it('when jobs are created at once, then they share a statement, and a taken id fails alone as a DuplicateJobError', async () => {
     const taken = await newJob();
     const ids = Array.from({ length: 30 }, () => randomUUID());

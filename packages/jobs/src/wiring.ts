@@ -35,6 +35,7 @@ export function createStoreFromConfig(config: Config, logger: Logger): { db: Db;
   const store = new JobStore(db, {
     flushMs: config.WRITE_FLUSH_MS,
     maxBatch: config.WRITE_BATCH_MAX,
+    startDelayMs: config.WRITE_START_DELAY_MS,
     onError: (error, count) => logger.error({ err: error, count }, 'job write flush failed'),
   });
   return { db, store };
