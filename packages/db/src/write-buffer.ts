@@ -9,7 +9,8 @@
  *
  * A `processing` write (a start, or progress) is held for `startDelayMs` before it may
  * go: a job that ends within that time is written once, queued straight to its outcome
- * (with its real start time), instead of twice. Outcomes never wait for the delay.
+ * (with its real start time), instead of twice. Outcomes and an attempt's error never
+ * wait for the delay.
  */
 import type { Db } from './client.js';
 import { eachAlone } from './coalescer.js';
@@ -97,7 +98,8 @@ export class WriteBuffer {
         error: w.error,
         startedAt: at,
         completedAt: w.status === 'processing' ? undefined : at,
-        due: w.status === 'processing' ? now + (this.options.startDelayMs ?? 0) : now,
+        // Only a plain start or progress is held; an outcome, or an attempt's error, goes now.
+        due: w.status === 'processing' && !w.error ? now + (this.options.startDelayMs ?? 0) : now,
         waiters: [{ resolve, reject }],
       };
       const existing = this.pending.get(w.id);
@@ -223,8 +225,9 @@ function merge(a: Pending, b: Pending): Pending {
     error: b.error ?? a.error,
     startedAt: a.startedAt ?? b.startedAt,
     completedAt: later.completedAt,
-    // An outcome goes at once; progress on a held start waits no longer than the start did.
-    due: later.status === 'processing' ? Math.min(a.due, b.due) : Math.min(a.due, b.due, Date.now()),
+    // The earlier: progress on a held start waits no longer than the start did, and an
+    // outcome or error (due when written) takes a held start along at once.
+    due: Math.min(a.due, b.due),
     waiters,
   };
 }

@@ -134,6 +134,15 @@ describe('JobStore writes', () => {
     await held.close();
   });
 
+  it('when an attempt fails with retries left, then its error is written at once, not held like a start', async () => {
+    const held = new JobStore(db, { flushMs: 1, maxBatch: 50, startDelayMs: 60_000 });
+    const job = await newJob();
+    void held.started(job.id, 1);
+    expect(await held.failed(job.id, 1, { code: 'upstream_failed', message: 'peer down' }, false)).toBe(true);
+    expect(await store.get(job.id)).toMatchObject({ status: 'processing', error: { code: 'upstream_failed' } });
+    await held.close();
+  });
+
   it('when the store closes with a start still held, then the start is written at once', async () => {
     const held = new JobStore(db, { flushMs: 1, maxBatch: 50, startDelayMs: 60_000 });
     const job = await newJob();
