@@ -3,7 +3,7 @@
  * emptied under queued jobs, a worker killed mid-job, and a graceful SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, listenOnLoopback, startApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startApi, type ApiServer } from '../../api/src/server.js';
@@ -170,34 +170,59 @@ describe('worker killed mid-job', () => {
 });
 
 describe('worker killed mid-job, twice', () => {
-  it('when a job stalls more often than allowed, then the queue fails it and the reconciler closes its row as failed, not left processing', async () => {
-    const server = await api(backendEnv);
+  it('when a job stalls more often than allowed, then the queue fails it, the reconciler closes its row as failed, and its webhook says so', async () => {
+    const hooks: string[] = [];
+    const receiver = await listenOnLoopback((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        hooks.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    cleanup.push(() => receiver.close());
+    const env = { ...backendEnv, WEBHOOK_ALLOW_PRIVATE: 'true' };
+    const server = await api(env);
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
-    const id = await submit(server, c);
+    const submitted = await fetch(`${server.url}/api/verification-jobs/verify`, {
+      method: 'POST',
+      headers: auth,
+      body: uploadForm(c.bytes, { manifestURI: c.manifestUri, callbackUrl: `${receiver.url}/hook` }),
+    });
+    expect(submitted.status).toBe(202);
+    const id = ((await submitted.json()) as { jobId: string }).jobId;
     // BullMQ allows one stall: the second is the queue's own final failure, which no
     // handler reports, so only the reconciler can close the row.
     for (const run of [1, 2]) {
-      const doomed = await worker(backendEnv);
+      const doomed = await worker(env);
       await waitFor(() => world.manifests.hits(c.path) === run, { what: `attempt ${run}'s manifest request in flight` });
       doomed.kill('SIGKILL');
       await doomed.exited;
     }
-    const last = await worker({ ...backendEnv, RECONCILE_CRON: '* * * * * *', RECONCILE_GRACE_MS: '0' });
-    const row = await waitFor(
-      async () => {
-        const res = await fetch(`${server.url}/api/verification-jobs/${id}`, { headers: auth });
-        const job = (await res.json()) as { status: string; error: string | null; errorCode: string | null };
-        return job.status === 'failed' ? job : undefined;
-      },
-      { what: 'the stalled job to be failed in Postgres', timeoutMs: 30_000 },
-    );
-    expect(row.errorCode).toBe('failed_in_queue');
-    expect(row.error).toMatch(/stalled/);
-    expect(world.manifests.hits(c.path)).toBe(2);
-    await last.waitForLine(/reconciler closed rows the queue had failed|row closed as failed/);
-    last.kill('SIGTERM');
-    expect(await last.exited).toBe(0);
+    const last = await worker({ ...env, RECONCILE_CRON: '* * * * * *', RECONCILE_GRACE_MS: '0' });
+    try {
+      const row = await waitFor(
+        async () => {
+          const res = await fetch(`${server.url}/api/verification-jobs/${id}`, { headers: auth });
+          const job = (await res.json()) as { status: string; error: string | null; errorCode: string | null };
+          return job.status === 'failed' ? job : undefined;
+        },
+        { what: 'the stalled job to be failed in Postgres', timeoutMs: 30_000 },
+      );
+      expect(row.errorCode).toBe('failed_in_queue');
+      expect(row.error).toMatch(/stalled/);
+      expect(world.manifests.hits(c.path)).toBe(2);
+      await last.waitForLine(/reconciler closed rows the queue had failed|row closed as failed/);
+      // The job's webhook carries the failure, as it would for a handler's final one.
+      const hook = await waitFor(() => hooks.map((h) => JSON.parse(h) as Record<string, unknown>).find((h) => JSON.stringify(h).includes(id)), { what: 'the failed job webhook' });
+      expect(JSON.stringify(hook)).toMatch(/failed_in_queue|stalled/);
+      last.kill('SIGTERM');
+      expect(await last.exited).toBe(0);
+    } finally {
+      // A worker reconciling every second must not outlive a failed assertion into the next test.
+      if (last.child.exitCode === null && last.child.signalCode === null) last.kill('SIGKILL');
+    }
   });
 });
 
