@@ -90,17 +90,17 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     ...(platform.finishedHook ? { onFinished: platform.finishedHook } : {}),
   });
   // Every worker syncs the schedules (upserts are idempotent); with Redis down at
-  // start, the periodic check installs them once it is back.
-  if (ready) {
-    await tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
-  }
+  // start, they are installed as soon as it is up (below).
+  const syncSchedules = () =>
+    tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
+  if (ready) await syncSchedules();
   const scheduleCheck = tasks.keepSchedulesInSync(SCHEDULE_CHECK_MS);
   // Redis back after an outage (or up for the first time since start): it may have
   // restarted empty, taking queued jobs and the task schedulers with it. Both are put
   // back now rather than at the next schedule check and reconcile tick, a minute or two away.
   const stopWatchingBackend = backend.onBackAfterOutage(() => {
     logger.info('queue backend reachable again; re-syncing task schedules and reconciling');
-    tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
+    void syncSchedules();
     reconciler.catchUp();
   });
   logger.info(

@@ -11,6 +11,7 @@ import { describeError } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { type PostgresQueueConnection, withTimeout } from './queues.js';
 import type { TaskRunRecord, TaskRunStore } from './task-runs.js';
+import { closeWorkers } from './worker-runtime.js';
 import {
   findTask,
   partialResult,
@@ -173,18 +174,7 @@ export function startTaskWorkers(options: TaskWorkerOptions): TaskWorkers {
   });
   return {
     workers,
-    async close(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const outcome = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const), deadline]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
-        options.logger.warn({ timeoutMs }, 'running tasks did not finish in time; forcing close');
-        await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
-      }
-    },
+    close: (timeoutMs) => closeWorkers(workers, timeoutMs, () => options.logger.warn({ timeoutMs }, 'running tasks did not finish in time; forcing close')),
   };
 }
 

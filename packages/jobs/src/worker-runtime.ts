@@ -195,20 +195,25 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   });
   return {
     workers,
-    async close(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const outcome = await Promise.race([graceful.then(() => 'closed' as const), deadline]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') {
-        options.logger.warn({ timeoutMs }, 'active jobs did not finish in time; forcing close (they will run again)');
-        await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
-      }
-    },
+    close: (timeoutMs) => closeWorkers(workers, timeoutMs, () => options.logger.warn({ timeoutMs }, 'active jobs did not finish in time; forcing close (they will run again)')),
   };
+}
+
+/**
+ * Closes BullMQ workers gracefully (they stop taking work and let active jobs finish),
+ * and forcibly after `timeoutMs`, telling `onTimeout` first.
+ */
+export async function closeWorkers(workers: Worker[], timeoutMs: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    onTimeout();
+    await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+  }
 }
 
 export type { JobName };
