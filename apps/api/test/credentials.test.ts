@@ -9,7 +9,7 @@ import { verifyWebhookSignature } from '@vcq/webhooks';
 import { freePort, waitFor } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
 
 const SECRET = 'test-webhook-secret-0123456789';
 let world: World;
@@ -41,17 +41,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-type Json = Record<string, any>;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Json };
-}
+const call = jsonClient(() => base);
 
 /** Submits and waits for the outcome in the same request (Prefer: wait). */
 const waitFor200 = (path: string, body: unknown) => call('POST', path, body, { prefer: 'wait=15' });

@@ -150,3 +150,23 @@ export function uploadForm(bytes: Uint8Array, fields: Record<string, string> = {
 }
 
 export const auth = { 'x-api-key': 'test-key' };
+
+/** A JSON answer's body, read loosely (tests index into it). */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON.
+export type Json = Record<string, any>;
+
+/**
+ * `call(method, path, body?, headers?)` against the API at `baseUrl()` (read at each
+ * call, so it can be set in a beforeAll) with the test key: JSON in and out.
+ */
+export function jsonClient(baseUrl: () => string) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : null) as Json };
+  };
+}

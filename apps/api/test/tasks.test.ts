@@ -13,9 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
 
-type Json = Record<string, any>;
 
 let world: World;
 let api: ApiServer;
@@ -44,15 +43,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${api.url}${path}`, {
-    method,
-    headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Json };
-}
+const call = jsonClient(() => api.url);
 
 describe('GET /admin/tasks', () => {
   it('when listed, then each task shows its cron, whether it is on, its next tick and its last run', async () => {

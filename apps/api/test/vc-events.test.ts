@@ -10,9 +10,8 @@ import { freePort } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { type AnalyticsServer, startAnalyticsServer } from '../../../packages/vc-events/test/analytics-server.js';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
 
-type Json = Record<string, any>;
 
 // The same suite on both queue backends; on PostgreSQL, Redis is a closed port.
 describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => {
@@ -52,15 +51,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
     await world.sql('TRUNCATE cron_state, vc_event_processing_logs');
   });
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : null) as Json };
-  }
+  const call = jsonClient(() => api.url);
 
   /** A run through the queue and the worker, answered when it has finished. */
   async function run() {
