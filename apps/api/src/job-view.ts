@@ -18,6 +18,8 @@ export function jobView(job: JobRecord) {
     errorCode: job.error?.code ?? null,
     attempt: job.attempt,
     retryCount: Math.max(job.attempt - 1, 0),
+    organizationId: job.organizationId,
+    userId: job.userId,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     completedAt: job.completedAt?.toISOString() ?? null,

@@ -171,8 +171,8 @@ export const ConfigSchema = z
     // API notices within about a second rather than hanging on an offline queue.
     REDIS_TIMEOUT_MS: int(50, 60_000).default(1000),
 
-    // `key`, `key:scope+scope`, or `sha256:<hex of the key>:scope+scope`; scopes are
-    // submit, read, admin (a key without scopes has all three). See parseApiKeys.
+    // `key[:scope+scope][@organization]`, or `sha256:<hex of the key>[:scopes][@organization]`;
+    // scopes are submit, read, admin. See parseApiKeys for the defaults.
     API_KEYS: list,
 
     // Jobs mostly wait (on peers and on group commits), so a worker keeps many in flight.
@@ -308,7 +308,7 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNING_SECRET'], message: 'is required in production' });
     }
     for (const [i, entry] of cfg.API_KEYS.entries()) {
-      const problem = apiKeyProblem(entry);
+      const problem = apiKeyProblem(entry, cfg.NODE_ENV === 'production');
       if (problem) ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: `entry ${i + 1} ${problem}` });
     }
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
@@ -340,38 +340,75 @@ export type Config = z.infer<typeof ConfigSchema>;
 export const SCOPES = ['submit', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** One configured API key: its plaintext or its SHA-256, and what it may do. */
+/** The organization of keys that name none, and of every row made before organizations. */
+export const DEFAULT_ORGANIZATION = 'default';
+/** Organization ids: short, lower-case, safe in URLs, logs and metrics labels. */
+export const ORGANIZATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/**
+ * Plaintext keys in production are at least this long: a key is the whole secret, and
+ * 32 random characters put guessing it out of reach even without the rate limits.
+ */
+export const MIN_PRODUCTION_KEY_LENGTH = 32;
+const MIN_KEY_LENGTH = 8;
+
+/** One configured API key: its plaintext or its SHA-256, what it may do, and whose it is. */
 export interface ApiKeySpec {
   /** Lowercase hex SHA-256 of the key (keys given in plaintext are hashed at load). */
   sha256: string;
   scopes: Scope[];
+  /** The organization whose resources the key sees and acts on (`admin` keys see every one). */
+  organizationId: string;
 }
 
-function splitKeyEntry(entry: string): { secret: string; hashed: boolean; scopes: string[] | null } {
-  const hashed = entry.startsWith('sha256:');
-  const rest = hashed ? entry.slice('sha256:'.length) : entry;
+interface KeyEntry {
+  secret: string;
+  hashed: boolean;
+  scopes: string[] | null;
+  organization: string | null;
+}
+
+function splitKeyEntry(entry: string): KeyEntry {
+  // The organization follows the last "@"; keys therefore cannot contain one.
+  const at = entry.lastIndexOf('@');
+  const organization = at >= 0 ? entry.slice(at + 1) : null;
+  const keyPart = at >= 0 ? entry.slice(0, at) : entry;
+  const hashed = keyPart.startsWith('sha256:');
+  const rest = hashed ? keyPart.slice('sha256:'.length) : keyPart;
   const colon = rest.lastIndexOf(':');
   // A key may itself contain ':'; only a trailing `:a+b` made of known scopes counts as scopes.
   const tail = colon >= 0 ? rest.slice(colon + 1) : '';
   const looksLikeScopes = colon >= 0 && tail.length > 0 && tail.split('+').every((s) => /^[a-z]+$/.test(s));
-  return { secret: looksLikeScopes ? rest.slice(0, colon) : rest, hashed, scopes: looksLikeScopes ? tail.split('+') : null };
+  return { secret: looksLikeScopes ? rest.slice(0, colon) : rest, hashed, scopes: looksLikeScopes ? tail.split('+') : null, organization };
 }
 
-function apiKeyProblem(entry: string): string | null {
-  const { secret, hashed, scopes } = splitKeyEntry(entry);
-  if (hashed && !/^[0-9a-fA-F]{64}$/.test(secret)) return 'must be sha256:<64 hex characters>[:scopes]';
-  if (!hashed && secret.length < 8) return 'must be at least 8 characters long';
+function apiKeyProblem(entry: string, production: boolean): string | null {
+  const { secret, hashed, scopes, organization } = splitKeyEntry(entry);
+  if (organization !== null && !ORGANIZATION_ID.test(organization)) {
+    return 'names an invalid organization after "@" (1-63 lower-case letters, digits, "_" or "-", starting with a letter or digit)';
+  }
+  if (hashed && !/^[0-9a-fA-F]{64}$/.test(secret)) return 'must be sha256:<64 hex characters>[:scopes][@organization]';
+  if (!hashed && secret.length < MIN_KEY_LENGTH) return `must be at least ${MIN_KEY_LENGTH} characters long`;
+  if (!hashed && production && secret.length < MIN_PRODUCTION_KEY_LENGTH) {
+    return `must be at least ${MIN_PRODUCTION_KEY_LENGTH} characters long in production (or give its sha256)`;
+  }
   const unknown = (scopes ?? []).filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0) return `has unknown scope(s) ${unknown.join(', ')} (allowed: ${SCOPES.join(', ')})`;
   return null;
 }
 
-/** The configured keys with their scopes; plaintext keys are hashed here and not kept. */
+/**
+ * The configured keys with their scopes and organizations; plaintext keys are hashed
+ * here and not kept. A key without `@organization` belongs to the default one. Without
+ * scopes, a key of a named organization may `submit` and `read`; a key without an
+ * organization keeps all three (as before organizations existed), `admin` included,
+ * which is platform-wide: it sees and acts on every organization's resources.
+ */
 export function parseApiKeys(entries: string[]): ApiKeySpec[] {
   return entries.map((entry) => {
-    const { secret, hashed, scopes } = splitKeyEntry(entry);
+    const { secret, hashed, scopes, organization } = splitKeyEntry(entry);
     const sha256 = hashed ? secret.toLowerCase() : createHash('sha256').update(secret).digest('hex');
-    return { sha256, scopes: (scopes as Scope[] | null) ?? [...SCOPES] };
+    const defaults: Scope[] = organization === null ? [...SCOPES] : ['submit', 'read'];
+    return { sha256, scopes: (scopes as Scope[] | null) ?? defaults, organizationId: organization ?? DEFAULT_ORGANIZATION };
   });
 }
 

@@ -65,8 +65,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/KEY_ENCRYPTION_KEY is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SIGNING_SECRET is required in production/);
-    const prod = loadConfig({ NODE_ENV: 'production', API_KEYS: 'prod-key-1', KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
-    expect(prod.API_KEYS).toEqual(['prod-key-1']);
+    const prodKey = 'prod-key-0123456789abcdefghijklmn';
+    const prod = loadConfig({ NODE_ENV: 'production', API_KEYS: prodKey, KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) });
+    expect(prod.API_KEYS).toEqual([prodKey]);
     expect(prod.KEY_ENCRYPTION_KEY).toBe('ab'.repeat(32));
   });
 
@@ -88,9 +89,40 @@ describe('loadConfig', () => {
     const hash = createHash('sha256').update('hashed-key-123').digest('hex');
     const config = loadConfig({ API_KEYS: `plain-key-1,reader-key:read,sha256:${hash}:submit+read` });
     const keys = parseApiKeys(config.API_KEYS);
-    expect(keys[0]).toEqual({ sha256: createHash('sha256').update('plain-key-1').digest('hex'), scopes: ['submit', 'read', 'admin'] });
+    expect(keys[0]).toEqual({ sha256: createHash('sha256').update('plain-key-1').digest('hex'), scopes: ['submit', 'read', 'admin'], organizationId: 'default' });
     expect(keys[1]?.scopes).toEqual(['read']);
-    expect(keys[2]).toEqual({ sha256: hash, scopes: ['submit', 'read'] });
+    expect(keys[2]).toEqual({ sha256: hash, scopes: ['submit', 'read'], organizationId: 'default' });
+  });
+
+  it('when API keys name an organization after "@", then they belong to it, and without scopes they may submit and read only', () => {
+    const hash = createHash('sha256').update('acme-hashed-key').digest('hex');
+    const keys = parseApiKeys(loadConfig({ API_KEYS: `acme-key-001@acme,acme-reader:read@acme,sha256:${hash}:submit@acme,ops-key-01:admin@globex,plain-key-1` }).API_KEYS);
+    expect(keys.map((k) => [k.organizationId, k.scopes])).toEqual([
+      ['acme', ['submit', 'read']],
+      ['acme', ['read']],
+      ['acme', ['submit']],
+      ['globex', ['admin']],
+      ['default', ['submit', 'read', 'admin']],
+    ]);
+    expect(keys[0]?.sha256).toBe(createHash('sha256').update('acme-key-001').digest('hex'));
+    expect(keys[2]?.sha256).toBe(hash);
+  });
+
+  it('when an organization after "@" is malformed, then the entry is refused naming the rule', () => {
+    for (const entry of ['acme-key-001@', 'acme-key-001@ACME', 'acme-key-001@acme corp', `acme-key-001@${'a'.repeat(64)}`, 'acme-key-001@-acme']) {
+      expect(() => loadConfig({ API_KEYS: entry }), entry).toThrow(/API_KEYS entry 1 names an invalid organization after "@"/);
+    }
+  });
+
+  it('when production keys are shorter than 32 characters, then start-up is refused; hashed keys and longer ones load', () => {
+    const production = { NODE_ENV: 'production', KEY_ENCRYPTION_KEY: 'ab'.repeat(32), WEBHOOK_SIGNING_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig({ ...production, API_KEYS: `${'k'.repeat(32)},${'s'.repeat(31)}:read@acme` })).toThrow(
+      /API_KEYS entry 2 must be at least 32 characters long in production/,
+    );
+    const hash = createHash('sha256').update('short').digest('hex');
+    expect(loadConfig({ ...production, API_KEYS: `${'k'.repeat(32)}@acme,sha256:${hash}:read` }).API_KEYS).toHaveLength(2);
+    // Outside production the shorter minimum holds, so local keys stay easy to type.
+    expect(loadConfig({ API_KEYS: 'local-key' }).API_KEYS).toEqual(['local-key']);
   });
 
   it('when an API key entry is malformed, then the entry and the problem are named', () => {

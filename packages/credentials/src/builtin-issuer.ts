@@ -2,7 +2,7 @@
  * The built-in issuer backend: signs with a DID vcq controls, gives the credential
  * its place in the issuer's status list and stores it (`credentials`).
  */
-import { Coalescer, type Db, type Settled, settle } from '@vcq/db';
+import { Coalescer, DEFAULT_ORGANIZATION, type Db, type Settled, settle } from '@vcq/db';
 import { PermanentJobError } from '@vcq/errors';
 import type { DidRegistry, LoadedSigner } from './did-service.js';
 import { signJwt } from './jwt.js';
@@ -45,7 +45,10 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
   const leaders = new Map<string, number>();
   const followers: Array<[follower: number, leader: number]> = [];
   requests.forEach((request, i) => {
-    const loaded = signers.get(request.issuerDid);
+    const candidate = signers.get(request.issuerDid);
+    // A DID of another organization is one this request's organization does not control:
+    // it is refused in the same words as a DID vcq does not hold at all.
+    const loaded = candidate?.organizationId === ownerOf(request) ? candidate : undefined;
     const leader = leaders.get(request.id);
     if (leader !== undefined) {
       followers.push([i, leader]);
@@ -64,7 +67,7 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
   const rows: Array<NewCredentialRow & { i: number }> = [];
   for (const [issuer, members] of byIssuer) {
     const loaded = signers.get(issuer) as LoadedSigner;
-    const indexes = await allocateStatusIndexes(deps.db, issuer, members.length);
+    const indexes = await allocateStatusIndexes(deps.db, issuer, members.length, loaded.organizationId);
     members.forEach((i, k) => {
       const request = requests[i] as IssueRequest;
       const { listId, index } = indexes[k] as { listId: string; index: number };
@@ -100,7 +103,15 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
     results[follower] = first.ok
       ? await settle(() =>
           existingIssueResult(
-            { id: made.id, issuer: made.issuerDid, subject: made.subjectDid, type: made.credentialType, jwt: first.value.vcJwt, issuedAt: new Date(first.value.issuedAt) },
+            {
+              id: made.id,
+              issuer: made.issuerDid,
+              subject: made.subjectDid,
+              type: made.credentialType,
+              organizationId: ownerOf(made),
+              jwt: first.value.vcJwt,
+              issuedAt: new Date(first.value.issuedAt),
+            },
             requests[follower] as IssueRequest,
           ),
         )
@@ -174,9 +185,14 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
     jwt: signJwt({ typ: 'JWT', kid: loaded.keyId }, payload, loaded.signer),
     statusListId: listId,
     statusListIndex: index,
-    organizationId: input.organizationId ?? null,
+    organizationId: ownerOf(input),
     userId: input.userId ?? null,
   };
+}
+
+/** The organization an issuance is for (the default one for requests made without). */
+function ownerOf(input: IssueCredentialInput): string {
+  return input.organizationId ?? DEFAULT_ORGANIZATION;
 }
 
 const failure = (error: unknown): Settled<never> => ({ ok: false, error });
@@ -189,8 +205,16 @@ function wholeSeconds(date: Date): Date {
  * The result of an earlier issuance with the same id, provided it was the same
  * request; an id reused for a different credential is a conflict, not a replay.
  */
-export function existingIssueResult(existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'jwt' | 'issuedAt'>, input: IssueCredentialInput): IssueResult {
-  if (existing.issuer !== input.issuerDid || existing.subject !== input.subjectDid || existing.type !== input.credentialType) {
+export function existingIssueResult(
+  existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'organizationId' | 'jwt' | 'issuedAt'>,
+  input: IssueCredentialInput,
+): IssueResult {
+  if (
+    existing.issuer !== input.issuerDid ||
+    existing.subject !== input.subjectDid ||
+    existing.type !== input.credentialType ||
+    existing.organizationId !== ownerOf(input)
+  ) {
     throw new PermanentJobError(`Credential ${existing.id} already exists for a different issuer, subject or type`, {
       code: 'credential_id_conflict',
       status: 409,

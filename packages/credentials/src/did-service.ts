@@ -4,7 +4,7 @@
  * only in memory while they are used; the `dids` row keeps the seed sealed with
  * AES-256-GCM (see key-encryption.ts).
  */
-import type { Db } from '@vcq/db';
+import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
 import { NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
 import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
@@ -24,7 +24,7 @@ import {
   type Ed25519PrivateJwk,
   type ServiceInput,
 } from './schemas.js';
-import type { DidMethod, DidOperations, DidResolution, DidView } from './types.js';
+import type { DidMethod, DidOperations, DidOwner, DidResolution, DidView } from './types.js';
 import { fieldError, parseInput } from './validation.js';
 
 const MAX_DID_DOCUMENT_BYTES = 256 * 1024;
@@ -48,6 +48,8 @@ export interface LoadedSigner {
   did: string;
   keyId: string;
   status: 'active' | 'deactivated';
+  /** Only this organization may issue with it. */
+  organizationId: string;
   signer: Ed25519Signer;
 }
 
@@ -76,7 +78,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
 
   const sealSeed = (did: string, seed: Uint8Array) => sealSecret(deps.keyEncryptionKey, seed, keyContext(did));
 
-  async function create(raw: DidCreateInput): Promise<DidView> {
+  async function create(raw: DidCreateInput, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
     const input = parseInput(DidCreateInputSchema, raw, 'DID creation input');
     if (input.method === 'key') {
       if (input.path?.length) throw fieldError('path', 'only applies to did:web');
@@ -113,7 +115,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       const keyId = `${did}#${multikey}`;
 
       const existing = await deps.db.did.findUnique({ where: { did } });
-      if (existing) return sameKeyOrConflict(existing, publicKey, imported);
+      if (existing) return sameKeyOrConflict(existing, publicKey, imported, owner);
       const now = deps.now();
       try {
         const row = await deps.db.did.create({
@@ -125,6 +127,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
             publicKeyJwk: json(publicJwk(publicKey)),
             encryptedKey: sealSeed(did, seed),
             services: json(services),
+            organizationId: owner.organizationId,
             createdAt: now,
             updatedAt: now,
           },
@@ -135,7 +138,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
         // Another request created the same DID a moment ago.
         const winner = await deps.db.did.findUnique({ where: { did } });
         if (!winner) throw error;
-        return sameKeyOrConflict(winner, publicKey, imported);
+        return sameKeyOrConflict(winner, publicKey, imported, owner);
       }
     } finally {
       seed.fill(0);
@@ -194,7 +197,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     };
   }
 
-  async function update(did: string, raw: DidUpdateInput): Promise<DidView> {
+  async function update(did: string, raw: DidUpdateInput, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
     const input = parseInput(DidUpdateInputSchema, raw, 'DID update');
     if (!input.rotateKey && !input.addServices?.length && !input.removeServices?.length) {
       throw fieldError('(root)', 'asks for nothing: give rotateKey, addServices or removeServices');
@@ -204,7 +207,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     const additions = normaliseServices(did, input.addServices ?? [], 'addServices');
 
     return deps.db.$transaction(async (tx) => {
-      const current = await lockOwnDid(tx, did);
+      const current = await lockOwnDid(tx, did, owner);
       if (current.status === 'deactivated') {
         throw new PermanentJobError(`${did} is deactivated and can no longer be updated`, { code: 'did_deactivated', status: 409 });
       }
@@ -241,10 +244,10 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     });
   }
 
-  async function deactivate(did: string): Promise<DidView> {
+  async function deactivate(did: string, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
     assertControllable(did, 'deactivated');
     return deps.db.$transaction(async (tx) => {
-      const current = await lockOwnDid(tx, did);
+      const current = await lockOwnDid(tx, did, owner);
       if (current.status === 'deactivated') return toView(current);
       const now = deps.now();
       const row = await tx.did.update({
@@ -283,7 +286,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       if (openedKeys.size >= MAX_OPENED_KEYS) openedKeys.delete(openedKeys.keys().next().value as string);
       openedKeys.set(row.did, opened);
     }
-    return { did: row.did, keyId: row.keyId, status: row.status, signer: opened.signer };
+    return { did: row.did, keyId: row.keyId, status: row.status, organizationId: row.organizationId, signer: opened.signer };
   }
 
   async function loadSigner(did: string): Promise<LoadedSigner | null> {
@@ -312,16 +315,22 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     if (!isOwn(parseDidWeb(did))) throw new NotFoundError(`vcq does not control ${did}`);
   }
 
-  async function lockOwnDid(tx: Tx, did: string): Promise<DidRow> {
+  async function lockOwnDid(tx: Tx, did: string, owner: DidOwner): Promise<DidRow> {
     // Row lock: two concurrent updates (rotate + add service) must not lose one another's change.
     await tx.$queryRaw`SELECT did FROM dids WHERE did = ${did} FOR UPDATE`;
     const row = await tx.did.findUnique({ where: { did } });
-    if (row?.method !== 'web') throw new NotFoundError(`vcq has no DID ${did}`);
+    // Another organization's DID is answered as one vcq does not have.
+    if (row?.method !== 'web' || row.organizationId !== owner.organizationId) throw new NotFoundError(`vcq has no DID ${did}`);
     return row;
   }
 
+  async function ownerOf(did: string): Promise<string | null> {
+    const row = await deps.db.did.findUnique({ where: { did }, select: { organizationId: true } });
+    return row?.organizationId ?? null;
+  }
+
   return {
-    operations: { create, resolve, update, deactivate, webDocument },
+    operations: { create, resolve, update, deactivate, webDocument, ownerOf },
     loadSigner,
     loadSigners,
   };
@@ -331,10 +340,12 @@ function webDocumentFor(did: string, multikey: string, services: Service[]): Did
   return singleKeyDocument(did, multikey, { relationships: ['authentication', 'assertionMethod'], services });
 }
 
-function sameKeyOrConflict(existing: DidRow, publicKey: Uint8Array, imported: boolean): DidView {
+const DEFAULT_OWNER: DidOwner = { organizationId: DEFAULT_ORGANIZATION };
+
+function sameKeyOrConflict(existing: DidRow, publicKey: Uint8Array, imported: boolean, owner: DidOwner): DidView {
   // Importing the same key again (a retried request) is the same DID, not a conflict.
   const sameKey = (existing.publicKeyJwk as unknown as Ed25519PublicJwk).x === publicJwk(publicKey).x;
-  if (imported && sameKey && existing.status === 'active') return toView(existing);
+  if (imported && sameKey && existing.status === 'active' && existing.organizationId === owner.organizationId) return toView(existing);
   throw new PermanentJobError(`${existing.did} already exists`, { code: 'did_exists', status: 409, extensions: { did: existing.did } });
 }
 
@@ -387,6 +398,7 @@ function toView(row: DidRow): DidView {
     keyId: row.keyId,
     publicKeyJwk: row.publicKeyJwk as unknown as Ed25519PublicJwk,
     services: row.services as unknown as Service[],
+    organizationId: row.organizationId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     deactivatedAt: row.deactivatedAt?.toISOString() ?? null,

@@ -22,6 +22,7 @@ export type {
   CredentialView,
   DidMethod,
   DidOperations,
+  DidOwner,
   DidResolution,
   DidView,
   IssueResult,

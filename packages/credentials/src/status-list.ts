@@ -46,8 +46,9 @@ export function bitAt(bits: Uint8Array, index: number): boolean {
  * all are full. One UPDATE per list it draws from: concurrent issuers queue on the
  * row lock and each sees the increment of the one before, so no two get the same
  * index. The lock lasts only for the increment, not for the signing that follows.
+ * A list opened here belongs to `organizationId`, the issuer DID's.
  */
-export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: number): Promise<Array<{ listId: string; index: number }>> {
+export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: number, organizationId: string): Promise<Array<{ listId: string; index: number }>> {
   const taken: Array<{ listId: string; index: number }> = [];
   for (let opened = 0; taken.length < count; ) {
     const want = count - taken.length;
@@ -71,7 +72,7 @@ export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: 
     // openers make two lists; both get used, which is harmless.
     if (++opened > 5) throw new Error(`Could not allocate ${count} status list indexes for ${issuer}`);
     await db.statusList.create({
-      data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS },
+      data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS, organizationId },
     });
   }
   return taken;

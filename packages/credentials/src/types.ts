@@ -28,9 +28,16 @@ export interface DidView {
   keyId: string;
   publicKeyJwk: Ed25519PublicJwk;
   services: Service[];
+  /** The organization that controls it: only it may issue with, update or deactivate it. */
+  organizationId: string;
   createdAt: string;
   updatedAt: string;
   deactivatedAt: string | null;
+}
+
+/** Whose DID operation it is; the default organization when not given. */
+export interface DidOwner {
+  organizationId: string;
 }
 
 /** A DID Resolution result (W3C DID Resolution). */
@@ -72,7 +79,8 @@ export interface CredentialView {
   statusListIndex: number;
   /** Where the signed status list is published. */
   statusListCredential: string;
-  organizationId: string | null;
+  /** The organization that issued it; only it (and platform-wide admin keys) sees and revokes it. */
+  organizationId: string;
   userId: string | null;
   vcJwt: string;
 }
@@ -87,14 +95,16 @@ export interface IssuerBackend {
 }
 
 export interface DidOperations {
-  /** Creates a DID with a fresh or imported Ed25519 key. */
-  create(input: DidCreateInput): Promise<DidView>;
+  /** Creates a DID with a fresh or imported Ed25519 key, controlled by `owner`. */
+  create(input: DidCreateInput, owner?: DidOwner): Promise<DidView>;
   /** Resolves any supported DID: did:key from the DID, ours from the database, other did:web over HTTPS. */
   resolve(did: string): Promise<DidResolution>;
-  /** Rotates the key and/or adds and removes services of one of our did:web DIDs. */
-  update(did: string, input: DidUpdateInput): Promise<DidView>;
-  /** Deactivates one of our did:web DIDs; idempotent. */
-  deactivate(did: string): Promise<DidView>;
+  /** Rotates the key and/or adds and removes services of one of `owner`'s did:web DIDs (another's is a NotFoundError). */
+  update(did: string, input: DidUpdateInput, owner?: DidOwner): Promise<DidView>;
+  /** Deactivates one of `owner`'s did:web DIDs; idempotent. */
+  deactivate(did: string, owner?: DidOwner): Promise<DidView>;
+  /** The organization that controls `did`, or null when vcq does not hold it. */
+  ownerOf(did: string): Promise<string | null>;
   /**
    * The document to serve for one of our did:web DIDs at `/.well-known/did.json` (path
    * `[]`) or `/<path...>/did.json` (path relative to PUBLIC_BASE_URL); null when there is

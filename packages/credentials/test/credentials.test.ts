@@ -53,7 +53,7 @@ async function didJwtVcCredential(payloadOverrides: Record<string, unknown> = {}
 
 describe('issuing', () => {
   it('when a credential is issued, then it is an EdDSA VC-JWT with a Bitstring status entry, stored and valid', async () => {
-    const result = await vcq.service.credentials.issue(degree({ expirationDate: new Date(Date.now() + HOUR_MS).toISOString(), organizationId: 'org-1', userId: 'user-1' }));
+    const result = await vcq.service.credentials.issue(degree({ expirationDate: new Date(Date.now() + HOUR_MS).toISOString(), userId: 'user-1' }));
 
     const { header, payload } = decodeParts(result.vcJwt);
     expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: issuer.keyId });
@@ -66,7 +66,7 @@ describe('issuing', () => {
       type: 'UniversityDegreeCredential',
       status: 'issued',
       issuedAt: result.issuedAt,
-      organizationId: 'org-1',
+      organizationId: 'default',
       userId: 'user-1',
       vcJwt: result.vcJwt,
     });

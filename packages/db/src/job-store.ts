@@ -2,6 +2,7 @@
  * The job store: Postgres rows are the source of truth for every job (invariant 1).
  * Creation is an immediate commit; lifecycle writes go through the WriteBuffer.
  */
+import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import type { Db } from './client.js';
 import { Prisma, type JobMode, type JobStatus } from './generated/client.js';
 import { Coalescer, type Settled } from './coalescer.js';
@@ -25,6 +26,10 @@ export interface JobRecord {
   updatedAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** The organization that owns the job (its submitting key's). */
+  organizationId: string;
+  /** Who in that organization it is for, when the caller said. */
+  userId: string | null;
 }
 
 export interface NewJob {
@@ -34,11 +39,16 @@ export interface NewJob {
   data: unknown;
   mode: JobMode;
   maxAttempts: number;
+  /** The owner; the default organization when not given. */
+  organizationId?: string;
+  userId?: string | null;
 }
 
 export interface ListQuery {
   queue?: string;
   status?: JobStatus;
+  /** Only this organization's jobs; every organization's when not given. */
+  organizationId?: string;
   limit: number;
   offset: number;
 }
@@ -89,6 +99,7 @@ export class JobStore {
 
   async list(query: ListQuery): Promise<{ items: JobRecord[]; total: number }> {
     const where = {
+      ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),
       ...(query.queue ? { queue: query.queue } : {}),
       ...(query.status ? { status: query.status } : {}),
     };
@@ -99,10 +110,11 @@ export class JobStore {
     return { items: rows.map(toRecord), total };
   }
 
-  async countByStatus(queue?: string): Promise<StatusCounts> {
+  /** Row counts per status, of one queue and (when given) one organization. */
+  async countByStatus(queue?: string, organizationId?: string): Promise<StatusCounts> {
     const groups = await this.db.job.groupBy({
       by: ['status'],
-      where: queue ? { queue } : {},
+      where: { ...(queue ? { queue } : {}), ...(organizationId !== undefined ? { organizationId } : {}) },
       _count: { _all: true },
     });
     const counts: StatusCounts = { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 };
@@ -225,15 +237,18 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       updatedAt: now,
       startedAt: sync ? now : null,
       completedAt: null,
+      organizationId: job.organizationId ?? DEFAULT_ORGANIZATION,
+      userId: job.userId ?? null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the
   // records are built here rather than read back (the payload would be parsed again).
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, created_at, updated_at)
-    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", ${now}, ${now}
+    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, created_at, updated_at)
+    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", ${now}, ${now}
     FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
-      AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz)
+      AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
+        "organizationId" text, "userId" text)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
   const inserted = new Set(rows.map((r) => r.id));
@@ -255,6 +270,8 @@ const insertedFields = (r: JobRecord) => ({
   status: r.status,
   attempt: r.attempt,
   startedAt: r.startedAt,
+  organizationId: r.organizationId,
+  userId: r.userId,
 });
 
 type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;

@@ -5,6 +5,7 @@
  * queue down (sync fallback) only the row is committed: the webhook retry sweep queues
  * it once the queue is back.
  */
+import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import type { Logger } from '@vcq/logger';
 import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
 import { jobCatalog } from './catalog.js';
@@ -13,14 +14,17 @@ import type { FinishedHook, JobPlatform } from './platform.js';
 /** The finished-hook that turns outcomes of jobs with a `callbackUrl` into webhook deliveries. */
 export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () => JobPlatform; logger: Logger }): FinishedHook {
   return async (job, outcome) => {
-    const url = (job.data as { callbackUrl?: unknown }).callbackUrl;
+    const { callbackUrl: url, organizationId } = job.data as { callbackUrl?: unknown; organizationId?: string };
     if (typeof url !== 'string' || job.name === 'webhook-deliver') return;
+    // Jobs queued before organizations carry none: they belong to the default one.
+    const owner = { organizationId: organizationId ?? DEFAULT_ORGANIZATION };
     const event: WebhookEvent | undefined = outcome.status === 'completed' ? (jobCatalog[job.name] as { event?: WebhookEvent }).event : 'job.failed';
     if (!event) return;
     const delivery = await deps.webhooks.createDelivery({
       sourceJobId: job.id,
       url,
       event,
+      ...owner,
       payload: {
         event,
         jobId: job.id,
@@ -37,7 +41,7 @@ export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () 
       deps.logger.info({ jobId: job.id, deliveryId: delivery.id, event }, 'queue unavailable; webhook left pending for the retry sweep');
       return;
     }
-    const submission = await platform.submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id });
+    const submission = await platform.submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id, owner });
     await deps.webhooks.setJobId(delivery.id, submission.job.id);
     deps.logger.debug({ jobId: job.id, deliveryId: delivery.id, event }, 'webhook queued');
   };

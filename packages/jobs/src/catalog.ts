@@ -55,6 +55,16 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x
 /** Any job may carry one; its outcome is POSTed there (see packages/webhooks). */
 const callbackUrl = z.string().url({ message: 'must be an http(s) URL' }).max(2048).optional();
 
+/**
+ * Whose job it is. The platform sets both from the submitting API key (see
+ * JobPlatform.submit), so a handler can trust them; optional only for jobs queued
+ * before organizations existed, which belong to the default one.
+ */
+const owner = {
+  organizationId: z.string().min(1).max(64).optional(),
+  userId: z.string().min(1).max(200).optional(),
+};
+
 /** A verification job carries the file's hash, never the file (no large payloads in Redis). */
 export const VerificationJobSchema = z.object({
   contentHash: hex32,
@@ -63,18 +73,19 @@ export const VerificationJobSchema = z.object({
   fileName: z.string().max(1024).optional(),
   fileSize: z.number().int().nonnegative().optional(),
   callbackUrl,
+  ...owner,
 });
 
 /**
  * DID creation on the queue never carries key material: imported keys are stored
  * by the API inside the request, so no private key enters Redis or a job row.
  */
-export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl });
-export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl });
-export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl });
-export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl });
-export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl });
-export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid() });
+export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl, ...owner });
+export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
+export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
+export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner });
+export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl, ...owner });
+export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid(), ...owner });
 export type VerificationJob = z.infer<typeof VerificationJobSchema>;
 
 const verificationOptions: JobOptions = { attempts: 3, backoffMs: 5000, priority: Priority.NORMAL };

@@ -1,3 +1,4 @@
+import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Verifier } from '@vcq/verification';
 import type { WebhookStore } from '@vcq/webhooks';
@@ -18,6 +19,13 @@ function withoutCallback<T extends { callbackUrl?: string }>(data: T): Omit<T, '
   return rest;
 }
 
+/** The job's input without the platform's fields, and the organization it acts for. */
+function splitOwner<T extends { callbackUrl?: string; organizationId?: string; userId?: string }>(data: T) {
+  const { organizationId, userId: _, ...input } = withoutCallback(data);
+  // Jobs queued before organizations carry none: they belong to the default one.
+  return { input, owner: { organizationId: organizationId ?? DEFAULT_ORGANIZATION } };
+}
+
 /** The handler for every job in the catalog, wired to its domain package. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string }) => ({
@@ -30,13 +38,19 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     proof: (data, ctx) => deps.verifier.proof(verificationInput(data), ctx),
     // The job id doubles as the credential id, so a retried job returns the credential it made.
     'issue-credential': (data, ctx) => deps.credentials.credentials.issue({ ...withoutCallback(data), id: ctx.jobId }),
-    'verify-credential': (data) => deps.credentials.credentials.verify(withoutCallback(data)),
-    'did-create': (data) => deps.credentials.dids.create(withoutCallback(data)),
-    'did-update': (data) => {
-      const { did, ...update } = withoutCallback(data);
-      return deps.credentials.dids.update(did, update);
+    'verify-credential': (data) => deps.credentials.credentials.verify(splitOwner(data).input),
+    'did-create': (data) => {
+      const { input, owner } = splitOwner(data);
+      return deps.credentials.dids.create(input, owner);
     },
-    'did-deactivate': (data) => deps.credentials.dids.deactivate(data.did),
+    'did-update': (data) => {
+      const {
+        input: { did, ...update },
+        owner,
+      } = splitOwner(data);
+      return deps.credentials.dids.update(did, update, owner);
+    },
+    'did-deactivate': (data) => deps.credentials.dids.deactivate(data.did, splitOwner(data).owner),
     'webhook-deliver': async (data, ctx) => {
       const delivery = deps.deliveries ? await deps.deliveries.get(data.deliveryId) : null;
       return deps.webhooks.deliver(data.deliveryId, deliveryAttempt(delivery, ctx.attempt, new Date()));

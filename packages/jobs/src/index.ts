@@ -11,7 +11,7 @@ export { queueBackendFromConfig, type QueueBackend } from './wiring.js';
 export { createServices, createStoreFromConfig, credentialsFromConfig, queueOverridesFromConfig, type Services } from './wiring.js';
 export { createCallbackHook } from './callbacks.js';
 export { WEBHOOK_BACKOFF } from './queues.js';
-export type { FinishedHook, JobOutcome, SubmitOptions } from './platform.js';
+export type { FinishedHook, JobOutcome, JobOwner, SubmitOptions } from './platform.js';
 export * from './tasks.js';
 export { cleanup, sweepWebhookDeliveries, type CleanupOptions, type CleanupReport, type SweepOptions, type SweepReport } from './maintenance.js';
 export { ANALYTICS_NOT_CONFIGURED, createTaskHandlers, NotConfiguredError, type TaskHandlerDeps } from './task-handlers.js';

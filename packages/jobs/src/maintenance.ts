@@ -165,7 +165,7 @@ export async function sweepWebhookDeliveries(options: SweepOptions): Promise<Swe
       },
       orderBy: { id: 'asc' },
       take: options.batchSize ?? 200,
-      select: { id: true, jobId: true },
+      select: { id: true, jobId: true, organizationId: true },
     });
     if (deliveries.length === 0) break;
     afterId = deliveries[deliveries.length - 1]?.id;
@@ -181,7 +181,11 @@ export async function sweepWebhookDeliveries(options: SweepOptions): Promise<Swe
         const row = await options.store.get(jobId);
         if (!row) {
           // The delivery was committed but its job never was: submit it now (idempotent by id).
-          const submission = await options.platform.submit('webhook-deliver', { deliveryId: delivery.id }, { id: delivery.id });
+          const submission = await options.platform.submit(
+            'webhook-deliver',
+            { deliveryId: delivery.id },
+            { id: delivery.id, owner: { organizationId: delivery.organizationId } },
+          );
           if (!delivery.jobId) await options.webhooks.setJobId(delivery.id, submission.job.id);
         } else if (row.status === 'cancelled' || row.status === 'completed') {
           // Cancelled by an operator, or completed while the delivery says otherwise: not ours to undo.

@@ -3,6 +3,7 @@
  * down, run the handler inside the request instead (invariant 6).
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import { DuplicateJobError, type JobRecord, type JobStore } from '@vcq/db';
 import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
@@ -36,12 +37,29 @@ export interface JobPlatformOptions {
   onFinished?: FinishedHook;
 }
 
+/** Whose job it is: recorded on the row and carried in the job's data for its handler. */
+export interface JobOwner {
+  organizationId: string;
+  userId?: string;
+}
+
 export interface SubmitOptions {
   /** Aborts a synchronous run when the client goes away. */
   signal?: AbortSignal;
   /** A caller-chosen id: submitting the same id again returns the existing job. */
   id?: string;
+  /** The default organization when not given (vcq's own jobs, tests). */
+  owner?: JobOwner;
 }
+
+/** The job's data with its owner's fields set from `owner`, whatever the input said. */
+function withOwner<T extends object>(data: T, owner: JobOwner): T & { organizationId: string; userId?: string } {
+  const { userId: _, ...rest } = data as T & { userId?: string };
+  return { ...(rest as T), organizationId: owner.organizationId, ...(owner.userId !== undefined ? { userId: owner.userId } : {}) };
+}
+
+/** The owner columns of a job row. */
+const rowOwner = (owner: JobOwner) => ({ organizationId: owner.organizationId, userId: owner.userId ?? null });
 
 /** The row id exists already (the store's DuplicateJobError, or Prisma's P2002). */
 function isUniqueViolation(error: unknown): boolean {
@@ -94,7 +112,8 @@ export class JobPlatform {
         parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
       );
     }
-    const data = parsed.data as JobData<N>;
+    const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
+    const data = withOwner(parsed.data as JobData<N>, owner) as JobData<N>;
     const callbackUrl = (data as { callbackUrl?: unknown }).callbackUrl;
     if (typeof callbackUrl === 'string' && this.options.checkCallbackUrl) await this.options.checkCallbackUrl(callbackUrl);
     const { queues, store, logger } = this.options;
@@ -107,7 +126,7 @@ export class JobPlatform {
     if (queues?.isAvailable()) {
       let job: JobRecord;
       try {
-        job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts });
+        job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts, ...rowOwner(owner) });
       } catch (error) {
         // Two submissions with the same id raced; the loser returns the winner's job.
         if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
@@ -125,17 +144,17 @@ export class JobPlatform {
       throw new UnavailableError('the job queue is unavailable; try again shortly', { extensions: { retryAfter: 5 } });
     }
     try {
-      return await this.runSync(name, id, data, options.signal);
+      return await this.runSync(name, id, data, owner, options.signal);
     } catch (error) {
       if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
       throw error;
     }
   }
 
-  private async runSync<N extends JobName>(name: N, id: string, data: JobData<N>, signal?: AbortSignal): Promise<Submission<N>> {
+  private async runSync<N extends JobName>(name: N, id: string, data: JobData<N>, owner: JobOwner, signal?: AbortSignal): Promise<Submission<N>> {
     const def = jobCatalog[name];
     const { store, logger, handlers } = this.options;
-    await store.create({ id, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1 });
+    await store.create({ id, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, ...rowOwner(owner) });
     const ctx = createJobContext({ store, logger, jobId: id, name, queue: def.queue, attempt: 1, mode: 'sync', signal: signal ?? new AbortController().signal });
     ctx.log.info('redis unavailable; running job synchronously');
     const handler = handlers[name] as (d: JobData<N>, c: typeof ctx) => Promise<JobResult<N>>;

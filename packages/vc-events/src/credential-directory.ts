@@ -11,6 +11,7 @@ export interface CredentialRef {
   id: string;
   publicId: string;
   status: CredentialStatusName;
+  organizationId: string;
 }
 
 /** The credential is revoked and the event would make it valid again. */
@@ -19,7 +20,8 @@ export class RevokedCredentialError extends Error {
 }
 
 export interface CredentialDirectory {
-  findByPublicId(publicId: string): Promise<CredentialRef | null>;
+  /** The credential with this public id, of `organizationId` when given (another's is not found). */
+  findByPublicId(publicId: string, organizationId?: string): Promise<CredentialRef | null>;
   /** Moves the credential to `status`; `unchanged` when it already had it. */
   setStatus(credential: CredentialRef, status: CredentialStatusName): Promise<'changed' | 'unchanged'>;
 }
@@ -32,14 +34,13 @@ export interface CredentialDirectoryDeps {
 
 export function createCredentialDirectory(deps: CredentialDirectoryDeps): CredentialDirectory {
   return {
-    async findByPublicId(publicId) {
+    async findByPublicId(publicId, organizationId) {
+      const select = { id: true, publicId: true, status: true, organizationId: true } as const;
       // Public ids are stored lower-case (`urn:uuid:<uuid>`); analytics may echo them in any case.
       const row =
-        (await deps.db.credential.findUnique({ where: { publicId }, select: { id: true, publicId: true, status: true } })) ??
-        (publicId !== publicId.toLowerCase()
-          ? await deps.db.credential.findUnique({ where: { publicId: publicId.toLowerCase() }, select: { id: true, publicId: true, status: true } })
-          : null);
-      return row;
+        (await deps.db.credential.findUnique({ where: { publicId }, select })) ??
+        (publicId !== publicId.toLowerCase() ? await deps.db.credential.findUnique({ where: { publicId: publicId.toLowerCase() }, select }) : null);
+      return row && (organizationId === undefined || row.organizationId === organizationId) ? row : null;
     },
 
     async setStatus(credential, status) {

@@ -19,6 +19,8 @@ export interface ProcessingLogEntry {
   credentialId: string | null;
   recordTimestamp: Date | null;
   window: { from: Date; to: Date } | null;
+  /** The organization of the credential it changed, or of the key that sent it. */
+  organizationId: string;
 }
 
 export interface ProcessingLogRecord extends Omit<ProcessingLogEntry, 'window'> {
@@ -51,10 +53,11 @@ export function createProcessingLog(db: Db): ProcessingLog {
       // One statement, so the "success is final" rule holds under concurrency too.
       await db.$executeRaw`
         INSERT INTO vc_event_processing_logs
-          (id, record_id, vc_public_id, type, mapped_status, outcome, error, credential_id, record_timestamp, window_from, window_to, attempts, processed_at)
+          (id, record_id, vc_public_id, type, mapped_status, outcome, error, credential_id, record_timestamp, window_from, window_to,
+           organization_id, attempts, processed_at)
         VALUES (${randomUUID()}::uuid, ${entry.recordId}, ${entry.vcPublicId}, ${entry.type}, ${entry.mappedStatus}::"CredentialStatus",
           ${entry.outcome}::"VcEventOutcome", ${entry.error}, ${entry.credentialId}::uuid, ${entry.recordTimestamp}::timestamptz,
-          ${entry.window?.from ?? null}::timestamptz, ${entry.window?.to ?? null}::timestamptz, 1, now())
+          ${entry.window?.from ?? null}::timestamptz, ${entry.window?.to ?? null}::timestamptz, ${entry.organizationId}, 1, now())
         ON CONFLICT (record_id) DO UPDATE SET
           vc_public_id = EXCLUDED.vc_public_id,
           type = EXCLUDED.type,
@@ -65,6 +68,7 @@ export function createProcessingLog(db: Db): ProcessingLog {
           record_timestamp = EXCLUDED.record_timestamp,
           window_from = EXCLUDED.window_from,
           window_to = EXCLUDED.window_to,
+          organization_id = EXCLUDED.organization_id,
           attempts = vc_event_processing_logs.attempts + 1,
           processed_at = now()
         WHERE vc_event_processing_logs.outcome <> 'success'`;

@@ -7,6 +7,7 @@
  * window.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_ORGANIZATION } from '@vcq/db';
 import { describeError } from '@vcq/errors';
 import { AnalyticsApiError, type AnalyticsClient } from './analytics-client.js';
 import { type CredentialDirectory, RevokedCredentialError } from './credential-directory.js';
@@ -71,6 +72,11 @@ export interface ProcessorDeps {
   maxWindowMs: number;
   logger: VcEventsLogger;
   now?: () => Date;
+  /**
+   * Only this organization's credentials are looked at (the legacy route, for its
+   * key's organization); every organization's when not given (window runs).
+   */
+  organizationId?: string;
 }
 
 /** A run stopped because the analytics API failed; `report` says how far it got. */
@@ -96,7 +102,7 @@ async function processMalformed(deps: ProcessorDeps, parsed: Extract<ParsedRecor
   const recordId = parsed.recordId || `malformed:${createHash('sha256').update(JSON.stringify(raw) ?? '').digest('hex').slice(0, 32)}`;
   const result: RecordResult = { recordId, vcPublicId: parsed.vcPublicId, type: parsed.type, mappedStatus: null, outcome: 'failed', error: parsed.error, credentialId: null };
   if ((await deps.log.succeeded([recordId])).has(recordId)) return { ...result, outcome: 'duplicate', error: null };
-  await writeLog(deps, result, null, window);
+  await writeLog(deps, result, null, window, null);
   deps.logger.error({ recordId, error: parsed.error }, 'vc event failed');
   return result;
 }
@@ -110,15 +116,17 @@ async function processValid(deps: ProcessorDeps, record: VcSummaryRecord, window
   let outcome: VcEventOutcome;
   let error: string | null = null;
   let credentialId: string | null = null;
+  let owner: string | null = null;
   if (!mappedStatus) {
     outcome = 'skipped';
     error = `unknown type "${record.type}"`;
     deps.logger.warn(fields, `vc event skipped: unknown type "${record.type}" (not in VC_EVENTS_TYPE_MAP)`);
   } else {
     try {
-      const credential = await deps.credentials.findByPublicId(record.vc_public_id);
+      const credential = await deps.credentials.findByPublicId(record.vc_public_id, deps.organizationId);
       if (credential) {
         credentialId = credential.id;
+        owner = credential.organizationId;
         const change = await deps.credentials.setStatus(credential, mappedStatus);
         outcome = 'success';
         deps.logger.info({ ...fields, credentialId, status: mappedStatus, change }, 'vc event processed');
@@ -140,11 +148,12 @@ async function processValid(deps: ProcessorDeps, record: VcSummaryRecord, window
   }
   const result: RecordResult = { ...fields, mappedStatus, outcome, error, credentialId };
   // Outside the try: failing to record an outcome is not the record's failure; it stops the run.
-  await writeLog(deps, result, new Date(record.timestamp), window);
+  await writeLog(deps, result, new Date(record.timestamp), window, owner);
   return result;
 }
 
-function writeLog(deps: ProcessorDeps, result: RecordResult, recordTimestamp: Date | null, window: Window | null): Promise<void> {
+/** Logs a record's outcome under the organization of its credential (else the one it was sent for). */
+function writeLog(deps: ProcessorDeps, result: RecordResult, recordTimestamp: Date | null, window: Window | null, owner: string | null): Promise<void> {
   return deps.log.record({
     recordId: result.recordId,
     vcPublicId: result.vcPublicId,
@@ -155,6 +164,7 @@ function writeLog(deps: ProcessorDeps, result: RecordResult, recordTimestamp: Da
     credentialId: result.credentialId,
     recordTimestamp,
     window,
+    organizationId: owner ?? deps.organizationId ?? DEFAULT_ORGANIZATION,
   });
 }
 

@@ -3,7 +3,7 @@
  * legacy route), and the state's read and reset.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '@vcq/db';
+import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
 import { ValidationError } from '@vcq/errors';
 import { type AnalyticsClientOptions, createAnalyticsClient } from './analytics-client.js';
 import { createCredentialDirectory, type CredentialDirectoryDeps } from './credential-directory.js';
@@ -46,8 +46,12 @@ export interface VcEventsService {
   readonly configured: boolean;
   /** One run over every due window (see `runWindows`). */
   run(options?: { signal?: AbortSignal; logger?: VcEventsLogger }): Promise<RunReport>;
-  /** One event, processed now with the same rules (the legacy route). */
-  processEvent(event: LegacyVcEvent, logger?: VcEventsLogger): Promise<RecordResult>;
+  /**
+   * One event, processed now with the same rules (the legacy route). With an
+   * `organizationId` only that organization's credentials are looked at, and the
+   * event's id is its own: ids of other organizations never meet it.
+   */
+  processEvent(event: LegacyVcEvent, logger?: VcEventsLogger, scope?: { organizationId?: string }): Promise<RecordResult>;
   state(): Promise<VcEventsStateView>;
   /** Moves `lastProcessedTo` to `from` (not in the future); the next run starts there. */
   reset(from: Date): Promise<VcEventsStateView>;
@@ -58,7 +62,7 @@ export function createVcEventsService(deps: VcEventsServiceDeps): VcEventsServic
   const state = createCronStateStore(deps.db);
   const log = createProcessingLog(deps.db);
   const analytics = deps.analytics ? createAnalyticsClient(deps.analytics) : null;
-  const processorDeps = (logger: VcEventsLogger): ProcessorDeps => ({
+  const processorDeps = (logger: VcEventsLogger, organizationId?: string): ProcessorDeps => ({
     analytics,
     state,
     log,
@@ -68,6 +72,7 @@ export function createVcEventsService(deps: VcEventsServiceDeps): VcEventsServic
     maxWindowMs: deps.maxWindowMs,
     logger,
     now,
+    ...(organizationId !== undefined ? { organizationId } : {}),
   });
 
   const view = async (): Promise<VcEventsStateView> => {
@@ -92,14 +97,19 @@ export function createVcEventsService(deps: VcEventsServiceDeps): VcEventsServic
     configured: analytics !== null,
     run: (options = {}) => runWindows(processorDeps(options.logger ?? deps.logger), options.signal ? { signal: options.signal } : {}),
 
-    processEvent(event, logger = deps.logger) {
+    processEvent(event, logger = deps.logger, scope = {}) {
+      const org = scope.organizationId;
+      // The default organization keeps the ids it always had; others' are prefixed with
+      // theirs, so one organization's event can neither shadow nor reveal another's.
+      const namespaced = org !== undefined && org !== DEFAULT_ORGANIZATION;
       const id =
         event.id ??
         `event:${createHash('sha256')
-          .update(`${event.vc_public_id}\n${event.type}\n${event.timestamp ?? ''}`)
+          .update(`${namespaced ? `${org}\n` : ''}${event.vc_public_id}\n${event.type}\n${event.timestamp ?? ''}`)
           .digest('hex')
           .slice(0, 32)}`;
-      return processRecord(processorDeps(logger), { ...event, id, timestamp: event.timestamp ?? now().toISOString() }, null);
+      const recordId = namespaced && event.id !== undefined ? `${org}:${id}` : id;
+      return processRecord(processorDeps(logger, org), { ...event, id: recordId, timestamp: event.timestamp ?? now().toISOString() }, null);
     },
 
     state: view,

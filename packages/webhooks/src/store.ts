@@ -26,6 +26,8 @@ export interface DeliveryRecord {
   /** When the next retry is due; null once delivered or failed for good. */
   nextAttemptAt: Date | null;
   deliveredAt: Date | null;
+  /** The organization of the job it reports. */
+  organizationId: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +50,8 @@ export interface NewDelivery {
   url: string;
   event: WebhookEvent;
   payload: WebhookPayload;
+  /** The organization of the source job; the default one when not given. */
+  organizationId?: string;
 }
 
 export interface WebhookStore {
@@ -97,7 +101,7 @@ export function createWebhookStore(db: Db): WebhookStore {
       // JSON has no undefined: a missing `data` would vanish from the body instead of reading null.
       const body = { ...payload.data, data: payload.data.data ?? null };
       await db.webhookDelivery.createMany({
-        data: [{ id: randomUUID(), ...key, payload: body as object }],
+        data: [{ id: randomUUID(), ...key, payload: body as object, ...(input.organizationId ? { organizationId: input.organizationId } : {}) }],
         skipDuplicates: true,
       });
       const row = await db.webhookDelivery.findUnique({ where: { sourceJobId_event_url: key } });
@@ -209,6 +213,7 @@ function toDelivery(row: DeliveryRow): DeliveryRecord {
     lastError: row.lastError,
     nextAttemptAt: row.nextAttemptAt,
     deliveredAt: row.deliveredAt,
+    organizationId: row.organizationId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,5 +1,6 @@
 /**
- * API keys with scopes (`submit`, `read`, `admin`). Keys are configured in plaintext
+ * API keys with scopes (`submit`, `read`, `admin`), each of one organization (see
+ * tenancy.ts for what that lets it see). Keys are configured in plaintext
  * or as SHA-256 hashes; either way only digests are kept, and a presented key is
  * compared against every digest in constant time, so neither timing nor an early
  * exit tells anything about which key, or how much of one, matched.
@@ -13,8 +14,8 @@ import { bindRequestLog } from './request-context.js';
 declare global {
   namespace Express {
     interface Request {
-      /** The authenticated key: a short, log-safe id and its scopes. */
-      apiKey?: { id: string; scopes: Scope[] };
+      /** The authenticated key: a short, log-safe id, its scopes and its organization. */
+      apiKey?: { id: string; scopes: Scope[]; organizationId: string };
     }
   }
 }
@@ -45,7 +46,7 @@ export interface ApiKeyAuth {
 }
 
 export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
-  const known = keys.map((k) => ({ digest: Buffer.from(k.sha256, 'hex'), scopes: k.scopes, id: k.sha256.slice(0, 12) }));
+  const known = keys.map((k) => ({ digest: Buffer.from(k.sha256, 'hex'), scopes: k.scopes, organizationId: k.organizationId, id: k.sha256.slice(0, 12) }));
   // Two header lines: browsers ignore a Basic challenge that shares its line with Bearer.
   const challenge = ['Bearer', 'Basic realm="vcq"'];
 
@@ -64,8 +65,8 @@ export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
       sendProblem(res, 401, 'unauthorized', 'the API key is not valid');
       return;
     }
-    req.apiKey = { id: match.id, scopes: match.scopes };
-    bindRequestLog(req, { apiKeyId: match.id });
+    req.apiKey = { id: match.id, scopes: match.scopes, organizationId: match.organizationId };
+    bindRequestLog(req, { apiKeyId: match.id, organizationId: match.organizationId });
     next();
   };
 

@@ -11,6 +11,7 @@ import type { FieldError } from '@vcq/errors';
 import { VerificationJobSchema } from '@vcq/jobs';
 import type { ProofResult, VerifyResult } from '@vcq/verification';
 import type { jobView } from '../job-view.js';
+import { OwnerFieldsSchema } from '../tenancy.js';
 
 const dateTime = z.string().meta({ format: 'date-time' });
 const uuid = z.string().meta({ format: 'uuid' });
@@ -54,6 +55,8 @@ export const JobViewSchema = z
     errorCode: z.string().nullable(),
     attempt: z.number().int().min(0),
     retryCount: z.number().int().min(0),
+    organizationId: z.string().describe('The organization that owns the job (its submitting key’s).'),
+    userId: z.string().nullable().describe('The `userId` the job was submitted for, if any.'),
     createdAt: dateTime,
     startedAt: dateTime.nullable(),
     completedAt: dateTime.nullable(),
@@ -105,6 +108,7 @@ export const VerificationUploadSchema = z
     manifestURI: fields.manifestUri.describe('`ipfs://…`, `https://…` (or `http://…`) URI of the signed manifest.'),
     registryAddress: fields.registryAddress.optional().describe('The content registry contract; optional when the server has `REGISTRY_ADDRESS`.'),
     callbackUrl: fields.callbackUrl.describe('POSTed a signed webhook when the job ends.'),
+    ...OwnerFieldsSchema.shape,
   })
   .describe('multipart/form-data with exactly one file in `file`.');
 
@@ -175,6 +179,7 @@ export const DidViewSchema = z
     keyId: z.string().describe('The verification method id of the current key; the `kid` of what it signs.'),
     publicKeyJwk: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string() }),
     services: z.array(ServiceSchema),
+    organizationId: z.string().describe('The organization that controls it: only its keys may issue with, update or deactivate it.'),
     createdAt: dateTime,
     updatedAt: dateTime,
     deactivatedAt: dateTime.nullable(),
@@ -222,7 +227,7 @@ export const CredentialViewSchema = z.object({
   statusListId: z.string(),
   statusListIndex: z.number().int(),
   statusListCredential: z.string().describe('Where the signed status list is published.'),
-  organizationId: z.string().nullable(),
+  organizationId: z.string().describe('The organization that issued it; only its keys (and platform-wide `admin` keys) see and revoke it.'),
   userId: z.string().nullable(),
   vcJwt: z.string(),
 });

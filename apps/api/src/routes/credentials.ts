@@ -10,6 +10,7 @@ import { type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/crede
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission, type Responder } from '../submission.js';
+import { canSee, ownerFor, OwnerFieldsSchema, tenantOf, visibleOr404 } from '../tenancy.js';
 import { assertStorable, parseInput } from '../validation.js';
 
 export interface CredentialRouteDeps extends Responder {
@@ -33,15 +34,16 @@ const body = (req: Request): unknown => {
 };
 
 /** `POST /api/dids` body: a DID to create (imported keys are handled in the request). */
-export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional() });
+export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional(), ...OwnerFieldsSchema.shape });
 
 /** Routes under /api that need an API key. */
 export function credentialRoutes(deps: CredentialRouteDeps): Router {
   const router = Router();
 
-  const submit = async (req: Request, res: Response, name: JobName, input: unknown) => {
+  /** Submits a job owned by `owner` (by default: the request's own organization, or the one an admin key names). */
+  const submit = async (req: Request, res: Response, name: JobName, input: object, owner = ownerFor(req, input)) => {
     const id = idempotentJobId(req);
-    const submission = await deps.platform.submit(name, input, id ? { id } : {});
+    const submission = await deps.platform.submit(name, input, { owner, ...(id ? { id } : {}) });
     await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
   };
 
@@ -52,12 +54,11 @@ export function credentialRoutes(deps: CredentialRouteDeps): Router {
     await submit(req, res, 'verify-credential', parseInput(VerifyCredentialJobSchema, body(req), 'body'));
   });
   router.get('/credentials/:id', async (req, res) => {
-    const credential = await deps.credentials.credentials.get(req.params.id);
-    if (!credential) throw new NotFoundError(`no credential ${req.params.id}`);
-    res.json(credential);
+    res.json(visibleOr404(req, await deps.credentials.credentials.get(req.params.id), `no credential ${req.params.id}`));
   });
   router.post('/credentials/:id/revoke', async (req, res) => {
-    res.json(await deps.credentials.credentials.revoke(req.params.id));
+    const credential = visibleOr404(req, await deps.credentials.credentials.get(req.params.id), `No credential ${req.params.id}`);
+    res.json(await deps.credentials.credentials.revoke(credential.id));
   });
 
   router.post('/dids', async (req, res) => {
@@ -65,22 +66,34 @@ export function credentialRoutes(deps: CredentialRouteDeps): Router {
     if (input.seedHex || input.privateKeyJwk) {
       // An imported key is encrypted and stored here, in the request, so that no
       // private key ever sits in a job payload (Redis or the jobs table).
-      const { callbackUrl: _, ...create } = input;
-      res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create) });
+      const { callbackUrl: _, organizationId: __, userId: ___, ...create } = input;
+      res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create, ownerFor(req, input)) });
       return;
     }
     await submit(req, res, 'did-create', input);
   });
+
+  /**
+   * The owner of a change to `did`: another organization's DID is answered as one vcq
+   * does not hold; a platform-wide key acts for the DID's own organization.
+   */
+  const didOwner = async (req: Request, did: string, input: object) => {
+    const controller = await deps.credentials.dids.ownerOf(did);
+    if (controller === null) return ownerFor(req, input);
+    if (!canSee(req, controller)) throw new NotFoundError(`vcq has no DID ${did}`);
+    return tenantOf(req).platformWide ? { ...ownerFor(req, input), organizationId: controller } : ownerFor(req, input);
+  };
   router.get('/dids/:did', async (req, res) => {
     res.json(await deps.credentials.dids.resolve(req.params.did));
   });
   router.post('/dids/:did/update', async (req, res) => {
     const input = parseInput(DidUpdateJobSchema, { ...(body(req) as object), did: req.params.did }, 'body');
-    await submit(req, res, 'did-update', input);
+    await submit(req, res, 'did-update', input, await didOwner(req, input.did, input));
   });
   router.post('/dids/:did/deactivate', async (req, res) => {
     const extra = req.body && typeof req.body === 'object' ? (req.body as object) : {};
-    await submit(req, res, 'did-deactivate', parseInput(DidDeactivateJobSchema, { ...extra, did: req.params.did }, 'body'));
+    const input = parseInput(DidDeactivateJobSchema, { ...extra, did: req.params.did }, 'body');
+    await submit(req, res, 'did-deactivate', input, await didOwner(req, input.did, input));
   });
   return router;
 }
@@ -92,9 +105,9 @@ export function credentialRoutes(deps: CredentialRouteDeps): Router {
 export function vcApiRoutes(deps: CredentialRouteDeps): Router {
   const router = Router();
   /** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
-  const run = async (name: JobName, input: unknown): Promise<unknown> => {
+  const run = async (req: Request, name: JobName, input: unknown): Promise<unknown> => {
     assertStorable(input, 'body');
-    const submission = await deps.platform.submit(name, input);
+    const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
     if (submission.mode === 'sync') return submission.result;
     const job = await deps.platform.waitForOutcome(submission.job.id, deps.preferWaitMaxSeconds * 1000);
     if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
@@ -103,11 +116,11 @@ export function vcApiRoutes(deps: CredentialRouteDeps): Router {
   };
   // Mounted at /credentials.
   router.post('/issue', async (req, res) => {
-    const result = await run('issue-credential', vcApi.issueRequestToInput(body(req)));
+    const result = await run(req, 'issue-credential', vcApi.issueRequestToInput(body(req)));
     res.status(201).json(vcApi.issueResponse(result as never));
   });
   router.post('/verify', async (req, res) => {
-    const result = await run('verify-credential', vcApi.verifyRequestToInput(body(req)));
+    const result = await run(req, 'verify-credential', vcApi.verifyRequestToInput(body(req)));
     res.status(200).json(vcApi.verifyResponse(result as never));
   });
   return router;

@@ -1,8 +1,8 @@
-import { Router } from 'express';
-import { NotFoundError } from '@vcq/errors';
+import { type Request, Router } from 'express';
 import type { JobRecord, JobStore } from '@vcq/db';
 import type { JobWatcher } from '../job-watcher.js';
 import { jobView } from '../job-view.js';
+import { visibleOr404 } from '../tenancy.js';
 import { isUuid } from '../validation.js';
 
 const terminal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
@@ -10,14 +10,11 @@ const terminal = (job: JobRecord) => job.status === 'completed' || job.status ==
 /** `GET /api/jobs/:id` (a job of any queue) and its live `events` stream. */
 export function jobRoutes(store: JobStore, watcher: JobWatcher): Router {
   const router = Router();
-  const find = async (id: string) => {
-    const job = isUuid(id) ? await store.get(id) : null;
-    if (!job) throw new NotFoundError(`no job ${id}`);
-    return job;
-  };
+  /** The job when the request's organization may see it; 404 otherwise. */
+  const find = async (req: Request, id: string) => visibleOr404(req, isUuid(id) ? await store.get(id) : null, `no job ${id}`);
 
   router.get('/jobs/:id', async (req, res) => {
-    res.json(jobView(await find(req.params.id)));
+    res.json(jobView(await find(req, req.params.id)));
   });
 
   /**
@@ -26,7 +23,7 @@ export function jobRoutes(store: JobStore, watcher: JobWatcher): Router {
    * A job that has already ended (a sync-mode job, say) gets that final event at once.
    */
   router.get('/jobs/:id/events', async (req, res) => {
-    const first = await find(req.params.id);
+    const first = await find(req, req.params.id);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

@@ -7,6 +7,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { AppError, ValidationError } from '@vcq/errors';
 import { EVENT_TIME_RANGE, LegacyVcEventSchema, type RecordResult, type VcEventsService, type VcEventsStateView } from '@vcq/vc-events';
+import { readScope } from '../tenancy.js';
 import { parseInput } from '../validation.js';
 import { sendTrigger, type TaskRouteDeps, TaskRunViewSchema, taskRunView } from './tasks.js';
 
@@ -86,7 +87,8 @@ export function legacyVcEventRoutes(deps: { vcEvents: VcEventsService }): Router
   const router = Router();
   router.post('/process-event', async (req, res) => {
     const event = parseInput(LegacyVcEventBodySchema, jsonBody(req), 'body');
-    const result: RecordResult = await deps.vcEvents.processEvent(event, req.log);
+    const scope = readScope(req);
+    const result: RecordResult = await deps.vcEvents.processEvent(event, req.log, scope === undefined ? {} : { organizationId: scope });
     if (result.outcome === 'failed') {
       // Logged as failed; the same event sent again is retried.
       throw new AppError('vc_event_failed', 500, `processing the event failed: ${result.error ?? 'unknown error'}`, { extensions: { recordId: result.recordId } });

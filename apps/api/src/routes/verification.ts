@@ -10,6 +10,7 @@ import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission } from '../submission.js';
+import { ownerFor, readScope, visibleOr404 } from '../tenancy.js';
 import { assertStorable, isUuid, parseInput, storableText } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
 
@@ -66,7 +67,8 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
       if (!res.writableFinished) controller.abort();
     });
     const id = idempotentJobId(req);
-    const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal, ...(id ? { id } : {}) });
+    const owner = ownerFor(req, (req.body ?? {}) as Record<string, unknown>);
+    const submission = await deps.platform.submit(name, jobInput(req), { signal: controller.signal, owner, ...(id ? { id } : {}) });
     await sendSubmission(req, res, deps, submission, {
       pollUrl: `/api/verification-jobs/${submission.job.id}`,
       message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,
@@ -76,21 +78,21 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
   router.post('/verification-jobs/verify', ...upload, submit('verify'));
   router.post('/verification-jobs/proof', ...upload, submit('proof'));
 
-  router.get('/verification-jobs/stats', async (_req, res) => {
-    const counts = await deps.platform.store.countByStatus(QUEUE);
+  router.get('/verification-jobs/stats', async (req, res) => {
+    const counts = await deps.platform.store.countByStatus(QUEUE, readScope(req));
     res.json({ available: deps.platform.isQueueAvailable(), waiting: counts.queued, active: counts.processing, completed: counts.completed, failed: counts.failed });
   });
 
   router.get('/verification-jobs', async (req, res) => {
     const query = parseInput(ListQuerySchema, req.query, 'query');
-    const { items, total } = await deps.platform.store.list({ queue: QUEUE, ...query });
+    const { items, total } = await deps.platform.store.list({ queue: QUEUE, ...query, organizationId: readScope(req) });
     res.json({ items: items.map(jobView), total, limit: query.limit, offset: query.offset });
   });
 
   router.get('/verification-jobs/:jobId', async (req, res) => {
     const id = req.params.jobId;
-    const job = isUuid(id) ? await deps.platform.store.get(id) : null;
-    if (!job || job.queue !== QUEUE) throw new NotFoundError(`no verification job ${id}`);
+    const job = visibleOr404(req, isUuid(id) ? await deps.platform.store.get(id) : null, `no verification job ${id}`);
+    if (job.queue !== QUEUE) throw new NotFoundError(`no verification job ${id}`);
     res.json(jobView(job));
   });
 
