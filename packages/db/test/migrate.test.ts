@@ -114,6 +114,40 @@ describe('migrate', () => {
     expect(await tableExists(url, 'jobs')).toBe(true);
   });
 
+  it('when the organizations migration meets rows made before it, then every row belongs to the default organization', async () => {
+    const url = await freshDatabase();
+    const repo = (await readdir(REPO_MIGRATIONS, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const before = repo.filter((name) => name < '20261202000000_organizations');
+    const earlier: Record<string, string> = {};
+    for (const name of before) earlier[name] = await readFile(path.join(REPO_MIGRATIONS, name, 'migration.sql'), 'utf8');
+    await migrate({ databaseUrl: url, migrationsDir: await migrationsDir(earlier) });
+
+    const job = '0b7c0a70-0000-4000-8000-000000000001';
+    await query(url, `INSERT INTO jobs (id, queue, name, data) VALUES ($1, 'vc-issuance', 'issue-credential', '{}')`, [job]);
+    await query(url, `INSERT INTO dids (did, method, document, key_id, public_key_jwk, encrypted_key) VALUES ('did:key:z6Mkold', 'key', '{}', 'k', '{}', 'v1.x')`);
+    // Before organizations, a caller could label a credential with any organizationId, unchecked.
+    await query(
+      url,
+      `INSERT INTO credentials (id, public_id, issuer, subject, type, issued_at, jwt, status_list_id, status_list_index, organization_id)
+       VALUES ($1, 'urn:uuid:old', 'did:key:z6Mkold', 'did:example:a', 'T', now(), 'jwt', 'list', 0, 'claimed-by-caller')`,
+      [job],
+    );
+    await query(url, `INSERT INTO status_lists (id, issuer, bits, size) VALUES ('list', 'did:key:z6Mkold', '\\x00', 8)`);
+    await query(url, `INSERT INTO webhook_deliveries (id, source_job_id, url, event, payload) VALUES ($1, $1, 'https://example.org/h', 'vc.issued', '{}')`, [job]);
+    await query(url, `INSERT INTO vc_event_processing_logs (id, record_id, vc_public_id, type, outcome) VALUES ($1, 'r1', 'urn:uuid:old', 't', 'success')`, [job]);
+
+    const result = await migrate({ databaseUrl: url });
+    expect(result.applied).toEqual(repo.filter((name) => !before.includes(name)));
+    for (const table of ['jobs', 'dids', 'credentials', 'status_lists', 'webhook_deliveries', 'vc_event_processing_logs']) {
+      expect(await query(url, `SELECT organization_id FROM ${table}`), table).toEqual([{ organization_id: 'default' }]);
+    }
+    expect(await query(url, 'SELECT user_id FROM jobs')).toEqual([{ user_id: null }]);
+    // New rows that name no organization get the default too; none may be without one.
+    await query(url, `INSERT INTO jobs (id, queue, name, data) VALUES ('0b7c0a70-0000-4000-8000-000000000002', 'q', 'n', '{}')`);
+    expect(await query(url, `SELECT count(*)::int AS n FROM jobs WHERE organization_id = 'default'`)).toEqual([{ n: 2 }]);
+    await expect(query(url, `UPDATE credentials SET organization_id = NULL`)).rejects.toThrow(/null value/);
+  });
+
   it('when migrations depend on each other, then they are applied in lexical folder order', async () => {
     const url = await freshDatabase();
     const dir = await migrationsDir({
