@@ -84,7 +84,13 @@ const parameters: Record<string, Json> = {
 };
 
 const securitySchemes = {
-  apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key; its scopes (`submit`, `read`, `admin`) decide what it may do.' },
+  apiKey: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description:
+      'An API key of one organization; its scopes (`submit`, `read`, `admin`) decide what it may do. It sees and acts only on its organization’s resources (others’ answer 404), except an `admin` key, which is platform-wide.',
+  },
   bearer: { type: 'http', scheme: 'bearer', description: 'The API key as a bearer token.' },
   basic: { type: 'http', scheme: 'basic', description: 'Any user name with the API key as password (for browsers, e.g. the dashboard).' },
 };
