@@ -31,8 +31,8 @@ export interface JobPlatformOptions {
   handlers: Handlers;
   logger: Logger;
   fallbackMode: 'sync' | 'reject';
-  /** Refuses a job's `callbackUrl` at submit time (throws ValidationError). */
-  checkCallbackUrl?: (url: string) => Promise<unknown>;
+  /** Refuses a job's outbound destinations (`callbackUrl`, `manifestUri`) at submit time (throws ValidationError). */
+  checkDestinations?: (data: Record<string, unknown>) => Promise<void>;
   onFinished?: FinishedHook;
 }
 
@@ -75,6 +75,15 @@ export class JobPlatform {
     return this.options.onFinished;
   }
 
+  /**
+   * Refuses, with a 400 naming the field, job data whose outbound destinations the
+   * egress policy would refuse; `submit` calls it, and so do routes that run a handler
+   * without a job (the legacy synchronous verification routes).
+   */
+  async checkDestinations(data: unknown): Promise<void> {
+    if (this.options.checkDestinations && data !== null && typeof data === 'object') await this.options.checkDestinations(data as Record<string, unknown>);
+  }
+
   /** Whether new jobs would be queued (true) or run in the request (false). */
   isQueueAvailable(): boolean {
     return this.options.queues?.isAvailable() ?? false;
@@ -95,8 +104,7 @@ export class JobPlatform {
       );
     }
     const data = parsed.data as JobData<N>;
-    const callbackUrl = (data as { callbackUrl?: unknown }).callbackUrl;
-    if (typeof callbackUrl === 'string' && this.options.checkCallbackUrl) await this.options.checkCallbackUrl(callbackUrl);
+    await this.checkDestinations(data);
     const { queues, store, logger } = this.options;
     const id = options.id ?? randomUUID();
     if (options.id) {
