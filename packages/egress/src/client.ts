@@ -209,7 +209,11 @@ export function createEgressClient(options: EgressClientOptions): EgressClient {
             url = next;
             continue;
           }
-          const bytes = requestOptions.readBody === false ? (answer.res.destroy(), Buffer.alloc(0)) : await readBody(answer.res, maxBytes, deadline.signal, what);
+          if (requestOptions.readBody === false) {
+            answer.res.destroy();
+            return { status: answer.status, headers: answer.headers, body: Buffer.alloc(0), url: url.href };
+          }
+          const bytes = await readBody(answer.res, maxBytes, deadline.signal, what);
           return { status: answer.status, headers: answer.headers, body: bytes, url: url.href };
         }
       } catch (error) {

@@ -212,6 +212,32 @@ describe('connecting to what was checked', () => {
   });
 });
 
+describe('TLS', () => {
+  it('when the checked name is reached over https, then TLS SNI carries the name, not the address connected to', async () => {
+    const { createServer } = await import('node:tls');
+    let servername: string | undefined;
+    // The handshake is refused right after the ClientHello: SNI is all this test needs, no certificate.
+    const server = createServer({
+      SNICallback: (name, callback) => {
+        servername = name;
+        callback(new Error('no certificate here'));
+      },
+    });
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const resolve = tableResolver({ 'secure.example': ['127.0.0.1'] });
+
+    const error = await failure(client({ resolve, allowPrivateHosts: ['secure.example'] }).request(`https://secure.example:${port}/`));
+
+    expect(servername).toBe('secure.example');
+    expect(error).toBeInstanceOf(EgressUnreachableError);
+    expect(error).toMatchObject({ reason: 'network' });
+    expect(error.message).not.toContain('127.0.0.1');
+  });
+});
+
 describe('redirects', () => {
   it('when an allowlisted host redirects to a private address that is not, then the hop is refused and the target sees nothing', async () => {
     const redirector = await peer((_req, res) => res.writeHead(302, { location: `http://127.0.0.1:${internal.port}/` }).end());
