@@ -126,7 +126,8 @@ async function main(): Promise<number> {
       return url.toString();
     },
     env: {
-      WEBHOOK_ALLOW_PRIVATE: 'true',
+      // The drill's webhook receiver runs on loopback.
+      EGRESS_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
       WEBHOOK_RETRY_SCHEDULE_MS: '1000,2000,4000,8000,16000',
       WEBHOOK_TIMEOUT_MS: '5000',
       // Webhooks of jobs run synchronously while Redis was down wait for the sweep.

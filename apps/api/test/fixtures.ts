@@ -45,6 +45,8 @@ export async function startWorld() {
       SHUTDOWN_TIMEOUT_MS: '10000',
       // Tests poll hard; the rate-limit test turns limiting on for its own API.
       RATE_LIMIT_POINTS: '0',
+      // Manifest hosts, the gateway, webhook receivers and did:web peers all run on loopback.
+      EGRESS_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
       ...env,
     });
 
@@ -69,6 +71,7 @@ export async function startWorld() {
       WORKER_LOCK_MS: String(c.WORKER_LOCK_MS),
       WORKER_STALLED_INTERVAL_MS: String(c.WORKER_STALLED_INTERVAL_MS),
       SHUTDOWN_TIMEOUT_MS: String(c.SHUTDOWN_TIMEOUT_MS),
+      EGRESS_ALLOW_PRIVATE_HOSTS: c.EGRESS_ALLOW_PRIVATE_HOSTS.join(','),
       ...overrides,
     };
   };

@@ -32,7 +32,6 @@ beforeAll(async () => {
     API_KEYS: 'acme-key-0001@acme,acme-reader-01:read@acme,globex-key-01@globex,platform-key-1',
     PREFER_WAIT_MAX_SECONDS: '20',
     VC_EVENTS_TYPE_MAP: 'record_anchored:issued,record_revoked:revoked',
-    WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_SCHEDULE_MS: '60000',
   });
   [api, worker] = await Promise.all([startApi(config), startWorker(config)]);

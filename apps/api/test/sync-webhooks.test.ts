@@ -83,7 +83,6 @@ let worker: WorkerProcess | undefined;
 const config = () =>
   world.config({
     REDIS_URL: redis.url,
-    WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_SIGNING_SECRET: SECRET,
     // Were the delivery still made in the request, the answer would wait this long.
     WEBHOOK_TIMEOUT_MS: '30000',

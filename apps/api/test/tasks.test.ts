@@ -24,7 +24,6 @@ let redis: Redis;
 beforeAll(async () => {
   world = await startWorld();
   const config = world.config({
-    WEBHOOK_ALLOW_PRIVATE: 'true',
     // The first retry is a minute away: long enough to lose the delayed job under it.
     WEBHOOK_RETRY_SCHEDULE_MS: '60000,60000',
     PREFER_WAIT_MAX_SECONDS: '20',

@@ -181,8 +181,7 @@ describe('worker killed mid-job, twice', () => {
       });
     });
     cleanup.push(() => receiver.close());
-    const env = { ...backendEnv, WEBHOOK_ALLOW_PRIVATE: 'true' };
-    const server = await api(env);
+    const server = await api(backendEnv);
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
     const submitted = await fetch(`${server.url}/api/verification-jobs/verify`, {
@@ -195,12 +194,12 @@ describe('worker killed mid-job, twice', () => {
     // BullMQ allows one stall: the second is the queue's own final failure, which no
     // handler reports, so only the reconciler can close the row.
     for (const run of [1, 2]) {
-      const doomed = await worker(env);
+      const doomed = await worker(backendEnv);
       await waitFor(() => world.manifests.hits(c.path) === run, { what: `attempt ${run}'s manifest request in flight` });
       doomed.kill('SIGKILL');
       await doomed.exited;
     }
-    const last = await worker({ ...env, RECONCILE_CRON: '* * * * * *', RECONCILE_GRACE_MS: '0' });
+    const last = await worker({ ...backendEnv, RECONCILE_CRON: '* * * * * *', RECONCILE_GRACE_MS: '0' });
     try {
       const row = await waitFor(
         async () => {

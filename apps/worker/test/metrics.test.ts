@@ -29,7 +29,7 @@ let receiver: LoopbackServer;
 beforeAll(async () => {
   world = await startWorld();
   // One attempt: the job whose manifest is missing fails for good at once.
-  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'true' });
+  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0' });
   receiver = await listenOnLoopback((req, res) => {
     res.writeHead(req.url === '/rejects' ? 410 : 204).end();
   });

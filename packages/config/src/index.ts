@@ -139,6 +139,27 @@ export function parseTypeMap(value: string): { map: Record<string, CredentialSta
   return { map, problems };
 }
 
+/** `host:port` of a URL, the port spelled out even when it is the scheme's default. */
+function hostWithPort(value: string): string {
+  const url = new URL(value);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** Why a host-list entry is not `host` or `host:port`, or null when it is one. */
+function hostEntryProblem(entry: string): string | null {
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${entry}`);
+  } catch {
+    // Reported below.
+  }
+  const plainHost = url !== undefined && (/^[a-z0-9.-]+$/.test(url.hostname) || /^\[[0-9a-f:.]+\]$/.test(url.hostname));
+  // Anything the URL parser kept beyond host and port (a scheme, path, credentials) means the entry was more than a host.
+  const rebuilt = url && (url.port === '' ? url.hostname : `${url.hostname}:${url.port}`);
+  const ok = url && plainHost && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && rebuilt === entry.toLowerCase().replace(/:80$/, '');
+  return ok ? null : `has "${entry}", which is not a host or host:port (no scheme, path or wildcard)`;
+}
+
 /** KEY_ENCRYPTION_KEY as 32 bytes, or null when it is not 32 bytes of hex or base64. */
 export function keyBytes(value: string): Buffer | null {
   const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -238,9 +259,25 @@ export const ConfigSchema = z
     // `Prefer: wait=N` is honoured up to this many seconds.
     PREFER_WAIT_MAX_SECONDS: int(0, 300).default(30),
 
+    // The one exception to the egress block list: these hosts (`host` or `host:port`)
+    // may resolve to private or reserved addresses. Unset: the hosts of IPFS_GATEWAY_URL
+    // and VC_API_URL, which the operator chose, so a local gateway works out of the box.
+    EGRESS_ALLOW_PRIVATE_HOSTS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        v === undefined
+          ? undefined
+          : v
+              .split(',')
+              .map((k) => k.trim())
+              .filter(Boolean),
+      ),
+
     WEBHOOK_SIGNING_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-    // Callback URLs resolving to private, loopback or link-local addresses are refused unless true.
-    WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
+    // Replaced by EGRESS_ALLOW_PRIVATE_HOSTS; still read so that an old "true" stops
+    // start-up instead of silently refusing the private receivers it used to allow.
+    WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.optional(),
     // Delays before each retry of a failed delivery (5xx, timeout, network error).
     WEBHOOK_RETRY_SCHEDULE_MS: z
       .string()
@@ -311,6 +348,17 @@ export const ConfigSchema = z
       const problem = apiKeyProblem(entry, cfg.NODE_ENV === 'production');
       if (problem) ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: `entry ${i + 1} ${problem}` });
     }
+    if (cfg.WEBHOOK_ALLOW_PRIVATE === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_ALLOW_PRIVATE'],
+        message: 'is no longer supported: list the hosts that may be private (host or host:port) in EGRESS_ALLOW_PRIVATE_HOSTS instead',
+      });
+    }
+    for (const entry of cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? []) {
+      const problem = hostEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['EGRESS_ALLOW_PRIVATE_HOSTS'], message: problem });
+    }
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });
     }
@@ -322,8 +370,10 @@ export const ConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['VC_EVENTS_TYPE_MAP'], message: problem });
     }
   })
-  .transform((cfg) => ({
+  .transform(({ WEBHOOK_ALLOW_PRIVATE: _gone, ...cfg }) => ({
     ...cfg,
+    EGRESS_ALLOW_PRIVATE_HOSTS:
+      cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? [cfg.IPFS_GATEWAY_URL, cfg.VC_API_URL].filter((u): u is string => u !== undefined).map(hostWithPort),
     QUEUE_CONCURRENCY: cfg.WORKER_CONCURRENCY ?? cfg.QUEUE_CONCURRENCY,
     VC_EVENTS_ENABLED: cfg.VC_EVENTS_ENABLED ?? cfg.ANALYTICS_API_URL !== undefined,
     VC_EVENTS_TYPE_MAP: parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).map,

@@ -132,6 +132,38 @@ describe('loadConfig', () => {
   });
 });
 
+describe('outbound requests', () => {
+  it('when EGRESS_ALLOW_PRIVATE_HOSTS is unset, then it names the IPFS gateway and the VC API issuer with their ports', () => {
+    expect(loadConfig({}).EGRESS_ALLOW_PRIVATE_HOSTS).toEqual(['127.0.0.1:8080']);
+    expect(
+      loadConfig({ IPFS_GATEWAY_URL: 'https://gateway.internal/', ISSUER_BACKEND: 'vc-api', VC_API_URL: 'http://[fd00::5]:9000/vc' }).EGRESS_ALLOW_PRIVATE_HOSTS,
+    ).toEqual(['gateway.internal:443', '[fd00::5]:9000']);
+  });
+
+  it('when EGRESS_ALLOW_PRIVATE_HOSTS is set, then its hosts replace the default', () => {
+    expect(loadConfig({ EGRESS_ALLOW_PRIVATE_HOSTS: ' 127.0.0.1 , hooks.internal:8443,,[::1]:9000' }).EGRESS_ALLOW_PRIVATE_HOSTS).toEqual([
+      '127.0.0.1',
+      'hooks.internal:8443',
+      '[::1]:9000',
+    ]);
+  });
+
+  it.each(['http://hooks.internal', 'hooks.internal/path', '*.internal', 'user@hooks.internal', 'hooks.internal:99999', '::1'])(
+    'when an EGRESS_ALLOW_PRIVATE_HOSTS entry is %j, then start-up is refused naming it',
+    (entry) => {
+      expect(() => loadConfig({ EGRESS_ALLOW_PRIVATE_HOSTS: `127.0.0.1,${entry}` })).toThrow(
+        new RegExp(`EGRESS_ALLOW_PRIVATE_HOSTS has "${entry.replace(/[.*]/g, '\\$&')}", which is not a host or host:port`),
+      );
+    },
+  );
+
+  it('when WEBHOOK_ALLOW_PRIVATE is true, then start-up is refused pointing at EGRESS_ALLOW_PRIVATE_HOSTS; false or unset loads', () => {
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' })).toThrow(/WEBHOOK_ALLOW_PRIVATE is no longer supported: .*EGRESS_ALLOW_PRIVATE_HOSTS/);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' })).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
+    expect(loadConfig({})).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
+  });
+});
+
 describe('scheduled work', () => {
   it('when nothing is set, then every task keeps its documented schedule and the VC-event processor is off', () => {
     const config = loadConfig({});

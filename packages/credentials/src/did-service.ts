@@ -5,6 +5,7 @@
  * AES-256-GCM (see key-encryption.ts).
  */
 import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
+import type { EgressClient } from '@vcq/egress';
 import { NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
 import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
@@ -38,7 +39,7 @@ export interface DidRegistryDeps {
   keyEncryptionKey: Buffer;
   publicBaseUrl: string;
   didWebAllowHttpHosts: string[];
-  checkOutboundUrl?: (url: URL) => Promise<unknown>;
+  egress: EgressClient;
   fetchTimeoutMs: number;
   now: () => Date;
 }
@@ -178,7 +179,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       maxBytes: MAX_DID_DOCUMENT_BYTES,
       fetchTimeoutMs: deps.fetchTimeoutMs,
       allowHttpHosts: deps.didWebAllowHttpHosts,
-      ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
+      egress: deps.egress,
     });
     let document: unknown;
     try {
@@ -189,7 +190,8 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     if (!isObject(document)) throw invalidDocument(did, url, 'is not a JSON object');
     // did:web: the document must be about the DID that pointed at it, or any host
     // could publish keys for any other DID.
-    if (document.id !== did) throw invalidDocument(did, url, `has id ${JSON.stringify(document.id)}`);
+    // Not quoting the id it has: that is the host's text.
+    if (document.id !== did) throw invalidDocument(did, url, 'is about another DID (its id differs)');
     return {
       didDocument: document as DidDocument,
       didDocumentMetadata: {},

@@ -36,7 +36,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     publicBaseUrl: deps.publicBaseUrl,
     didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
     fetchTimeoutMs: deps.fetchTimeoutMs,
-    ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
+    egress: deps.egress,
     now,
   });
   const backend = deps.issuerBackend ?? createBuiltinIssuer({ db: deps.db, registry, statusListUrl });
@@ -46,7 +46,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     ownStatusListPrefix: statusListPrefix,
     didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
     fetchTimeoutMs: deps.fetchTimeoutMs,
-    ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
+    egress: deps.egress,
     now,
   });
 

@@ -11,6 +11,7 @@
  * - issuer backend: what turns an issuance request into a signed VC-JWT: the built-in
  *   signer, or a remote W3C VC API issuer.
  */
+import type { EgressClient } from '@vcq/egress';
 import type { Db } from '@vcq/db';
 import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
@@ -137,14 +138,17 @@ export interface CredentialsServiceDeps {
   keyEncryptionKey: Buffer;
   /** Where this deployment is reachable; our did:web DIDs and status-list URLs derive from it. */
   publicBaseUrl: string;
-  /** `host` or `host:port` entries whose did:web documents and status lists may be fetched over plain HTTP. */
+  /**
+   * `host` or `host:port` entries whose did:web documents and status lists may be
+   * fetched over plain HTTP (that is all it decides: the address check still applies).
+   */
   didWebAllowHttpHosts: string[];
   fetchTimeoutMs: number;
   /**
-   * Vets every outbound URL of a host not on the allowlist (throws to refuse), so a
-   * caller-named did:web or status list cannot make vcq fetch private addresses.
+   * The process's egress client: did:web documents and status lists named by callers
+   * are fetched through it, so they cannot make vcq fetch private addresses.
    */
-  checkOutboundUrl?: (url: URL) => Promise<unknown>;
+  egress: EgressClient;
   /** Defaults to the built-in signer. */
   issuerBackend?: IssuerBackend;
   now?: () => Date;

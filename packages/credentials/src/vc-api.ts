@@ -5,6 +5,7 @@
  * `POST /credentials/issue` and `/credentials/verify` use, so one vcq can be the
  * remote issuer of another.
  */
+import type { EgressClient } from '@vcq/egress';
 import { type FieldError, PermanentJobError, UpstreamError, ValidationError } from '@vcq/errors';
 import { z } from 'zod';
 import { isObject } from './did-document.js';
@@ -22,6 +23,8 @@ export interface VcApiIssuerOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
   fetchTimeoutMs: number;
+  /** The process's egress client (VC_API_URL's host is on its allowlist by default). */
+  egress: EgressClient;
 }
 
 /** An IssuerBackend that has a remote W3C VC API issuer sign the credential. */
@@ -52,7 +55,7 @@ export function createVcApiIssuerBackend(options: VcApiIssuerOptions): IssuerBac
         throw new UpstreamError(`The VC API issuer at ${endpoint} returned a malformed VC-JWT: ${(error as Error).message}`, { cause: error });
       }
       if (parsed.issuer !== input.issuerDid) {
-        throw new PermanentJobError(`The VC API issuer at ${endpoint} signed as ${parsed.issuer}, not as ${input.issuerDid}`, {
+        throw new PermanentJobError(`The VC API issuer at ${endpoint} signed as another issuer than ${input.issuerDid}`, {
           code: 'issuer_mismatch',
         });
       }
@@ -67,33 +70,21 @@ export function createVcApiIssuerBackend(options: VcApiIssuerOptions): IssuerBac
 }
 
 async function post(endpoint: URL, body: unknown, options: VcApiIssuerOptions): Promise<unknown> {
-  const timeout = AbortSignal.timeout(options.fetchTimeoutMs);
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      signal: timeout,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    if (timeout.aborted) throw new UpstreamError(`Timed out after ${options.fetchTimeoutMs} ms asking the VC API issuer at ${endpoint}`, { cause: error });
-    const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new UpstreamError(`Failed asking the VC API issuer at ${endpoint}: ${detail}`, { cause: error });
-  }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (error) {
-    throw new UpstreamError(`Failed reading the answer of the VC API issuer at ${endpoint}`, { cause: error });
-  }
-  if (text.length > MAX_RESPONSE_BYTES) throw new UpstreamError(`The VC API issuer at ${endpoint} answered with more than ${MAX_RESPONSE_BYTES} bytes`);
-  if (!response.ok) {
-    const message = `The VC API issuer at ${endpoint} answered ${response.status}${describeProblem(text)}`;
+  const response = await options.egress.request(endpoint, {
+    method: 'POST',
+    timeoutMs: options.fetchTimeoutMs,
+    maxBytes: MAX_RESPONSE_BYTES,
+    what: `the VC API issuer at ${endpoint}`,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  if (response.status < 200 || response.status >= 300) {
+    // The issuer's problem document is its own text: the status says enough here.
+    const message = `The VC API issuer at ${endpoint} answered ${response.status}`;
     const extensions = { upstreamStatus: response.status };
     // 4xx: it read the request and refused it; asking again gets the same answer.
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
@@ -102,7 +93,7 @@ async function post(endpoint: URL, body: unknown, options: VcApiIssuerOptions): 
     throw new UpstreamError(message, { extensions });
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(response.body.toString('utf8'));
   } catch (error) {
     throw new UpstreamError(`The VC API issuer at ${endpoint} answered with something other than JSON`, { cause: error });
   }
@@ -113,21 +104,6 @@ function credentialJwt(response: unknown): string | null {
   const vc = response.verifiableCredential;
   if (typeof vc === 'string') return vc;
   return jwtFromEnvelope(vc);
-}
-
-/** ": <title>: <detail>" of a problem+json body, shortened, or "". */
-function describeProblem(text: string): string {
-  try {
-    const problem: unknown = JSON.parse(text);
-    if (isObject(problem)) {
-      const parts = [problem.title, problem.detail].filter((p): p is string => typeof p === 'string' && p.length > 0);
-      if (parts.length > 0) return `: ${parts.join(': ').slice(0, 500)}`;
-    }
-  } catch {
-    // Not JSON; fall through to the raw text.
-  }
-  const trimmed = text.trim().slice(0, 200);
-  return trimmed ? `: ${trimmed}` : '';
 }
 
 const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });

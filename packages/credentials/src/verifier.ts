@@ -6,6 +6,7 @@
  * cannot be checked (PermanentJobError) throws.
  */
 import type { Db } from '@vcq/db';
+import type { EgressClient } from '@vcq/egress';
 import { PermanentJobError, UpstreamError } from '@vcq/errors';
 import { assertionKeys, isObject } from './did-document.js';
 import type { DidRegistry } from './did-service.js';
@@ -30,7 +31,7 @@ export interface VerifierDeps {
   /** `<PUBLIC_BASE_URL>/status-lists/`: lists under it are read from the database. */
   ownStatusListPrefix: string;
   didWebAllowHttpHosts: string[];
-  checkOutboundUrl?: (url: URL) => Promise<unknown>;
+  egress: EgressClient;
   fetchTimeoutMs: number;
   now: () => Date;
 }
@@ -87,7 +88,7 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
       maxBytes: MAX_STATUS_LIST_BYTES,
       fetchTimeoutMs: deps.fetchTimeoutMs,
       allowHttpHosts: deps.didWebAllowHttpHosts,
-      ...(deps.checkOutboundUrl ? { checkOutboundUrl: deps.checkOutboundUrl } : {}),
+      egress: deps.egress,
     });
     const token = listJwt(response.body);
     if (!token) throw statusError(listUrl, 'is not a VC-JWT (only JWT-secured status lists are supported)');
@@ -101,13 +102,13 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
     if (problem) throw statusError(listUrl, `does not verify (${problem})`);
     // The spec leaves it to the verifier; vcq only trusts the credential's own issuer
     // to say whether it is revoked.
-    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by ${list.issuer}, not by the credential's issuer ${issuer}`);
+    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by another DID than the credential's issuer ${issuer}`);
     if (!list.types.includes('BitstringStatusListCredential') && !list.types.includes('StatusList2021Credential')) {
       throw statusError(listUrl, 'is not a BitstringStatusListCredential');
     }
     const subject = list.claims;
     if (typeof subject.statusPurpose === 'string' && subject.statusPurpose !== purpose) {
-      throw statusError(listUrl, `has statusPurpose ${subject.statusPurpose}, not ${purpose}`);
+      throw statusError(listUrl, `has a statusPurpose other than ${purpose}`);
     }
     if (typeof subject.encodedList !== 'string') throw statusError(listUrl, 'has no encodedList');
     try {

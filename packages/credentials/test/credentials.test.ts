@@ -5,7 +5,7 @@ import { createJWT, EdDSASigner } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, type DidView, publicKeyFromSeed, STATUS_LIST_BITS } from '../src/index.js';
-import { decodeParts, keyDidResolver, startVcqHost, tamperPayload, type VcqHost } from './support.js';
+import { decodeParts, keyDidResolver, loopbackEgress, startVcqHost, tamperPayload, type VcqHost } from './support.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -363,6 +363,20 @@ describe('status lists of other hosts', () => {
 
     await expect(attempt).rejects.toBeInstanceOf(PermanentJobError);
     await expect(attempt).rejects.toMatchObject({ code: 'insecure_url' });
+  });
+
+  it('when the status list host is private and not on the egress allowlist, then the check is refused and the list is never requested', async () => {
+    const issued = await vcq.service.credentials.issue(degree());
+    const listPath = `/status-lists/${(await vcq.service.credentials.get(issued.credentialId))!.statusListId}`;
+    const requestsBefore = vcq.requests.filter((p) => p === listPath).length;
+    // Plain HTTP is still allowed for the host: that decides the scheme, not the address check.
+    const strict = other.withDeps({ egress: loopbackEgress({ allowPrivateHosts: [] }) });
+
+    const attempt = strict.credentials.verify({ vcJwt: issued.vcJwt });
+
+    await expect(attempt).rejects.toBeInstanceOf(PermanentJobError);
+    await expect(attempt).rejects.toMatchObject({ code: 'destination_refused', message: expect.stringContaining('(loopback)') });
+    expect(vcq.requests.filter((p) => p === listPath).length).toBe(requestsBefore);
   });
 
   it('when a credential points at a status list signed by someone else, then the check fails instead of trusting it', async () => {

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
+import { EgressRefusedError } from '@vcq/egress';
 import { NotFoundError, PermanentJobError, UpstreamError } from '@vcq/errors';
 import { EdDSASigner } from 'did-jwt';
 import { createVerifiableCredentialJwt } from 'did-jwt-vc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKeyMaterial } from '../src/index.js';
-import { decodeParts, startVcqHost, type VcqHost } from './support.js';
+import { fetchFromPeer } from '../src/peer-fetch.js';
+import { decodeParts, loopbackEgress, startVcqHost, type VcqHost } from './support.js';
 
 // Two vcq hosts on loopback: `home` publishes did:web documents; `other` resolves them
 // as a did:web of another host, over plain HTTP because its allowlist names home.
@@ -133,6 +136,49 @@ describe('did:web resolution', () => {
     await home.db.did.update({ where: { did: wrongDid }, data: { document: view.document as never } });
 
     await expect(other.service.dids.resolve(wrongDid)).rejects.toMatchObject({ code: 'invalid_did_document' });
+  });
+});
+
+describe('did:web through the egress policy', () => {
+  // home, reached under a public-looking name that an in-process resolver points at loopback.
+  const NAME = 'issuer.example';
+  const toLoopback = async (): Promise<LookupAddress[]> => [{ address: '127.0.0.1', family: 4 }];
+  const didUnderName = (path: string) => `did:web:${NAME}%3A${new URL(home.url).port}:${path}`;
+
+  it('when a did:web host resolves private and is not on the egress allowlist, then resolving is refused though plain HTTP is allowed for it', async () => {
+    await home.service.dids.create({ method: 'web', path: ['behind-a-name'] });
+    const strict = other.withDeps({ didWebAllowHttpHosts: [NAME], egress: loopbackEgress({ allowPrivateHosts: [], resolve: toLoopback }) });
+
+    const attempt = strict.dids.resolve(didUnderName('behind-a-name'));
+
+    await expect(attempt).rejects.toBeInstanceOf(EgressRefusedError);
+    await expect(attempt).rejects.toThrow(`${NAME} resolves to a private or reserved address`);
+    expect(home.requests).not.toContain('/behind-a-name/did.json');
+  });
+
+  it('when that host is on the egress allowlist, then the document is fetched from the address the resolver gave', async () => {
+    await home.service.dids.create({ method: 'web', path: ['allowed-by-name'] });
+    const allowing = other.withDeps({ didWebAllowHttpHosts: [NAME], egress: loopbackEgress({ allowPrivateHosts: [NAME], resolve: toLoopback }) });
+
+    // home's document names home's own DID, not the one under the other name.
+    await expect(allowing.dids.resolve(didUnderName('allowed-by-name'))).rejects.toMatchObject({ code: 'invalid_did_document' });
+    expect(home.requests).toContain('/allowed-by-name/did.json');
+  });
+
+  it('when a peer answers, then its headers come back lower-cased beside the body', async () => {
+    const view = await home.service.dids.create({ method: 'web', path: ['with-headers'] });
+
+    const response = await fetchFromPeer(new URL(`${home.url}/with-headers/did.json`), 'a DID document', {
+      egress: loopbackEgress(),
+      fetchTimeoutMs: 5_000,
+      allowHttpHosts: ['127.0.0.1'],
+      accept: 'application/did+json',
+      maxBytes: 64 * 1024,
+    });
+
+    expect(response.headers['content-type']).toBe('application/did+json');
+    expect(response.contentType).toBe('application/did+json');
+    expect(JSON.parse(response.body).id).toBe(view.did);
   });
 });
 

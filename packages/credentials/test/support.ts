@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createDb, type Db } from '@vcq/db';
+import { createEgressClient, type EgressClient } from '@vcq/egress';
 import { AppError, ValidationError } from '@vcq/errors';
 import { createTestDatabase, listenOnLoopback } from '@vcq/testing';
 import { Resolver } from 'did-resolver';
@@ -61,6 +62,7 @@ export async function startVcqHost(options: VcqHostOptions = {}): Promise<VcqHos
     publicBaseUrl: server.url,
     didWebAllowHttpHosts: options.didWebAllowHttpHosts ?? [],
     fetchTimeoutMs: 5_000,
+    egress: loopbackEgress(),
     issuerBackend: options.issuerBackend,
   };
   service = createCredentialsService(baseDeps);
@@ -122,6 +124,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An egress client that lets loopback through, as the test hosts all live there. */
+export function loopbackEgress(overrides: Partial<Parameters<typeof createEgressClient>[0]> = {}): EgressClient {
+  return createEgressClient({ allowPrivateHosts: ['127.0.0.1'], timeoutMs: 5_000, maxBytes: 4 * 1024 * 1024, ...overrides });
 }
 
 /** An ordinary did:key resolver (did-resolver + key-did-resolver), independent of vcq. */

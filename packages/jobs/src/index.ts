@@ -8,7 +8,15 @@ export { createProducerConnection, createWorkerConnection, closeRedis, waitForRe
 export { reconcile, startReconciler, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { createProcessor, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
 export { queueBackendFromConfig, type QueueBackend } from './wiring.js';
-export { createServices, createStoreFromConfig, credentialsFromConfig, queueOverridesFromConfig, type Services } from './wiring.js';
+export {
+  createServices,
+  createStoreFromConfig,
+  credentialsFromConfig,
+  destinationCheck,
+  egressFromConfig,
+  queueOverridesFromConfig,
+  type Services,
+} from './wiring.js';
 export { createCallbackHook } from './callbacks.js';
 export { WEBHOOK_BACKOFF } from './queues.js';
 export type { FinishedHook, JobOutcome, JobOwner, SubmitOptions } from './platform.js';

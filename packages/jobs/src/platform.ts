@@ -32,8 +32,8 @@ export interface JobPlatformOptions {
   handlers: Handlers;
   logger: Logger;
   fallbackMode: 'sync' | 'reject';
-  /** Refuses a job's `callbackUrl` at submit time (throws ValidationError). */
-  checkCallbackUrl?: (url: string) => Promise<unknown>;
+  /** Refuses a job's outbound destinations (`callbackUrl`, `manifestUri`) at submit time (throws ValidationError). */
+  checkDestinations?: (data: Record<string, unknown>) => Promise<void>;
   onFinished?: FinishedHook;
 }
 
@@ -93,6 +93,15 @@ export class JobPlatform {
     return this.options.onFinished;
   }
 
+  /**
+   * Refuses, with a 400 naming the field, job data whose outbound destinations the
+   * egress policy would refuse; `submit` calls it, and so do routes that run a handler
+   * without a job (the legacy synchronous verification routes).
+   */
+  async checkDestinations(data: unknown): Promise<void> {
+    if (this.options.checkDestinations && data !== null && typeof data === 'object') await this.options.checkDestinations(data as Record<string, unknown>);
+  }
+
   /** Whether new jobs would be queued (true) or run in the request (false). */
   isQueueAvailable(): boolean {
     return this.options.queues?.isAvailable() ?? false;
@@ -114,8 +123,7 @@ export class JobPlatform {
     }
     const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
     const data = withOwner(parsed.data as JobData<N>, owner) as JobData<N>;
-    const callbackUrl = (data as { callbackUrl?: unknown }).callbackUrl;
-    if (typeof callbackUrl === 'string' && this.options.checkCallbackUrl) await this.options.checkCallbackUrl(callbackUrl);
+    await this.checkDestinations(data);
     const { queues, store, logger } = this.options;
     const id = options.id ?? randomUUID();
     if (options.id) {

@@ -8,9 +8,10 @@ import pg from 'pg';
 import { keyBytes, type Config } from '@vcq/config';
 import { createCredentialsService, createVcApiIssuerBackend, type CredentialsService } from '@vcq/credentials';
 import { createDb, JobStore, type Db } from '@vcq/db';
+import { createEgressClient, type EgressClient } from '@vcq/egress';
 import type { Logger } from '@vcq/logger';
 import { createVcEventsService, type VcEventsService } from '@vcq/vc-events';
-import { createVerifier } from '@vcq/verification';
+import { createVerifier, resolveManifestUrl } from '@vcq/verification';
 import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore, type WebhookDelivererDeps } from '@vcq/webhooks';
 import { createCallbackHook } from './callbacks.js';
 import { queueNames, type JobName, type JobOptions } from './catalog.js';
@@ -41,26 +42,57 @@ export function createStoreFromConfig(config: Config, logger: Logger): { db: Db;
   return { db, store };
 }
 
-/** The credentials/DID service with the configured issuer backend. */
-export function credentialsFromConfig(config: Config, db: Db): CredentialsService {
+/**
+ * The process's one egress client: every request made on a caller's behalf (manifests,
+ * the IPFS gateway, did:web documents, status lists, webhooks, the remote VC API
+ * issuer) goes through it. Only EGRESS_ALLOW_PRIVATE_HOSTS may be private.
+ */
+export function egressFromConfig(config: Config, logger?: Logger): EgressClient {
+  return createEgressClient({
+    allowPrivateHosts: config.EGRESS_ALLOW_PRIVATE_HOSTS,
+    timeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
+    maxBytes: config.MANIFEST_MAX_BYTES,
+    ...(logger ? { log: logger } : {}),
+  });
+}
+
+/** The credentials/DID service with the configured issuer backend; its fetches go through `egress`. */
+export function credentialsFromConfig(config: Config, db: Db, egress: EgressClient): CredentialsService {
   return createCredentialsService({
     db,
     keyEncryptionKey: keyBytes(config.KEY_ENCRYPTION_KEY) as Buffer,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     didWebAllowHttpHosts: config.DID_WEB_ALLOW_HTTP_HOSTS,
     fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
-    // Caller-named did:web hosts and status lists get the same public-address check as callbacks.
-    checkOutboundUrl: (url) => checkCallbackUrl(url.href, { allowPrivate: false, phase: 'delivery', field: 'did:web / status list URL' }),
+    egress,
     ...(config.ISSUER_BACKEND === 'vc-api' && config.VC_API_URL
       ? {
           issuerBackend: createVcApiIssuerBackend({
             url: config.VC_API_URL,
             ...(config.VC_API_TOKEN ? { token: config.VC_API_TOKEN } : {}),
             fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
+            egress,
           }),
         }
       : {}),
   });
+}
+
+/**
+ * The submit-time check of a job's outbound destinations: a callbackUrl or manifestUri
+ * the egress policy refuses is a 400 naming the field, before any row is written. A
+ * manifest host that does not resolve yet is left to the job (it retries); a callback
+ * host that does not resolve is refused, as it is most likely a typo.
+ */
+export function destinationCheck(config: Config, egress: EgressClient): (data: Record<string, unknown>) => Promise<void> {
+  return async (data) => {
+    if (typeof data.callbackUrl === 'string') await checkCallbackUrl(data.callbackUrl, egress);
+    if (typeof data.manifestUri === 'string') {
+      // Throws the same 400 the route would for a malformed URI (an ipfs:// path escaping its CID included).
+      const url = resolveManifestUrl(data.manifestUri, config.IPFS_GATEWAY_URL);
+      await egress.checkDestination(url, { field: 'manifestURI', allowUnknownHost: true });
+    }
+  };
 }
 
 export interface Services {
@@ -107,19 +139,21 @@ export function createServices(
     reconcileObserver?: ReconcileObserver;
   },
 ): Services {
-  const credentials = credentialsFromConfig(config, deps.db);
+  const egress = egressFromConfig(config, deps.logger);
+  const credentials = credentialsFromConfig(config, deps.db, egress);
   const webhooks = createWebhookStore(deps.db);
   const deliverer = createWebhookDeliverer({
     db: deps.db,
     secret: config.WEBHOOK_SIGNING_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    egress,
     schedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
     log: deps.logger,
     ...(deps.webhookObserver ? { observer: deps.webhookObserver } : {}),
   });
   const handlers = createHandlers({
     verifier: createVerifier({
+      egress,
       rpcUrl: config.RPC_URL,
       ipfsGatewayUrl: config.IPFS_GATEWAY_URL,
       fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
@@ -136,7 +170,7 @@ export function createServices(
     handlers,
     logger: deps.logger,
     fallbackMode: config.FALLBACK_MODE,
-    checkCallbackUrl: (url) => checkCallbackUrl(url, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+    checkDestinations: destinationCheck(config, egress),
     onFinished: createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger }),
   });
   const vcEvents = vcEventsFromConfig(config, { db: deps.db, credentials, logger: deps.logger });

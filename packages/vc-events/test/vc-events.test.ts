@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCredentialsService, type CredentialsService } from '@vcq/credentials';
 import { createDb, type Db } from '@vcq/db';
+import { createEgressClient } from '@vcq/egress';
 import { createTestDatabase } from '@vcq/testing';
 import {
   AnalyticsApiError,
@@ -39,6 +40,7 @@ beforeAll(async () => {
     publicBaseUrl: 'http://127.0.0.1:9',
     didWebAllowHttpHosts: [],
     fetchTimeoutMs: 2000,
+    egress: createEgressClient({ allowPrivateHosts: [], timeoutMs: 2000, maxBytes: 1024 * 1024 }),
   });
   issuerDid = (await credentials.dids.create({ method: 'key' })).did;
 });

@@ -20,12 +20,7 @@ export function parseManifestUri(uri: unknown): ManifestLocation {
     const match = IPFS_URI.exec(uri);
     const cid = match?.[1];
     if (!match || !cid || !CID.test(cid)) throw invalid('manifestURI must look like ipfs://<CID>[/path] with a valid CID');
-    const path = (match[2] ?? '').replace(/^\/+/, '');
-    // The path is appended to the gateway URL; dot segments would let it escape /ipfs/<cid>.
-    if (path.split('/').some((segment) => segment === '..' || segment === '.')) {
-      throw invalid('manifestURI must not contain "." or ".." path segments');
-    }
-    return { kind: 'ipfs', cid, path };
+    return { kind: 'ipfs', cid, path: normaliseIpfsPath(match[2] ?? '') };
   }
 
   let url: URL;
@@ -43,12 +38,56 @@ export function parseManifestUri(uri: unknown): ManifestLocation {
   return { kind: 'http', url };
 }
 
-/** The URL to fetch a manifest from: http(s) as is, ipfs://CID/path through the gateway. */
+// Enough rounds for any honest path (one, sometimes two); a path still changing after
+// this many is an attempt to outlast the check.
+const MAX_DECODE_ROUNDS = 4;
+
+/**
+ * The path under ipfs://<cid>, decoded the way a gateway (or a proxy before it) might
+ * decode it: percent-escapes and backslashes, repeatedly until nothing changes. Only
+ * then are dot segments looked for, so `%2e%2e`, `..%2f` or `\..\` cannot smuggle a
+ * `..` past the check and out of /ipfs/<cid>. Returns the segments joined by "/".
+ */
+function normaliseIpfsPath(raw: string): string {
+  let path = raw;
+  for (let round = 0; ; round++) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path).replaceAll('\\', '/');
+    } catch {
+      throw invalid('manifestURI has a malformed percent-escape in its path');
+    }
+    if (decoded === path) break;
+    if (round === MAX_DECODE_ROUNDS) throw invalid('manifestURI path is encoded too many times over');
+    path = decoded;
+  }
+  // Control characters have no place in a file name and may end a gateway's path early.
+  if ([...path].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) {
+    throw invalid('manifestURI path must not contain control characters');
+  }
+  const segments = path.split('/').filter((segment) => segment !== '');
+  if (segments.some((segment) => segment === '..' || segment === '.')) {
+    throw invalid('manifestURI must not contain "." or ".." path segments (in any encoding)');
+  }
+  return segments.join('/');
+}
+
+/**
+ * The URL to fetch a manifest from: http(s) as is, ipfs://CID/path through the gateway.
+ * The gateway URL is checked once built: it must stay at the gateway, under /ipfs/<cid>.
+ */
 export function resolveManifestUrl(uri: string, ipfsGatewayUrl: string): string {
   const location = parseManifestUri(uri);
   if (location.kind === 'http') return location.url.href;
-  const gateway = ipfsGatewayUrl.replace(/\/+$/, '');
-  return `${gateway}/ipfs/${location.cid}${location.path ? `/${location.path}` : ''}`;
+  const gateway = new URL(ipfsGatewayUrl);
+  const root = `${gateway.pathname.replace(/\/+$/, '')}/ipfs/${location.cid}`;
+  // Each segment re-encoded: what was decoded for the check is sent as one path segment each.
+  const path = location.path ? `/${location.path.split('/').map(encodeURIComponent).join('/')}` : '';
+  const built = new URL(`${gateway.origin}${root}${path}`);
+  if (built.origin !== gateway.origin || !(built.pathname === root || built.pathname.startsWith(`${root}/`)) || built.search !== '' || built.hash !== '') {
+    throw invalid('manifestURI must stay under ipfs://<CID>/');
+  }
+  return built.href;
 }
 
 function invalid(message: string): ValidationError {

@@ -1,5 +1,5 @@
+import { type EgressClient, type EgressResponse, EgressTooLargeError } from '@vcq/egress';
 import { PermanentJobError, UpstreamError } from '@vcq/errors';
-import { readCappedBody } from '@vcq/http';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { resolveManifestUrl } from './manifest-uri.js';
@@ -28,6 +28,8 @@ export const ManifestSchema = z.object({
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 export interface ManifestFetchDeps {
+  /** The process's egress client: every manifest fetch (http(s) and the gateway) goes through it. */
+  egress: EgressClient;
   ipfsGatewayUrl: string;
   fetchTimeoutMs: number;
   maxManifestBytes: number;
@@ -35,55 +37,41 @@ export interface ManifestFetchDeps {
 
 /**
  * Fetches and validates a manifest. Peer trouble (network, timeout, non-2xx) is an
- * UpstreamError so the job retries; a body that can never be a manifest (too big, not
- * JSON, wrong shape) is a PermanentJobError. An abort of `signal` rejects with its reason.
+ * UpstreamError so the job retries; a destination the egress policy refuses, or a
+ * body that can never be a manifest (too big, not JSON, wrong shape), is a
+ * PermanentJobError. An abort of `signal` rejects with its reason. No error repeats
+ * what the host sent.
  */
 export async function fetchManifest(uri: string, deps: ManifestFetchDeps, signal?: AbortSignal): Promise<Manifest> {
   const url = resolveManifestUrl(uri, deps.ipfsGatewayUrl);
   signal?.throwIfAborted();
-  const timeout = AbortSignal.timeout(deps.fetchTimeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
 
-  const failure = (error: unknown, phase: 'fetching' | 'reading'): never => {
-    if (signal?.aborted) throw signal.reason;
-    if (timeout.aborted) {
-      throw new UpstreamError(`Timed out after ${deps.fetchTimeoutMs} ms ${phase} manifest ${uri}`, { cause: error });
-    }
-    // undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND...) in the cause.
-    const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new UpstreamError(`Failed ${phase} manifest ${uri}: ${detail}`, { cause: error });
-  };
-
-  let response: Response;
+  let response: EgressResponse;
   try {
-    response = await fetch(url, { signal: combined, redirect: 'follow', headers: { accept: 'application/json' } });
+    response = await deps.egress.request(url, {
+      headers: { accept: 'application/json' },
+      timeoutMs: deps.fetchTimeoutMs,
+      maxBytes: deps.maxManifestBytes,
+      what: `manifest ${uri}`,
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
-    return failure(error, 'fetching');
+    if (error instanceof EgressTooLargeError) throw tooLarge(uri, deps.maxManifestBytes, error);
+    throw error;
   }
 
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
+  if (response.status < 200 || response.status >= 300) {
     throw new UpstreamError(`Manifest host answered ${response.status} for ${uri}`, {
       extensions: { manifestUri: uri, upstreamStatus: response.status },
     });
   }
 
-  let bytes: Uint8Array | null;
-  try {
-    bytes = await readCappedBody(response, deps.maxManifestBytes);
-  } catch (error) {
-    return failure(error, 'reading');
-  }
-  if (!bytes) throw tooLarge(uri, deps.maxManifestBytes);
-
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(response.body));
   } catch (error) {
-    throw new PermanentJobError(`Manifest ${uri} is not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-      code: 'manifest_invalid',
-    });
+    // Not the parser's message: it quotes the text it choked on.
+    throw new PermanentJobError(`Manifest ${uri} is not valid JSON`, { cause: error, code: 'manifest_invalid' });
   }
 
   const parsed = ManifestSchema.safeParse(json);
@@ -100,6 +88,6 @@ export async function fetchManifest(uri: string, deps: ManifestFetchDeps, signal
   return parsed.data;
 }
 
-function tooLarge(uri: string, limit: number): PermanentJobError {
-  return new PermanentJobError(`Manifest ${uri} is larger than the ${limit}-byte limit`, { code: 'manifest_too_large' });
+function tooLarge(uri: string, limit: number, cause: unknown): PermanentJobError {
+  return new PermanentJobError(`Manifest ${uri} is larger than the ${limit}-byte limit`, { code: 'manifest_too_large', cause });
 }

@@ -1,3 +1,4 @@
+import type { EgressClient } from '@vcq/egress';
 import { UpstreamError, ValidationError } from '@vcq/errors';
 import { type Address, BaseError, createPublicClient, getAddress, type Hex, http, recoverMessageAddress } from 'viem';
 import { z } from 'zod';
@@ -18,6 +19,8 @@ export const VerificationInputSchema = z.object({
 export type VerificationInput = z.infer<typeof VerificationInputSchema>;
 
 export interface VerifierDeps {
+  /** Manifests are fetched through it (the RPC node is the operator's and is not). */
+  egress: EgressClient;
   rpcUrl: string;
   ipfsGatewayUrl: string;
   fetchTimeoutMs: number;

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
+import { createEgressClient, EgressRefusedError } from '@vcq/egress';
 import { PermanentJobError, UpstreamError, ValidationError } from '@vcq/errors';
 import {
   type IpfsGateway,
   listenOnLoopback,
+  startTcpService,
   type ManifestServer,
   makeManifest,
   sha256Hex,
@@ -24,7 +27,8 @@ let manifest: TestManifest;
 beforeAll(async () => {
   server = await startManifestServer();
   gateway = await startIpfsGateway();
-  deps = { ipfsGatewayUrl: gateway.url, fetchTimeoutMs: 2_000, maxManifestBytes: 4_096 };
+  // The manifest host and the gateway run on loopback, so the tests allowlist it.
+  deps = { egress: createEgressClient({ allowPrivateHosts: ['127.0.0.1'], timeoutMs: 2_000, maxBytes: 4_096 }), ipfsGatewayUrl: gateway.url, fetchTimeoutMs: 2_000, maxManifestBytes: 4_096 };
   manifest = await makeManifest({ contentHash: sha256Hex('fetch-manifest'), account: SIGNER, chainId: 31337 });
 });
 
@@ -104,11 +108,14 @@ describe('fetchManifest', () => {
     expect((error as Error).message).toMatch(/larger than the 4096-byte limit/);
   });
 
-  it('when the body is not JSON, then it is a PermanentJobError', async () => {
+  it('when the body is not JSON, then it is a PermanentJobError that quotes none of it', async () => {
     const p = path();
-    server.put(p, '<html>not json</html>', { contentType: 'text/html' });
-    await expect(fetchManifest(`${server.url}${p}`, deps)).rejects.toThrow(/not valid JSON/);
-    await expect(fetchManifest(`${server.url}${p}`, deps)).rejects.toBeInstanceOf(PermanentJobError);
+    server.put(p, '<html>internal admin console</html>', { contentType: 'text/html' });
+
+    const error = await fetchManifest(`${server.url}${p}`, deps).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PermanentJobError);
+    expect((error as Error).message).toBe(`Manifest ${server.url}${p} is not valid JSON`);
   });
 
   it('when the JSON is not a manifest, then a PermanentJobError lists the bad fields', async () => {
@@ -128,7 +135,7 @@ describe('fetchManifest', () => {
     const error = await fetchManifest(`${server.url}${p}`, { ...deps, fetchTimeoutMs: 100 }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UpstreamError);
-    expect((error as Error).message).toMatch(/Timed out after 100 ms/);
+    expect((error as Error).message).toBe(`Timed out after 100 ms fetching manifest ${server.url}${p}`);
   });
 
   it('when the host cannot be reached, then it is an UpstreamError', async () => {
@@ -155,4 +162,66 @@ describe('fetchManifest', () => {
       await expect(fetchManifest(uri, deps)).rejects.toThrow(ValidationError);
     },
   );
+});
+
+describe('fetchManifest through the egress policy', () => {
+  const BANNER = '-NOAUTH internal-redis-secret-5d1e\r\n';
+  const strict = (resolve?: (host: string) => Promise<LookupAddress[]>) =>
+    ({ ...deps, egress: createEgressClient({ allowPrivateHosts: [], timeoutMs: 2_000, maxBytes: 4_096, ...(resolve ? { resolve } : {}) }) });
+
+  it('when the manifest URI names an internal TCP service and nothing is allowlisted, then it is refused and the service is never reached', async () => {
+    const service = await startTcpService(BANNER);
+    try {
+      const error = await fetchManifest(`http://127.0.0.1:${service.port}/`, strict()).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(EgressRefusedError);
+      expect(error).toBeInstanceOf(PermanentJobError);
+      expect((error as Error).message).not.toContain('internal-redis-secret');
+      expect(service.connections()).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('when a public-looking name resolves to the internal service, then it is refused without saying where it resolves', async () => {
+    const service = await startTcpService(BANNER);
+    const resolve = async (): Promise<LookupAddress[]> => [{ address: '127.0.0.1', family: 4 }];
+    try {
+      const error = await fetchManifest(`http://manifests.example:${service.port}/m.json`, strict(resolve)).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(EgressRefusedError);
+      expect((error as Error).message).toBe(`manifest http://manifests.example:${service.port}/m.json is refused: manifests.example resolves to a private or reserved address`);
+      expect(service.connections()).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('when an allowlisted service answers with something other than HTTP, then the error carries none of its bytes', async () => {
+    const service = await startTcpService(BANNER);
+    try {
+      const error = await fetchManifest(`http://127.0.0.1:${service.port}/`, deps).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as Error).message).not.toContain('internal-redis-secret');
+      expect((error as Error).message).not.toContain('NOAUTH');
+      expect(service.connections()).toBe(1);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('when the allowlisted manifest host redirects to a name that is not (localhost), then the hop is refused', async () => {
+    const service = await startTcpService(BANNER);
+    const redirector = await listenOnLoopback((_req, res) => res.writeHead(302, { location: `http://localhost:${service.port}/` }).end());
+    try {
+      const error = await fetchManifest(`${redirector.url}/m.json`, deps).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(EgressRefusedError);
+      expect((error as Error).message).toContain('a redirect leads to a private or reserved address');
+      expect(service.connections()).toBe(0);
+    } finally {
+      await Promise.all([service.close(), redirector.close()]);
+    }
+  });
 });

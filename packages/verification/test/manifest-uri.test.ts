@@ -90,3 +90,40 @@ describe('parseVerificationFields', () => {
     ]);
   });
 });
+
+describe('ipfs:// paths that try to leave /ipfs/<cid>', () => {
+  it.each([
+    `ipfs://${CID}/%2e%2e/%2e%2e/admin`,
+    `ipfs://${CID}/%2E%2E/secret`,
+    `ipfs://${CID}/a/..%2f..%2fadmin`,
+    `ipfs://${CID}/a/%2e%2e%2F%2e%2e%2Fadmin`,
+    `ipfs://${CID}/\\..\\..\\admin`,
+    `ipfs://${CID}/a%5c..%5c..%5cadmin`,
+    `ipfs://${CID}/a%5C%2e%2e`,
+    `ipfs://${CID}/%252e%252e/admin`,
+    `ipfs://${CID}/%25252e%25252e/admin`,
+    `ipfs://${CID}/./manifest.json`,
+    `ipfs://${CID}/%2e/manifest.json`,
+  ])('when the path is %s, then it is a ValidationError naming manifestURI', (uri) => {
+    const error = validationErrorOf(() => parseManifestUri(uri));
+    expect(error.status).toBe(400);
+    expect(error.errors).toEqual([{ field: 'manifestURI', message: expect.stringMatching(/"\." or "\.\."|encoded too many times/) }]);
+    expect(() => resolveManifestUrl(uri, 'http://gw.local:8080')).toThrow(ValidationError);
+  });
+
+  it.each([`ipfs://${CID}/bad%zzescape`, `ipfs://${CID}/nul%00byte.json`])('when the path is %s, then it is refused as malformed', (uri) => {
+    expect(validationErrorOf(() => parseManifestUri(uri)).errors?.[0]?.field).toBe('manifestURI');
+  });
+
+  it('when the path is legitimate, then it keeps its segments and the gateway URL stays under /ipfs/<cid>', () => {
+    expect(resolveManifestUrl(`ipfs://${CID}/dir/my%20manifest.json`, 'http://gw.local:8080/')).toBe(`http://gw.local:8080/ipfs/${CID}/dir/my%20manifest.json`);
+    expect(resolveManifestUrl(`ipfs://${CID}/a..b/..c/d../manifest.json`, 'http://gw.local')).toBe(`http://gw.local/ipfs/${CID}/a..b/..c/d../manifest.json`);
+    expect(resolveManifestUrl(`ipfs://${CID}//dir//m.json`, 'http://gw.local')).toBe(`http://gw.local/ipfs/${CID}/dir/m.json`);
+    expect(resolveManifestUrl(`ipfs://${CID}/`, 'http://gw.local')).toBe(`http://gw.local/ipfs/${CID}`);
+    expect(resolveManifestUrl(`ipfs://${CID}/m.json`, 'https://gw.local/base/')).toBe(`https://gw.local/base/ipfs/${CID}/m.json`);
+  });
+
+  it('when a decoded segment holds "?" or "#", then it stays inside the path instead of starting a query', () => {
+    expect(resolveManifestUrl(`ipfs://${CID}/a%3Fb%23c.json`, 'http://gw.local')).toBe(`http://gw.local/ipfs/${CID}/a%3Fb%23c.json`);
+  });
+});

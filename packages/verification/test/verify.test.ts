@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createEgressClient } from '@vcq/egress';
 import { UpstreamError, ValidationError } from '@vcq/errors';
 import {
   type EvmAccount,
@@ -31,6 +32,7 @@ beforeAll(async () => {
   registry = await node.deployRegistry();
   [creator, stranger] = node.accounts as [EvmAccount, EvmAccount];
   verifier = createVerifier({
+    egress: createEgressClient({ allowPrivateHosts: ['127.0.0.1'], timeoutMs: 2_000, maxBytes: 64 * 1024 }),
     rpcUrl: node.url,
     ipfsGatewayUrl: gateway.url,
     fetchTimeoutMs: 2_000,

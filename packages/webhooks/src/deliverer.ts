@@ -6,9 +6,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Db } from '@vcq/db';
+import { type EgressClient, EgressUnreachableError } from '@vcq/egress';
 import { PermanentJobError, UpstreamError } from '@vcq/errors';
-import { resolveCallbackUrl } from './callback-url.js';
-import { type PostResult, postOnce } from './http-post.js';
 import { webhookRetryDelay } from './retry.js';
 import { signWebhook } from './signature.js';
 import { type AttemptOutcome, type AttemptRecord, findAttempt, findDeliveredAttempt, recordAttempt } from './store.js';
@@ -17,6 +16,7 @@ import type { WebhookPayload } from './events.js';
 export interface WebhookLogger {
   info(obj: object, msg?: string): unknown;
   warn(obj: object, msg?: string): unknown;
+  debug?(obj: object, msg?: string): unknown;
 }
 
 export interface WebhookDelivererDeps {
@@ -25,8 +25,8 @@ export interface WebhookDelivererDeps {
   secret: string;
   /** WEBHOOK_TIMEOUT_MS: how long a receiver has to answer (status line and headers). */
   timeoutMs: number;
-  /** WEBHOOK_ALLOW_PRIVATE. */
-  allowPrivate: boolean;
+  /** The process's egress client: it checks the callback URL again and sends the POST. */
+  egress: EgressClient;
   /** WEBHOOK_RETRY_SCHEDULE_MS: delays before retries 1, 2, ... */
   schedule: number[];
   now?: () => Date;
@@ -165,64 +165,55 @@ async function attemptOnce(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
 
-  let target: Awaited<ReturnType<typeof resolveCallbackUrl>>;
-  try {
-    target = await resolveCallbackUrl(url, { allowPrivate: deps.allowPrivate, phase: 'delivery' });
-  } catch (error) {
-    const permanent = error instanceof PermanentJobError;
-    return {
-      statusCode: null,
-      durationMs: elapsed(),
-      error: error instanceof Error ? error.message : String(error),
-      kind: permanent ? 'permanent' : 'transient',
-      code: permanent ? error.code : 'upstream_failed',
-      cause: error,
-    };
-  }
-
   // Fixed key order, so the body reads as documented whatever order jsonb stored it in.
   const body = JSON.stringify({ event: payload.event, jobId: payload.jobId, data: payload.data, createdAt: payload.createdAt });
-  const result = await postOnce({
-    url: target.url,
-    addresses: target.addresses,
-    body,
-    timeoutMs: deps.timeoutMs,
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      // Signed per attempt: a retry hours later must still pass the receiver's freshness check.
-      'x-vcq-signature': signWebhook(body, deps.secret, Math.floor(now().getTime() / 1000)),
-      'x-vcq-event': payload.event,
-      'x-vcq-delivery': deliveryId,
-    },
-  });
-  return classify(result, deps.timeoutMs);
+  try {
+    const response = await deps.egress.request(url, {
+      method: 'POST',
+      body,
+      // Following a redirect would send the event to a URL nobody registered.
+      followRedirects: false,
+      // The status is the whole answer: a receiver's body is never read, stored or shown.
+      readBody: false,
+      timeoutMs: deps.timeoutMs,
+      what: `the receiver at ${url}`,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        // Signed per attempt: a retry hours later must still pass the receiver's freshness check.
+        'x-vcq-signature': signWebhook(body, deps.secret, Math.floor(now().getTime() / 1000)),
+        'x-vcq-event': payload.event,
+        'x-vcq-delivery': deliveryId,
+      },
+    });
+    if (response.status >= 300 && response.status < 400) {
+      deps.log?.debug?.({ deliveryId, url, statusCode: response.status, location: response.headers.location }, 'webhook receiver redirected');
+    }
+    return classify(response.status, elapsed());
+  } catch (error) {
+    const durationMs = elapsed();
+    if (error instanceof EgressUnreachableError) {
+      const message = error.reason === 'timeout' ? `timed out after ${deps.timeoutMs} ms waiting for the receiver` : error.message;
+      return { statusCode: null, durationMs, error: message, kind: 'transient', code: 'upstream_failed', cause: error };
+    }
+    // A refused destination (the name now resolves private, a bad URL): retrying cannot help.
+    if (error instanceof PermanentJobError) return { statusCode: null, durationMs, error: error.message, kind: 'permanent', code: error.code, cause: error };
+    throw error;
+  }
 }
 
 /** Sorts a receiver's answer into delivered, worth retrying, or not. */
-function classify(result: PostResult, timeoutMs: number): Attempt {
-  if (result.kind === 'timeout') {
-    return { statusCode: null, durationMs: result.durationMs, error: `timed out after ${timeoutMs} ms waiting for the receiver`, kind: 'transient', code: 'upstream_failed' };
-  }
-  if (result.kind === 'network') {
-    const code = (result.error as NodeJS.ErrnoException).code;
-    const error = `network error: ${result.error.message}${code && !result.error.message.includes(code) ? ` (${code})` : ''}`;
-    return { statusCode: null, durationMs: result.durationMs, error, kind: 'transient', code: 'upstream_failed', cause: result.error };
-  }
-
-  const { statusCode, durationMs } = result;
-  const excerpt = result.excerpt.trim().replace(/\s+/g, ' ');
-  const said = `receiver answered ${statusCode}${excerpt ? `: ${excerpt}` : ''}`;
+function classify(statusCode: number, durationMs: number): Attempt {
+  const said = `receiver answered ${statusCode}`;
   if (isSuccess(statusCode)) return { statusCode, durationMs, error: null, kind: 'delivered', code: 'delivered' };
   if (statusCode >= 300 && statusCode < 400) {
     // Permanent: following the redirect would send the event to a URL nobody checked
     // (a public host may redirect to 169.254.169.254), and the same request to the
     // same URL will be redirected again, so retrying only delays the failure.
-    const to = result.location ? ` to ${result.location}` : '';
     return {
       statusCode,
       durationMs,
-      error: `receiver answered ${statusCode} redirecting${to}; redirects are not followed, so register the final URL as callbackUrl`,
+      error: `${said} (a redirect); redirects are not followed, so register the final URL as callbackUrl`,
       kind: 'permanent',
       code: 'webhook_redirected',
     };

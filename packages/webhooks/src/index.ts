@@ -1,10 +1,4 @@
-export { type AddressKind, classifyAddress } from './address-ranges.js';
-export {
-  type CallbackUrlPhase,
-  type CheckCallbackUrlOptions,
-  checkCallbackUrl,
-  type HostResolver,
-} from './callback-url.js';
+export { checkCallbackUrl } from './callback-url.js';
 export {
   createWebhookDeliverer,
   type DeliveryResult,

@@ -99,6 +99,8 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
   // Legacy synchronous routes: same form, the result in the response, no job row.
   const legacy = (name: 'verify' | 'proof') => async (req: Request, res: Response) => {
     const data = jobInput(req);
+    // No job, but the same door: a refused manifestURI or callbackUrl is a 400 here too.
+    await deps.platform.checkDestinations(data);
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
