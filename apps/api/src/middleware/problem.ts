@@ -3,11 +3,11 @@
  * problem+json answer and logs it once; a stack trace never reaches a client.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
-import { AppError, type FieldError } from '@vcq/errors';
+import { AppError, type FieldError, INTERNAL_ERROR_MESSAGE } from '@vcq/errors';
 import { isDatabaseUnavailable } from '@vcq/db';
 
 export interface Problem {
@@ -42,8 +42,19 @@ export function problem(status: number, code: string, detail: string, extra: Omi
   return { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
 }
 
-/** Sends a problem+json answer. */
+/** Whether the request still has body bytes nobody has read. */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * Sends a problem+json answer. A refusal that comes before the body was read (no
+ * key, a bad route, a declared size over the limit) also closes the connection:
+ * kept alive, Node would read the whole unread body to reach the next request.
+ */
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): void {
+  if (bodyPending(res.req)) res.setHeader('Connection', 'close');
   res.status(status).type('application/problem+json').json(problem(status, code, detail, extra));
 }
 
@@ -135,6 +146,6 @@ export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
       return;
     }
     req.log?.error({ err: error }, 'unhandled error');
-    sendProblem(res, 500, 'internal_error', 'an internal error occurred; it has been logged', { requestId: res.getHeader('x-request-id') });
+    sendProblem(res, 500, 'internal_error', INTERNAL_ERROR_MESSAGE, { requestId: res.getHeader('x-request-id') });
   };
 }

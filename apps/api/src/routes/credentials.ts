@@ -10,7 +10,7 @@ import { type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/crede
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission, type Responder } from '../submission.js';
-import { assertStorable, parseInput } from '../validation.js';
+import { parseInput } from '../validation.js';
 
 export interface CredentialRouteDeps extends Responder {
   credentials: CredentialsService;
@@ -93,7 +93,6 @@ export function vcApiRoutes(deps: CredentialRouteDeps): Router {
   const router = Router();
   /** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
   const run = async (name: JobName, input: unknown): Promise<unknown> => {
-    assertStorable(input, 'body');
     const submission = await deps.platform.submit(name, input);
     if (submission.mode === 'sync') return submission.result;
     const job = await deps.platform.waitForOutcome(submission.job.id, deps.preferWaitMaxSeconds * 1000);
