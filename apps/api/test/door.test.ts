@@ -10,7 +10,7 @@ import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenOnLoopback, type LoopbackServer, waitFor } from '@vcq/testing';
+import { listenOnLoopback, type LoopbackServer, spawnApp, waitFor } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { startApi, type ApiServer } from '../src/server.js';
 import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
@@ -133,6 +133,64 @@ describe('nothing is read before the caller is known', () => {
         expect(answer.written).toBeLessThan(400);
       }
     }
+  });
+
+  it('when clients without a key are still sending their bodies, then each reads its 401 instead of a broken connection', { timeout: 60_000 }, async () => {
+    // In its own process, as in production: an API sharing the client's event loop
+    // cannot answer while the client is still writing, which is what this is about.
+    const child = spawnApp('api', world.env({ LOG_LEVEL: 'info' }));
+    try {
+      const listening = await child.waitForLine(/api listening/);
+      const base = `http://127.0.0.1:${(JSON.parse(listening) as { port: number }).port}`;
+      const answers: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const form = new FormData();
+        form.set('manifestURI', 'https://example.org/m.json');
+        form.set('file', new Blob([randomBytes(512 * 1024)]), 'photo.jpg');
+        try {
+          const res = await fetch(`${base}/api/verification-jobs/verify`, { method: 'POST', body: form });
+          answers.push(`${res.status} ${res.headers.get('connection')} ${((await res.json()) as Json).type}`);
+        } catch (error) {
+          // What a server that closes outright does to a client still writing (EPIPE, reset).
+          answers.push(`no answer: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+        }
+      }
+      expect(answers).toEqual(Array(40).fill('401 close urn:vcq:problem:unauthorized'));
+    } finally {
+      child.kill('SIGTERM');
+      await child.exited;
+    }
+  });
+
+  it('when a client keeps sending a refused body after the answer, then the server stops listening after a bounded amount, not the whole body', { timeout: 30_000 }, async () => {
+    const declared = 200 * 1024 * 1024;
+    const { status, sent } = await new Promise<{ status: number; sent: number }>((resolve) => {
+      let sent = 0;
+      let status = 0;
+      const chunk = Buffer.alloc(64 * 1024, 0x78);
+      const socket = connect(api.port, '127.0.0.1', () => {
+        socket.write(`POST /api/credentials/issue HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`);
+      });
+      const pump = () => {
+        while (sent < declared && !socket.destroyed) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+      };
+      socket.once('data', (answer: Buffer) => {
+        status = Number(answer.toString('latin1').split(' ')[1]);
+        pump();
+      });
+      // The server's reset ends the writing; either event is the end of the connection.
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => resolve({ status, sent }));
+    });
+    expect(status).toBe(401);
+    // Kernel buffers take a few MiB before a write blocks; Node kept alive would read all 200.
+    expect(sent).toBeLessThan(32 * 1024 * 1024);
   });
 
   it('when a key lacks the scope, or the route is public or unknown, then a pending body is not read either', { timeout: 20_000 }, async () => {

@@ -48,13 +48,49 @@ function bodyPending(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
+/** How long, and how much, a client still sending a refused body is listened to after the answer. */
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Ends the connection after this answer instead of reading the unread body (kept
+ * alive, Node would read all of it to reach the next request). RFC 9112 §9.6: a
+ * server that closes outright while the client is still sending makes the client's
+ * TCP stack answer with a reset, and the client loses the answer. So the answer goes,
+ * then a half-close, and what still arrives is discarded unparsed until the client
+ * closes too, for at most LINGER_MS and LINGER_BYTES.
+ */
+function closeAfterAnswer(res: Response): void {
+  res.setHeader('Connection', 'close');
+  const req = res.req;
+  const socket = req.socket;
+  // Node calls this once the answer is written, for a response that said "close".
+  socket.destroySoon = () => {
+    socket.end();
+    if (req.complete) {
+      socket.destroy();
+      return;
+    }
+    let discarded = 0;
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) socket.destroy();
+    });
+    // The whole body is in: nothing more may be read from this connection.
+    req.once('end', () => socket.destroy());
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
 /**
  * Sends a problem+json answer. A refusal that comes before the body was read (no
- * key, a bad route, a declared size over the limit) also closes the connection:
- * kept alive, Node would read the whole unread body to reach the next request.
+ * key, a bad route or URL, a declared size over the limit) closes the connection
+ * rather than read the body (see closeAfterAnswer).
  */
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): void {
-  if (bodyPending(res.req)) res.setHeader('Connection', 'close');
+  if (bodyPending(res.req)) closeAfterAnswer(res);
   res.status(status).type('application/problem+json').json(problem(status, code, detail, extra));
 }
 
