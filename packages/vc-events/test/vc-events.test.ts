@@ -244,7 +244,7 @@ describe('a run', () => {
       expect((await credentials.credentials.get(bad.id))?.status).toBe('issued');
       const logged = lines.find((l) => l.msg === 'vc event failed');
       expect(logged).toMatchObject({ level: 'error', obj: { recordId: 'bad-1' } });
-      expect((logged?.obj.err as Error).message).toMatch(/injected failure/);
+      expect((logged?.obj.err as Error | undefined)?.message).toMatch(/injected failure/);
     } finally {
       await db.$executeRawUnsafe('DROP TRIGGER vc_events_test_fail ON credentials');
     }
