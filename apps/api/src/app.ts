@@ -4,6 +4,10 @@
  * every router a request passes costs it), then the public probes, metrics and docs,
  * then each other authenticated area with its scope, then the public DID documents
  * (their `/<path>/did.json` pattern must not shadow anything), then 404 and errors.
+ *
+ * Nothing of a body is read before its caller is known: each authenticated area
+ * runs authentication (refusing addresses that keep failing first), its rate limit
+ * and its scope check, and only then parses JSON. Public routes parse no body.
  */
 import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
@@ -14,11 +18,14 @@ import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
 import type { VcEventsService } from '@vcq/vc-events';
 import { apiKeyAuth } from './middleware/auth.js';
+import type { AuthFailureLimiter } from './middleware/auth-failures.js';
+import { jsonBody } from './middleware/json-body.js';
 import { httpMetrics, metricsRoute } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
 import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
 import { corsFor, securityHeaders } from './middleware/security.js';
+import { storableUrl } from './middleware/storable-url.js';
 import { docsRoutes } from './openapi/routes.js';
 import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
@@ -43,6 +50,10 @@ export interface AppDeps {
   preferWaitMaxSeconds: number;
   metrics: VcqMetrics;
   rateLimiter: RateLimiter | null;
+  /** Failed authentications per client address (AUTH_FAILURE_RATE_LIMIT_*), or null for no limit. */
+  authFailures: AuthFailureLimiter | null;
+  /** Express's `trust proxy` (TRUST_PROXY): which X-Forwarded-For hops name the client. */
+  trustProxy: boolean | number | string[];
   corsOrigins: string[];
   jsonBodyLimit: string;
   watcher: JobWatcher;
@@ -59,19 +70,21 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy);
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
-  app.use(express.json({ limit: deps.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(storableUrl);
 
-  const auth = apiKeyAuth(deps.apiKeys);
+  const auth = apiKeyAuth(deps.apiKeys, { failures: deps.authFailures });
   const limit = rateLimit(deps.rateLimiter);
+  const body = jsonBody(deps.jsonBodyLimit);
   const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds };
 
   const api = express.Router();
   // GET/HEAD need `read`; everything else creates or changes something and needs `submit`.
-  api.use(auth.authenticate, limit, auth.scopeByMethod);
+  api.use(auth.authenticate, limit, auth.scopeByMethod, body);
   api.use(
     verificationRoutes({
       ...responder,
@@ -89,20 +102,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', metricsRoute(deps.metrics));
   app.use(docsRoutes());
 
-  app.use('/credentials', auth.authenticate, limit, auth.require('submit'), vcApiRoutes({ ...responder, credentials: deps.credentials }));
-  app.use('/queue', auth.authenticate, limit, auth.require('admin'), queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
+  app.use('/credentials', auth.authenticate, limit, auth.require('submit'), body, vcApiRoutes({ ...responder, credentials: deps.credentials }));
+  app.use('/queue', auth.authenticate, limit, auth.require('admin'), body, queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
   const taskDeps = {
     tasks: deps.tasks,
     schedulingEnabled: deps.schedulingEnabled,
     preferWaitMaxSeconds: deps.preferWaitMaxSeconds,
     unavailable: deps.vcEvents.configured ? {} : { 'vc-events': ANALYTICS_NOT_CONFIGURED },
   };
-  app.use('/admin/tasks', auth.authenticate, limit, auth.require('admin'), taskAdminRoutes(taskDeps));
-  app.use('/admin/vc-events', auth.authenticate, limit, auth.require('admin'), vcEventsAdminRoutes({ ...taskDeps, vcEvents: deps.vcEvents }));
-  app.use('/webhooks', auth.authenticate, limit, auth.require('admin'), webhookAdminRoutes(taskDeps));
+  app.use('/admin/tasks', auth.authenticate, limit, auth.require('admin'), body, taskAdminRoutes(taskDeps));
+  app.use('/admin/vc-events', auth.authenticate, limit, auth.require('admin'), body, vcEventsAdminRoutes({ ...taskDeps, vcEvents: deps.vcEvents }));
+  app.use('/webhooks', auth.authenticate, limit, auth.require('admin'), body, webhookAdminRoutes(taskDeps));
   // The legacy event route of the first API: any key that may submit work may send events.
-  app.use('/users/vc', auth.authenticate, limit, auth.require('submit'), legacyVcEventRoutes({ vcEvents: deps.vcEvents }));
-  if (deps.dashboard) app.use('/admin/queues', auth.authenticate, auth.require('admin'), deps.dashboard);
+  app.use('/users/vc', auth.authenticate, limit, auth.require('submit'), body, legacyVcEventRoutes({ vcEvents: deps.vcEvents }));
+  if (deps.dashboard) app.use('/admin/queues', auth.authenticate, auth.require('admin'), body, deps.dashboard);
   app.use(publicDocumentRoutes(deps.credentials));
 
   app.use(notFound);

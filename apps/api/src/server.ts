@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
 import { JobWatcher } from './job-watcher.js';
+import { createAuthFailureLimiter } from './middleware/auth-failures.js';
 import { answerClientError } from './middleware/problem.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { dashboardRouter } from './routes/dashboard.js';
@@ -80,6 +81,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
       config.RATE_LIMIT_POINTS > 0
         ? createRateLimiter({ redis, prefix: config.QUEUE_PREFIX, points: config.RATE_LIMIT_POINTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS })
         : null,
+    authFailures: createAuthFailureLimiter({ points: config.AUTH_FAILURE_RATE_LIMIT_POINTS, windowSeconds: config.AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS }),
+    trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     jsonBodyLimit: config.JSON_BODY_LIMIT,
     watcher,

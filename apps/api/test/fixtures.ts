@@ -43,10 +43,12 @@ export async function startWorld() {
       WORKER_LOCK_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '10000',
-      // Tests poll hard; the rate-limit test turns limiting on for its own API.
+      // Tests poll hard; the rate-limit tests turn limiting on for their own API.
       RATE_LIMIT_POINTS: '0',
       // Manifest hosts, the gateway, webhook receivers and did:web peers all run on loopback.
       EGRESS_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      // Every test client shares 127.0.0.1, and some send many keyless requests on purpose.
+      AUTH_FAILURE_RATE_LIMIT_POINTS: '0',
       ...env,
     });
 
@@ -72,6 +74,7 @@ export async function startWorld() {
       WORKER_STALLED_INTERVAL_MS: String(c.WORKER_STALLED_INTERVAL_MS),
       SHUTDOWN_TIMEOUT_MS: String(c.SHUTDOWN_TIMEOUT_MS),
       EGRESS_ALLOW_PRIVATE_HOSTS: c.EGRESS_ALLOW_PRIVATE_HOSTS.join(','),
+      AUTH_FAILURE_RATE_LIMIT_POINTS: String(c.AUTH_FAILURE_RATE_LIMIT_POINTS),
       ...overrides,
     };
   };

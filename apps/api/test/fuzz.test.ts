@@ -3,9 +3,12 @@
  * route of the OpenAPI document (so a new route is covered without touching this
  * file) to a real API process with a worker, Postgres and Redis behind it. Wrong
  * types, missing fields, huge strings, odd unicode, injection strings, wrong content
- * types, malformed JSON and multipart, bad path parameters and bad headers must all
- * be answered below 500, every non-2xx as problem+json, without the process dying
- * and without leaving half-written rows.
+ * types, malformed JSON and multipart, JSON nested far past the limit, text Postgres
+ * cannot store (NUL, lone surrogates) as keys and values at any depth of JSON bodies,
+ * query strings and form fields, bad path parameters and bad headers must all be
+ * answered below 500, every non-2xx as problem+json, without the process dying and
+ * without leaving half-written rows; and a request carrying unstorable text or
+ * nesting past the limit is never accepted.
  *
  * Reproduce a run with FUZZ_SEED=<seed printed by the failing run> (FUZZ_RUNS sets
  * the number of requests).
@@ -15,6 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApp, type VcqProcess, waitFor } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
+import { exceedsJsonDepth } from '@vcq/http';
 import { buildOpenApiDocument } from '../src/openapi/document.js';
 import { auth, startWorld, type World } from './fixtures.js';
 
@@ -45,6 +49,8 @@ beforeAll(async () => {
     MAX_UPLOAD_BYTES: String(256 * 1024),
     JSON_BODY_LIMIT: '256kb',
     API_KEYS: `${KEY},reader-key-0001:read`,
+    // Every generated request comes from 127.0.0.1, a quarter of them without a valid key.
+    AUTH_FAILURE_RATE_LIMIT_POINTS: '0',
   };
   apiProcess = spawnApp('api', world.env(env));
   const listening = await apiProcess.waitForLine(/api listening/);
@@ -156,6 +162,23 @@ const weirdString = fc.oneof(
   fc.constantFrom('', ' ', 'null', 'undefined', 'NaN', '-1', '1e309', '0x', 'did:', 'did:key:', 'did:web:example.com'),
 );
 
+// Text Postgres cannot store: NUL and UTF-16 surrogates without their pair.
+const NUL = String.fromCharCode(0);
+const unstorable = fc.constantFrom(NUL, `a${NUL}b`, '\ud800', 'x\udc00y', `\udbff${NUL}`, '\udfff\ud800');
+
+/** A value with unstorable text as a key or a value, 1 to 12 levels down objects and arrays. */
+const unstorableAtDepth = fc.tuple(fc.integer({ min: 1, max: 12 }), unstorable, fc.boolean(), fc.boolean()).map(([depth, bad, asKey, arrays]) => {
+  let value: unknown = asKey ? { [bad]: 1 } : bad;
+  for (let i = 0; i < depth; i++) value = arrays && i % 2 === 1 ? [value] : { [`level${i}`]: value };
+  return value;
+});
+
+/** Raw JSON nested past the limit (64): up to 100,000 arrays or 40,000 objects, under the fuzz's 256 kB body limit. */
+const deepJson = fc.oneof(
+  fc.integer({ min: 65, max: 100_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
+  fc.integer({ min: 65, max: 40_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+);
+
 const validish = () =>
   fc.constantFrom<unknown>(
     issuerDid,
@@ -183,6 +206,7 @@ const anyValue = (): fc.Arbitrary<unknown> =>
     { weight: 3, arbitrary: validish() },
     { weight: 3, arbitrary: weirdString },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+    { weight: 1, arbitrary: unstorableAtDepth },
     { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53, -0, 1e308, null, [], {}, [[[]]], { $ne: null }, { __proto__: { polluted: true } }) },
   );
 
@@ -194,12 +218,19 @@ const jsonBody = (properties: string[]) =>
       arbitrary: fc
         .tuple(
           fc.subarray(properties),
-          fc.dictionary(fc.oneof(fc.constantFrom(...(properties.length ? properties : ['x'])), weirdString), anyValue(), { maxKeys: 3 }),
+          fc.dictionary(fc.oneof(fc.constantFrom(...(properties.length ? properties : ['x'])), weirdString, unstorable), anyValue(), { maxKeys: 3 }),
         )
         .chain(([keys, extra]) => fc.tuple(fc.constant(extra), ...keys.map((k) => anyValue().map((v) => [k, v] as const))))
         .map(([extra, ...pairs]) => JSON.stringify({ ...extra, ...Object.fromEntries(pairs) })),
     },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
+    // Nesting past the limit, under one of the schema's own fields or as the whole body.
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...(properties.length ? properties : ['x'])), deepJson, fc.boolean())
+        .map(([key, deep, wrapped]) => (wrapped ? `{${JSON.stringify(key)}:${deep}}` : deep)),
+    },
     { weight: 1, arbitrary: fc.constantFrom('{', '{"a":', '[1,2', 'nul', '{"a":1}}', '\u0000', '', '{"__proto__":{"x":1}}', `{"a":"${'\\u00'.repeat(3)}"}`) },
     { weight: 1, arbitrary: weirdString },
   );
@@ -208,7 +239,7 @@ const jsonBody = (properties: string[]) =>
 // Under 20 kB: a server that refuses an upload part-way (a field over its 8 KiB limit)
 // answers and closes, and fetch, still writing a large body, reports EPIPE instead of
 // the answer. Small bodies reach the same refusals without that race.
-const formString = weirdString.filter((s) => s.length < 20_000);
+const formString = fc.oneof({ weight: 6, arbitrary: weirdString.filter((s) => s.length < 20_000) }, { weight: 1, arbitrary: unstorable });
 
 const multipartBody = fc.oneof(
   {
@@ -218,7 +249,7 @@ const multipartBody = fc.oneof(
         manifestURI: fc.option(fc.oneof(formString, fc.constantFrom('https://example.org/m.json', 'ipfs://bafy/m.json', 'ftp://x/y'))),
         registryAddress: fc.option(fc.oneof(formString, fc.constant(`0x${'ab'.repeat(20)}`))),
         callbackUrl: fc.option(formString),
-        extra: fc.option(fc.tuple(weirdString.filter((s) => s.length < 100), formString)),
+        extra: fc.option(fc.tuple(fc.oneof(weirdString.filter((s) => s.length < 100), unstorable), formString)),
         file: fc.option(fc.uint8Array({ maxLength: 4096 })),
         fileField: fc.constantFrom('file', 'file', 'file', 'upload', ''),
         secondFile: fc.boolean(),
@@ -268,7 +299,7 @@ const pathParam = () =>
     { weight: 1, arbitrary: fc.constantFrom('%', '%E0%A4%A', '%ZZ', '%00', '..', '.', '%2e%2e', '%2F', 'a%2Fb', '%F0%9F%98%80', '%ED%A0%80') },
   );
 
-const queryValue = fc.oneof(weirdString.filter((s) => s.length < 300), fc.constantFrom('1', '0', '-5', '101', '1.5', 'completed', 'waiting', '999999999999', 'true'));
+const queryValue = fc.oneof(weirdString.filter((s) => s.length < 300), unstorable, fc.constantFrom('1', '0', '-5', '101', '1.5', 'completed', 'waiting', '999999999999', 'true'));
 
 /** A latin-1 header value fetch can send (it refuses CR, LF and NUL and anything past U+00FF). */
 const headerValue = fc.oneof(
@@ -307,7 +338,7 @@ interface FuzzRequest {
 
 function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   const params = fc.tuple(...op.pathParams.map(() => pathParam()));
-  const query = fc.dictionary(fc.oneof(fc.constantFrom(...(op.queryParams.length ? op.queryParams : ['q'])), weirdString.filter((s) => s.length < 50)), queryValue, { maxKeys: 4 });
+  const query = fc.dictionary(fc.oneof(fc.constantFrom(...(op.queryParams.length ? op.queryParams : ['q'])), weirdString.filter((s) => s.length < 50), unstorable), queryValue, { maxKeys: 4 });
   const method = fc.oneof({ weight: 12, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'GET', 'POST') });
   let body: fc.Arbitrary<{ body?: RequestBody; contentType?: string | undefined }> = fc.constant({});
   if (op.body?.mediaType === 'multipart/form-data') body = multipartBody;
@@ -340,6 +371,36 @@ async function send(req: FuzzRequest): Promise<Answer> {
   if (contentType.startsWith('text/event-stream')) await res.body?.cancel();
   else text = await res.text();
   return { status: res.status, contentType, requestId: res.headers.get('x-request-id'), text };
+}
+
+/** Whether `value` holds unstorable text in a key or a value (it nests at most 64 deep here). */
+function holdsUnstorable(value: unknown): boolean {
+  const bad = (text: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text) || text.includes(NUL);
+  if (typeof value === 'string') return bad(value);
+  if (!value || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, child]) => bad(key) || holdsUnstorable(child));
+}
+
+/**
+ * Why vcq must refuse `req` whoever sends it, or null: its URL decodes to NUL, its
+ * JSON body (one vcq parses: a JSON media type) nests past 64 or holds unstorable
+ * text, or one of its form fields does.
+ */
+function mustRefuse(req: FuzzRequest): string | null {
+  if (req.path.includes('%00')) return 'NUL in the URL';
+  const type = req.headers['content-type'] ?? '';
+  if (typeof req.body === 'string' && /^application\/(json|[^;]*\+json)/.test(type)) {
+    if (exceedsJsonDepth(Buffer.from(req.body))) return 'JSON nested past 64';
+    try {
+      if (holdsUnstorable(JSON.parse(req.body))) return 'unstorable text in the JSON body';
+    } catch {
+      return null;
+    }
+  }
+  if (req.body instanceof FormData) {
+    for (const [name, value] of req.body.entries()) if (holdsUnstorable(name) || (typeof value === 'string' && holdsUnstorable(value))) return 'unstorable text in a form field';
+  }
+  return null;
 }
 
 // --- The property -------------------------------------------------------------------
@@ -377,6 +438,8 @@ describe('bad input (fast-check)', () => {
         // peer it had to call in the request (a did:web host, a manifest host) is unreachable.
         const upstream = answer.status === 502 && op.upstream && answer.text.includes('urn:vcq:problem:upstream_failed');
         if (!upstream) expect(answer.status, where).toBeLessThan(500);
+        const refuse = mustRefuse(req);
+        if (refuse) expect(answer.status, `${where} (${refuse})`).toBeGreaterThanOrEqual(400);
         expect(answer.requestId, where).toBeTruthy();
         if (answer.status >= 300) {
           expect(answer.contentType, where).toMatch(/^application\/problem\+json/);
@@ -403,6 +466,10 @@ describe('bad input (fast-check)', () => {
       [{ op: op('issueCredential'), req: { method: 'POST', path: '/api/credentials/issue', headers: json, body: `{"issuerDid":"${issuerDid}","subjectDid":"did:example:1","credentialType":"X","claims":{"\\ud800":"\\udc00x"}}` } }],
       [{ op: op('vcApiIssue'), req: { method: 'POST', path: '/credentials/issue', headers: json, body: JSON.stringify({ credential: { issuer: issuerDid, credentialSubject: { id: 'did:example:1', x: '\u0000' } } }) } }],
       [{ op: op('getCredential'), req: { method: 'GET', path: '/api/credentials/urn%3Auuid%3A%00', headers: auth } }],
+      // 5,000 levels of claims once answered 500 (JSON.stringify overflowed); 100,000 keyless levels were parsed before the 401.
+      [{ op: op('issueCredential'), req: { method: 'POST', path: '/api/credentials/issue', headers: json, body: `{"issuerDid":"${issuerDid}","subjectDid":"did:example:1","credentialType":"X","claims":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}` } }],
+      [{ op: op('issueCredential'), req: { method: 'POST', path: '/api/credentials/issue', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` } }],
+      [{ op: op('listVerificationJobs'), req: { method: 'GET', path: '/api/verification-jobs?status=%00', headers: auth } }],
     ];
     await fc.assert(property, { seed: SEED, numRuns: RUNS, endOnFailure: true, examples });
 

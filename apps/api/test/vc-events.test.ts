@@ -199,13 +199,13 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: Json) => e.field).sort()).toEqual(['timestamp', 'type', 'vc_public_id']);
       expect((await call('POST', '/users/vc/process-event')).status).toBe(400);
-      // Values Postgres could not store are refused up front, not failed on.
+      // Values Postgres could not store are refused at the door, before the event's own rules run.
       const nul = await call('POST', '/users/vc/process-event', { vc_public_id: 'urn:uuid:\u0000', type: 'record_anchored', timestamp: '0000-01-01T00:00:00Z' });
       expect(nul.status).toBe(400);
-      expect(nul.body.errors).toEqual([
-        { field: 'vc_public_id', message: 'must not contain NUL characters' },
-        { field: 'timestamp', message: 'must be between 1970 and 9999' },
-      ]);
+      expect(nul.body.errors).toEqual([{ field: 'vc_public_id', message: 'must not contain NUL characters or unpaired UTF-16 surrogates' }]);
+      const ancient = await call('POST', '/users/vc/process-event', { vc_public_id: 'urn:uuid:x', type: 'record_anchored', timestamp: '0000-01-01T00:00:00Z' });
+      expect(ancient.status).toBe(400);
+      expect(ancient.body.errors).toEqual([{ field: 'timestamp', message: 'must be between 1970 and 9999' }]);
     });
 
     it('when the key may only read, or there is none, then it is refused', async () => {

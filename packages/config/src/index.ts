@@ -3,6 +3,7 @@
  * reads environment variables; everything else receives the typed `Config`.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
@@ -98,6 +99,50 @@ const cron = z
     },
     { message: 'must be a cron expression of 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/5 * * * *"' },
   );
+
+/** The names Express's `trust proxy` knows for address ranges. */
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Whether `entry` is an IP address, an address/prefix, or one of Express's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.includes(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY, as Express's `trust proxy` takes it: `false` (the default: the client
+ * address is the socket's), `true` (trust every X-Forwarded-For hop, only behind a
+ * proxy that overwrites it), a hop count, or the proxies' addresses and ranges.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((v, ctx): boolean | number | string[] => {
+    const value = v.trim();
+    if (value === 'false' || value === '0') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) {
+      if (Number(value) > 100) ctx.addIssue({ code: 'custom', message: 'must be at most 100 hops' });
+      return Number(value);
+    }
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (entries.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false, a hop count, or a comma-separated list of addresses, address/prefix ranges, loopback, linklocal or uniquelocal${bad.length ? ` (not one: ${bad.join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** Credential statuses an analytics event type may map to (the `CredentialStatus` enum). */
 export const CREDENTIAL_STATUSES = ['issued', 'revoked'] as const;
@@ -288,9 +333,17 @@ export const ConfigSchema = z
       }),
     WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
 
-    // Requests per key (or per client address without a key) per window; 0 turns limiting off.
+    // Requests per key per window; 0 turns limiting off.
     RATE_LIMIT_POINTS: int(0, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    // Failed authentications (401s) a client address may have per window before its
+    // requests are refused (429) without any key being checked, so a flood of keyless
+    // or bad-key requests costs next to nothing; 0 turns it off. Kept in memory per process.
+    AUTH_FAILURE_RATE_LIMIT_POINTS: int(0, 1_000_000).default(30),
+    AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    // Which X-Forwarded-For hops to believe for the client address (rate limits, logs).
+    // Off by default: a client could otherwise name any address it likes.
+    TRUST_PROXY: trustProxy,
     // Origins allowed by CORS (`*` for any); empty: no CORS headers at all.
     CORS_ORIGINS: list,
     JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('1mb'),

@@ -243,4 +243,27 @@ describe('scheduled work', () => {
     expect(loadConfig({ QUEUE_CONCURRENCY: '4', WORKER_CONCURRENCY: '12' }).QUEUE_CONCURRENCY).toBe(12);
     expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY must be at least 1/);
   });
+
+  it('when the failed-authentication limit is set, then it is read, 0 turns it off, and a bad value is named', () => {
+    const defaults = loadConfig({});
+    expect(defaults.AUTH_FAILURE_RATE_LIMIT_POINTS).toBe(30);
+    expect(defaults.AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS).toBe(60);
+    const set = loadConfig({ AUTH_FAILURE_RATE_LIMIT_POINTS: '0', AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS: '600' });
+    expect(set.AUTH_FAILURE_RATE_LIMIT_POINTS).toBe(0);
+    expect(set.AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS).toBe(600);
+    expect(() => loadConfig({ AUTH_FAILURE_RATE_LIMIT_POINTS: '-1' })).toThrow(/AUTH_FAILURE_RATE_LIMIT_POINTS must be at least 0/);
+    expect(() => loadConfig({ AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(/AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS must be at least 1/);
+    expect(() => loadConfig({ AUTH_FAILURE_RATE_LIMIT_POINTS: 'many' })).toThrow(/AUTH_FAILURE_RATE_LIMIT_POINTS must be a number/);
+  });
+
+  it('when TRUST_PROXY is set, then it reads as Express takes it, and anything else is named', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY must be true, false, a hop count.*not one: yes please/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY .*not one: 10\.0\.0\.0\/33/);
+    expect(() => loadConfig({ TRUST_PROXY: '1000' })).toThrow(/TRUST_PROXY must be at most 100 hops/);
+  });
 });

@@ -1,4 +1,5 @@
 /** Compact JWS (RFC 7515) with EdDSA (RFC 8037), enough for VC-JWTs. */
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@vcq/http';
 import type { Ed25519Signer } from './ed25519.js';
 import { isObject } from './did-document.js';
 
@@ -44,9 +45,13 @@ function encodePart(value: Record<string, unknown>): string {
 }
 
 function jsonObject(segment: string, part: string): Record<string, unknown> {
+  const bytes = Buffer.from(segment, 'base64url');
+  // Signed or not, the claims travel on into results and rows: nesting the API would
+  // refuse in a request must not arrive inside a token (JSON.stringify overflows on it).
+  if (exceedsJsonDepth(bytes, MAX_JSON_DEPTH)) throw new MalformedJwtError(`${part} nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new MalformedJwtError(`${part} is not JSON`, { cause: error });
   }

@@ -6,3 +6,4 @@ export { WriteBuffer, type StatusWrite, type JobError, type WriteStatus, type Wr
 export { isDatabaseUnavailable } from './errors.js';
 export { migrate, createDatabaseIfMissing, describeDatabase, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer.js';
+export { isStorableText, storableJson, storableText, storableValue } from './storable.js';

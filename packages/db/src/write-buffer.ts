@@ -14,6 +14,7 @@
  */
 import type { Db } from './client.js';
 import { eachAlone } from './coalescer.js';
+import { storableJson } from './storable.js';
 
 export type WriteStatus = 'processing' | 'completed' | 'failed';
 
@@ -235,7 +236,9 @@ function merge(a: Pending, b: Pending): Pending {
 /**
  * One statement for the whole batch, its rows as a single JSON parameter (the
  * statement costs the same to prepare however many rows it carries); returns the
- * ids whose rows took the write.
+ * ids whose rows took the write. Results and errors are written storably: a job's
+ * outcome may carry text from outside (a credential's claims) that jsonb refuses,
+ * and an outcome that cannot be written would leave the job open.
  */
 async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
   const rows = batch.map((p) => ({
@@ -258,7 +261,7 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
       started_at = CASE WHEN v.attempt > j.attempt OR j.started_at IS NULL THEN v.started_at ELSE j.started_at END,
       completed_at = v.completed_at,
       updated_at = now()
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+    FROM jsonb_to_recordset(${storableJson(rows)}::jsonb)
       AS v(id uuid, attempt int, status text, progress int, result jsonb, error jsonb, started_at timestamptz, completed_at timestamptz)
     WHERE j.id = v.id
       AND j.status IN ('queued', 'processing')

@@ -170,16 +170,45 @@ describe('JobStore writes', () => {
     expect(sync.startedAt).toBeInstanceOf(Date);
   });
 
-  it('when one outcome in a write batch is something Postgres refuses, then only that job\'s write fails', async () => {
+  it('when one write in a batch is something Postgres refuses, then only that job\'s write fails', async () => {
     const jobs = await Promise.all(Array.from({ length: 5 }, () => newJob()));
-    // A NUL character cannot be stored in jsonb.
-    const writes = jobs.map((j, i) => store.completed(j.id, 1, i === 2 ? { text: 'nul\u0000here' } : { i }));
+    // An attempt number past Postgres's int range: the statement refuses the whole batch.
+    const writes = jobs.map((j, i) => store.completed(j.id, i === 2 ? 2 ** 40 : 1, { i }));
 
     const results = await Promise.allSettled(writes);
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     const rows = await db.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } } });
     expect(rows.filter((r) => r.status === 'completed')).toHaveLength(4);
+  });
+
+  it('when an outcome holds text jsonb refuses (NUL, lone surrogates, in keys and values, at depth), then it is stored with U+FFFD in their place', async () => {
+    const [done, failed, retried] = await Promise.all([newJob(), newJob(), newJob()]);
+    const nul = String.fromCharCode(0);
+    const result = {
+      valid: true,
+      claims: { [`k${nul}ey`]: `a${nul}b`, deep: [[{ lone: 'x\ud800y', low: '\udc00', pair: '\ud83d\ude00' }]] },
+      // Escaped backslashes before a "u" are text, not an escape: kept as they are.
+      literal: '\\u0000',
+    };
+    const writes = [
+      store.completed(done.id, 1, result),
+      store.failed(failed.id, 1, { code: 'x', message: `bad${nul}\udfff` }, true),
+      store.failed(retried.id, 1, { code: 'x', message: '\ud800' }, false),
+    ];
+
+    expect(await Promise.all(writes)).toEqual([true, true, true]);
+    const rows = new Map((await db.job.findMany({ where: { id: { in: [done.id, failed.id, retried.id] } } })).map((r) => [r.id, r]));
+    expect(rows.get(done.id)).toMatchObject({
+      status: 'completed',
+      result: {
+        valid: true,
+        claims: { 'k\ufffdey': 'a\ufffdb', deep: [[{ lone: 'x\ufffdy', low: '\ufffd', pair: '\ud83d\ude00' }]] },
+        literal: '\\u0000',
+      },
+    });
+    expect(rows.get(failed.id)).toMatchObject({ status: 'failed', error: { code: 'x', message: 'bad\ufffd\ufffd' } });
+    expect(rows.get(retried.id)).toMatchObject({ status: 'processing', error: { code: 'x', message: '\ufffd' } });
   });
 
   it('when a stale attempt writes after a newer one, then the newer outcome stays', async () => {

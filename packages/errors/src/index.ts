@@ -87,9 +87,16 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentJobError || (error instanceof AppError && error.status >= 400 && error.status < 500);
 }
 
-/** A short, log- and API-safe description of any thrown value. */
+/** What callers are told of a failure that is not vcq's own (a driver, SQL, a bug). */
+export const INTERNAL_ERROR_MESSAGE = 'an internal error occurred; it has been logged';
+
+/**
+ * What a caller may be told of any thrown value: an AppError's own code and message;
+ * anything else is `internal_error` with a generic message, because its text (SQL,
+ * driver output, file paths) is for the logs, and reaches job rows, API answers,
+ * webhook payloads and the queue dashboard otherwise. Log the error itself.
+ */
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof AppError) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { code: 'internal_error', message: error.message };
-  return { code: 'internal_error', message: String(error) };
+  return { code: 'internal_error', message: INTERNAL_ERROR_MESSAGE };
 }

@@ -30,3 +30,5 @@ export async function readCappedBody(response: Response, maxBytes: number): Prom
   }
   return Buffer.concat(chunks, size);
 }
+
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';

@@ -4,7 +4,6 @@
  * no harm.
  */
 import type { Db, JobStore } from '@vcq/db';
-import { describeError } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import type { WebhookStore } from '@vcq/webhooks';
 import { jobCatalog } from './catalog.js';
@@ -205,7 +204,7 @@ export async function sweepWebhookDeliveries(options: SweepOptions): Promise<Swe
         if (report.requeuedIds.length < MAX_REPORTED_IDS) report.requeuedIds.push(delivery.id);
       } catch (error) {
         report.skipped++;
-        logger.warn({ deliveryId: delivery.id, jobId, err: describeError(error).message }, 'webhook delivery could not be re-queued; the next sweep tries again');
+        logger.warn({ deliveryId: delivery.id, jobId, err: error }, 'webhook delivery could not be re-queued; the next sweep tries again');
       }
     }
   }

@@ -143,7 +143,7 @@ export class JobPlatform {
       try {
         await queues.add(name, id, data);
       } catch (error) {
-        logger.warn({ jobId: id, queue: def.queue, err: describeError(error).message }, 'enqueue failed after commit; the reconciler will re-add the job');
+        logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
       }
       return { mode: 'async', job };
     }
@@ -171,7 +171,7 @@ export class JobPlatform {
       result = await handler(data, ctx);
     } catch (error) {
       await store.failed(id, 1, describeError(error), true);
-      ctx.log.warn({ err: describeError(error), permanent: isPermanent(error) }, 'synchronous job failed');
+      ctx.log.warn({ err: error, permanent: isPermanent(error) }, 'synchronous job failed');
       await this.finished({ id, name, data }, { status: 'failed', error: describeError(error) }, ctx.log);
       throw error;
     }
@@ -188,7 +188,7 @@ export class JobPlatform {
    */
   private async finished(job: { id: string; name: JobName; data: unknown }, outcome: JobOutcome, log: Logger): Promise<void> {
     if (!this.options.onFinished) return;
-    await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: describeError(error) }, 'finished-hook failed'));
+    await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: error }, 'finished-hook failed'));
   }
 
   /** Resolves with the job once it is completed or failed, or null after `timeoutMs`. */

@@ -11,7 +11,7 @@ import { describeError } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { type PostgresQueueConnection, withTimeout } from './queues.js';
 import type { TaskRunRecord, TaskRunStore } from './task-runs.js';
-import { closeWorkers } from './worker-runtime.js';
+import { closeWorkers, queueFailure } from './worker-runtime.js';
 import {
   findTask,
   partialResult,
@@ -121,14 +121,14 @@ export async function executeTask(
     log.info({ durationMs: Math.round(outcome.durationMs) }, 'task completed');
   } catch (error) {
     outcome = { status: 'failed', result: partialResult(error), error: describeError(error), durationMs: performance.now() - started };
-    log.error({ durationMs: Math.round(outcome.durationMs), err: outcome.error }, 'task failed');
+    log.error({ durationMs: Math.round(outcome.durationMs), err: error }, 'task failed');
   }
   return deps.runs.finish(record.id, outcome);
 }
 
 /** Turns a task job (a tick or a manual trigger) into an executed, recorded run. */
 export function createTaskProcessor(deps: TaskRunnerDeps): Processor {
-  return async (job: Job, _token?: string, signal?: AbortSignal) => {
+  const process = async (job: Job, signal?: AbortSignal) => {
     const task = findTask(job.queueName, job.name);
     if (!task) throw new UnrecoverableError(`no task for ${job.queueName}/${job.name}`);
     const data = TaskJobSchema.safeParse(job.data);
@@ -144,6 +144,16 @@ export function createTaskProcessor(deps: TaskRunnerDeps): Processor {
     // Failed in BullMQ too, so the dashboard shows it; never retried (the next tick is the retry).
     if (run.status === 'failed') throw new UnrecoverableError(run.error?.message ?? 'task failed');
     return { runId: run.id };
+  };
+  return async (job: Job, _token?: string, signal?: AbortSignal) => {
+    try {
+      return await process(job, signal);
+    } catch (error) {
+      const permanent = error instanceof UnrecoverableError;
+      // A failed run was logged as it was recorded; a run that could not even be recorded was not.
+      if (!permanent) deps.logger.error({ queue: job.queueName, jobId: job.id, err: error }, 'task job failed before its run was recorded');
+      throw queueFailure(error, permanent);
+    }
   };
 }
 
@@ -254,7 +264,7 @@ export class TaskControl {
       if (running || !this.options.backend.isAvailable()) return;
       running = true;
       this.syncSchedules()
-        .catch((error: unknown) => this.options.logger.warn({ err: describeError(error).message }, 'task schedule check failed'))
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'task schedule check failed'))
         .finally(() => {
           running = false;
         });
@@ -309,7 +319,7 @@ export class TaskControl {
         );
         return { mode: 'async', jobId };
       } catch (error) {
-        this.options.logger.warn({ task, err: describeError(error).message }, 'could not queue the task; running it here instead');
+        this.options.logger.warn({ task, err: error }, 'could not queue the task; running it here instead');
       }
     }
     return { mode: 'sync', run: await this.runHere(task) };

@@ -63,14 +63,48 @@ export function createProcessor(store: JobStore, handlers: Handlers, logger: Log
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
-    } catch (error) {
+    } catch (thrown) {
+      const handled = thrown instanceof HandlerFailure;
+      const error = handled ? thrown.cause : thrown;
       // Domain errors (a peer refusing connections is an UpstreamError) keep their retry budget.
-      if (error instanceof AppError || error instanceof UnrecoverableError || !isDatabaseUnavailable(error)) throw error;
-      logger.warn({ queue: job.queueName, jobId: job.id, err: describeError(error).message }, 'database unavailable; job delayed without spending an attempt');
-      await job.moveToDelayed(Date.now() + DATABASE_DOWN_DELAY_MS, token);
-      throw new DelayedError();
+      if (!(error instanceof AppError) && !(error instanceof UnrecoverableError) && isDatabaseUnavailable(error)) {
+        logger.warn({ queue: job.queueName, jobId: job.id, err: error }, 'database unavailable; job delayed without spending an attempt');
+        await job.moveToDelayed(Date.now() + DATABASE_DOWN_DELAY_MS, token);
+        throw new DelayedError();
+      }
+      // The handler's own failure was logged where it was recorded; anything else (a
+      // write that failed, a hook) is logged here, as nobody else sees it whole.
+      if (!handled && !(error instanceof UnrecoverableError)) {
+        logger.error({ queue: job.queueName, jobId: job.id, err: error }, 'job attempt failed outside its handler');
+      }
+      throw queueFailure(error, handled ? thrown.permanent : error instanceof UnrecoverableError);
     }
   };
+}
+
+/** A handler's failure, already recorded and logged, on its way to BullMQ. */
+class HandlerFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly permanent: boolean,
+  ) {
+    super('handler failed');
+  }
+}
+
+/**
+ * What BullMQ is given for a failed attempt: vcq's own message (the row's, see
+ * describeError) and no stack frames; `permanent` makes it an UnrecoverableError.
+ * BullMQ keeps `message` as the job's failedReason and `stack` in its stacktrace,
+ * both shown on the dashboard and read back by the reconciler; driver text and
+ * server file paths belong in the logs.
+ */
+export function queueFailure(error: unknown, permanent: boolean): Error {
+  // An UnrecoverableError raised here already carries a message of vcq's making.
+  const message = error instanceof UnrecoverableError ? error.message : describeError(error).message;
+  const failure = permanent ? new UnrecoverableError(message) : new Error(message);
+  failure.stack = `${failure.name}: ${message}`;
+  return failure;
 }
 
 function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver) {
@@ -87,7 +121,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       try {
         report();
       } catch (error) {
-        logger.warn({ jobId: id, err: describeError(error).message }, 'job observer failed');
+        logger.warn({ jobId: id, err: error }, 'job observer failed');
       }
     };
     // Only the first start measures queueing: a retry's wait is its own backoff.
@@ -135,12 +169,12 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       const permanent = isPermanent(error);
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
-      await store.failed(id, attempt, describeError(error), final);
-      ctx.log.warn({ err: describeError(error), permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      const described = describeError(error);
+      await store.failed(id, attempt, described, final);
+      ctx.log.warn({ err: error, code: described.code, permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
-      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: describeError(error) });
-      if (permanent) throw new UnrecoverableError(describeError(error).message);
-      throw error;
+      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
+      throw new HandlerFailure(error, permanent);
     }
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.

@@ -5,6 +5,7 @@
  * `revocation` entry is never cleared), so an event cannot bring a credential back.
  */
 import type { Db } from '@vcq/db';
+import { AppError } from '@vcq/errors';
 import type { CredentialStatusName } from './types.js';
 
 export interface CredentialRef {
@@ -14,9 +15,12 @@ export interface CredentialRef {
   organizationId: string;
 }
 
-/** The credential is revoked and the event would make it valid again. */
-export class RevokedCredentialError extends Error {
+/** The credential is revoked and the event would make it valid again (vcq's own words, so they are shown). */
+export class RevokedCredentialError extends AppError {
   override name = 'RevokedCredentialError';
+  constructor(message: string) {
+    super('credential_revoked', 409, message);
+  }
 }
 
 export interface CredentialDirectory {

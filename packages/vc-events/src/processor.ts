@@ -142,7 +142,7 @@ async function processValid(deps: ProcessorDeps, record: VcSummaryRecord, window
         deps.logger.warn({ ...fields, credentialId }, `vc event skipped: ${error}`);
       } else {
         outcome = 'failed';
-        deps.logger.error({ ...fields, credentialId, err: error }, 'vc event failed');
+        deps.logger.error({ ...fields, credentialId, err: failure }, 'vc event failed');
       }
     }
   }

@@ -3,7 +3,7 @@
  * URL) with a summary of where it stands, and one `WebhookAttempt` row per try.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '@vcq/db';
+import { type Db, storableValue } from '@vcq/db';
 import { ValidationError } from '@vcq/errors';
 import { type WebhookEvent, type WebhookPayload, WebhookPayloadSchema } from './events.js';
 
@@ -99,7 +99,8 @@ export function createWebhookStore(db: Db): WebhookStore {
       const key = { sourceJobId: input.sourceJobId, event: input.event, url };
       // ON CONFLICT DO NOTHING, so two callers racing on the same outcome both end up with the one row.
       // JSON has no undefined: a missing `data` would vanish from the body instead of reading null.
-      const body = { ...payload.data, data: payload.data.data ?? null };
+      // Written storably: `data` is a job's result, which may carry text jsonb refuses (signed claims).
+      const body = storableValue({ ...payload.data, data: payload.data.data ?? null });
       await db.webhookDelivery.createMany({
         data: [{ id: randomUUID(), ...key, payload: body as object, ...(input.organizationId ? { organizationId: input.organizationId } : {}) }],
         skipDuplicates: true,

@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ApiKeySpec, Scope } from '@vcq/config';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import { sendProblem } from './problem.js';
 import { bindRequestLog } from './request-context.js';
 
@@ -45,14 +46,26 @@ export interface ApiKeyAuth {
   scopeByMethod: RequestHandler;
 }
 
-export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
+/**
+ * Authentication for the given keys. With `failures`, an address that keeps failing
+ * is refused before its key is even hashed, and every 401 counts against it.
+ */
+export function apiKeyAuth(keys: ApiKeySpec[], options: { failures?: AuthFailureLimiter | null } = {}): ApiKeyAuth {
+  const failures = options.failures ?? null;
   const known = keys.map((k) => ({ digest: Buffer.from(k.sha256, 'hex'), scopes: k.scopes, organizationId: k.organizationId, id: k.sha256.slice(0, 12) }));
   // Two header lines: browsers ignore a Basic challenge that shares its line with Bearer.
   const challenge = ['Bearer', 'Basic realm="vcq"'];
 
-  const authenticate: RequestHandler = (req, res, next) => {
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const wait = failures ? await failures.retryAfter(req) : 0;
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      sendProblem(res, 429, 'rate_limited', `too many failed authentications from this address; try again in ${wait} s`);
+      return;
+    }
     const presented = presentedKey((name) => req.header(name));
     if (!presented) {
+      failures?.failed(req);
       res.setHeader('WWW-Authenticate', challenge);
       sendProblem(res, 401, 'unauthorized', 'an API key is required (x-api-key header, Authorization: Bearer, or Basic with the key as password)');
       return;
@@ -61,6 +74,7 @@ export function apiKeyAuth(keys: ApiKeySpec[]): ApiKeyAuth {
     let match: (typeof known)[number] | undefined;
     for (const key of known) if (timingSafeEqual(key.digest, candidate)) match ??= key;
     if (!match) {
+      failures?.failed(req);
       res.setHeader('WWW-Authenticate', challenge);
       sendProblem(res, 401, 'unauthorized', 'the API key is not valid');
       return;

@@ -3,11 +3,11 @@
  * problem+json answer and logs it once; a stack trace never reaches a client.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
-import { AppError, type FieldError } from '@vcq/errors';
+import { AppError, type FieldError, INTERNAL_ERROR_MESSAGE } from '@vcq/errors';
 import { isDatabaseUnavailable } from '@vcq/db';
 
 export interface Problem {
@@ -42,8 +42,55 @@ export function problem(status: number, code: string, detail: string, extra: Omi
   return { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
 }
 
-/** Sends a problem+json answer. */
+/** Whether the request still has body bytes nobody has read. */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** How long, and how much, a client still sending a refused body is listened to after the answer. */
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * Ends the connection after this answer instead of reading the unread body (kept
+ * alive, Node would read all of it to reach the next request). RFC 9112 §9.6: a
+ * server that closes outright while the client is still sending makes the client's
+ * TCP stack answer with a reset, and the client loses the answer. So the answer goes,
+ * then a half-close, and what still arrives is discarded unparsed until the client
+ * closes too, for at most LINGER_MS and LINGER_BYTES.
+ */
+function closeAfterAnswer(res: Response): void {
+  res.setHeader('Connection', 'close');
+  const req = res.req;
+  const socket = req.socket;
+  // Node calls this once the answer is written, for a response that said "close".
+  socket.destroySoon = () => {
+    socket.end();
+    if (req.complete) {
+      socket.destroy();
+      return;
+    }
+    let discarded = 0;
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) socket.destroy();
+    });
+    // The whole body is in: nothing more may be read from this connection.
+    req.once('end', () => socket.destroy());
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+/**
+ * Sends a problem+json answer. A refusal that comes before the body was read (no
+ * key, a bad route or URL, a declared size over the limit) closes the connection
+ * rather than read the body (see closeAfterAnswer).
+ */
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): void {
+  if (bodyPending(res.req)) closeAfterAnswer(res);
   res.status(status).type('application/problem+json').json(problem(status, code, detail, extra));
 }
 
@@ -135,6 +182,6 @@ export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
       return;
     }
     req.log?.error({ err: error }, 'unhandled error');
-    sendProblem(res, 500, 'internal_error', 'an internal error occurred; it has been logged', { requestId: res.getHeader('x-request-id') });
+    sendProblem(res, 500, 'internal_error', INTERNAL_ERROR_MESSAGE, { requestId: res.getHeader('x-request-id') });
   };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import { ValidationError } from '@vcq/errors';
+import { assertStorable } from '../validation.js';
 import { sendProblem } from './problem.js';
 
 export interface HashedFile {
@@ -44,7 +45,6 @@ export function hashedUpload(maxUploadBytes: number): RequestHandler[] {
     // Refuse an oversized body before reading it when the client says how big it is.
     const declared = Number(req.header('content-length'));
     if (Number.isFinite(declared) && declared > maxUploadBytes + 64 * 1024) {
-      res.setHeader('Connection', 'close');
       sendProblem(res, 413, 'payload_too_large', `the upload is larger than the limit (${maxUploadBytes} bytes)`);
       return;
     }
@@ -56,11 +56,13 @@ export function hashedUpload(maxUploadBytes: number): RequestHandler[] {
     }
     next();
   };
-  const requireFile: RequestHandler = (req, _res, next) => {
+  const checkForm: RequestHandler = (req, _res, next) => {
+    // The form's fields, names included, go through the same storable check as JSON bodies.
+    assertStorable(req.body, 'form');
     if (!req.file) throw new ValidationError('a file is required', [{ field: 'file', message: 'is required (multipart/form-data field "file")' }]);
     next();
   };
-  return [precheck, parser, requireFile];
+  return [precheck, parser, checkForm];
 }
 
 /** The hashed file of a request that went through `hashedUpload`. */

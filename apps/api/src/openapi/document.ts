@@ -234,12 +234,13 @@ function operationFor(route: RouteDoc, entry: SchemaIds, set: SchemaSet, schemaR
   if (route.auth !== 'none') {
     problems.add(401);
     problems.add(403);
-    if (route.rateLimited !== false) problems.add(429);
+    // An address that keeps failing authentication is refused on every keyed route.
+    problems.add(429);
   }
   if (route.body) {
     problems.add(400);
     problems.add(413);
-    if ('multipart' in route.body) problems.add(415);
+    problems.add(415);
   }
 
   const responses: Record<string, Json> = {};

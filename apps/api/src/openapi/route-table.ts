@@ -22,15 +22,15 @@ import * as s from './schemas.js';
 
 /** Problem answers shared by many operations (`components.responses`). */
 export const problemResponses = {
-  400: { name: 'BadRequest', description: 'The request is malformed; `errors` names each invalid field.' },
+  400: { name: 'BadRequest', description: 'The request is malformed; `errors` names each invalid field. JSON nested deeper than 64 levels, and text Postgres cannot store (NUL, unpaired UTF-16 surrogates) anywhere in a body, form, query or path, are refused here too.' },
   401: { name: 'Unauthorized', description: 'No API key, or not a valid one.' },
   403: { name: 'Forbidden', description: 'The API key lacks the scope this operation needs.' },
   404: { name: 'NotFound', description: 'There is no such resource.' },
   409: { name: 'Conflict', description: 'The request conflicts with the resource’s state.' },
   413: { name: 'ContentTooLarge', description: 'The body is larger than the limit (`JSON_BODY_LIMIT`, or `MAX_UPLOAD_BYTES` for uploads).' },
-  415: { name: 'UnsupportedMediaType', description: 'Send `multipart/form-data` with the file in the field `file`.' },
+  415: { name: 'UnsupportedMediaType', description: 'Not a body this operation reads: uploads are `multipart/form-data` with the file in the field `file`; JSON is UTF-8.' },
   422: { name: 'UnprocessableContent', description: 'The job ran and failed (e.g. an unknown issuer).' },
-  429: { name: 'TooManyRequests', description: 'This API key has spent its rate limit; retry after `Retry-After` seconds.' },
+  429: { name: 'TooManyRequests', description: 'This API key has spent its rate limit, or this client address has failed authentication too often (`AUTH_FAILURE_RATE_LIMIT_POINTS`); retry after `Retry-After` seconds.' },
   500: { name: 'InternalError', description: 'An unexpected error; it has been logged under `requestId`.' },
   502: { name: 'BadGateway', description: 'A peer (RPC node, manifest host, DID host, remote issuer) failed.' },
   503: { name: 'ServiceUnavailable', description: 'A dependency (database or queue) is unavailable; retry after `Retry-After` seconds.' },
@@ -72,8 +72,6 @@ export interface RouteDoc {
   tag: Tag;
   /** `none` for public routes, else the scope the API key needs. */
   auth: 'none' | Scope;
-  /** Whether the per-key rate limit applies (every keyed route but the dashboard). */
-  rateLimited?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: { json: z.ZodType; required: boolean } | { multipart: z.ZodType };
@@ -633,7 +631,6 @@ export const routeTable: RouteDoc[] = [
     description: 'An HTML application; browsers can sign in with Basic authentication, the API key as password.',
     tag: 'Queue administration',
     auth: 'admin',
-    rateLimited: false,
     responses: { 200: { description: 'The dashboard.', mediaType: 'text/html', schema: z.string() } },
   },
 ];

@@ -11,7 +11,7 @@ import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, V
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission, type Responder } from '../submission.js';
 import { canSee, ownerFor, OwnerFieldsSchema, tenantOf, visibleOr404 } from '../tenancy.js';
-import { assertStorable, parseInput } from '../validation.js';
+import { parseInput } from '../validation.js';
 
 export interface CredentialRouteDeps extends Responder {
   credentials: CredentialsService;
@@ -106,7 +106,6 @@ export function vcApiRoutes(deps: CredentialRouteDeps): Router {
   const router = Router();
   /** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
   const run = async (req: Request, name: JobName, input: unknown): Promise<unknown> => {
-    assertStorable(input, 'body');
     const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
     if (submission.mode === 'sync') return submission.result;
     const job = await deps.platform.waitForOutcome(submission.job.id, deps.preferWaitMaxSeconds * 1000);

@@ -3,6 +3,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { storableText } from '@vcq/db';
 import { NotFoundError } from '@vcq/errors';
 import { createJobContext, type JobPlatform, type Handlers } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
@@ -11,7 +12,7 @@ import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
 import { sendSubmission } from '../submission.js';
 import { ownerFor, readScope, visibleOr404 } from '../tenancy.js';
-import { assertStorable, isUuid, parseInput, storableText } from '../validation.js';
+import { isUuid, parseInput } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
 
 export interface VerificationRouteDeps {
@@ -57,7 +58,6 @@ export function verificationRoutes(deps: VerificationRouteDeps): Router {
       fileSize: file.size,
       ...(callbackUrl ? { callbackUrl } : {}),
     };
-    assertStorable(input, 'form');
     return input;
   };
 
