@@ -14,6 +14,7 @@ import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
 import type { VcEventsService } from '@vcq/vc-events';
 import { apiKeyAuth } from './middleware/auth.js';
+import { browserGuard } from './middleware/browser-guard.js';
 import { httpMetrics, metricsRoute } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
 import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   metrics: VcqMetrics;
   rateLimiter: RateLimiter | null;
   corsOrigins: string[];
+  /** PUBLIC_BASE_URL: this deployment's own origin, for the cross-site check. */
+  publicBaseUrl: string;
   jsonBodyLimit: string;
   watcher: JobWatcher;
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
@@ -62,6 +65,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
+  // Every authenticated write, on every route: no page of another site can make a browser act.
+  app.use(browserGuard({ corsOrigins: deps.corsOrigins, publicBaseUrl: deps.publicBaseUrl }));
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
   app.use(express.json({ limit: deps.jsonBodyLimit, type: ['application/json', 'application/*+json'] }));
 

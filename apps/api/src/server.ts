@@ -81,6 +81,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
         ? createRateLimiter({ redis, prefix: config.QUEUE_PREFIX, points: config.RATE_LIMIT_POINTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS })
         : null,
     corsOrigins: config.CORS_ORIGINS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
     jsonBodyLimit: config.JSON_BODY_LIMIT,
     watcher,
     dashboard,
