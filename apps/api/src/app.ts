@@ -43,6 +43,10 @@ export interface AppDeps {
   credentials: CredentialsService;
   preferWaitMaxSeconds: number;
   metrics: VcqMetrics;
+  /** METRICS_TOKEN: a scrape of /metrics must send it as a bearer token. */
+  metricsToken: string | undefined;
+  /** METRICS_PORT is set: /metrics has its own listener and is not served here. */
+  metricsOnOwnPort: boolean;
   rateLimiter: RateLimiter | null;
   corsOrigins: string[];
   /** PUBLIC_BASE_URL: this deployment's own origin, for the cross-site check. */
@@ -91,7 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The busiest routes first: every router entered on the way costs each request.
   app.use('/api', api);
   app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
-  app.get('/metrics', metricsRoute(deps.metrics));
+  if (!deps.metricsOnOwnPort) app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken));
   app.use(docsRoutes());
 
   app.use('/credentials', auth.authenticate, limit, auth.require('submit'), vcApiRoutes({ ...responder, credentials: deps.credentials }));
