@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const auth = apiKeyAuth(deps.apiKeys);
   const limit = rateLimit(deps.rateLimiter);
-  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds };
+  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds, watcher: deps.watcher };
 
   const api = express.Router();
   // GET/HEAD need `read`; everything else creates or changes something and needs `submit`.
