@@ -55,6 +55,12 @@ const verifyWaiting = (seconds: number) => call('POST', '/api/credentials/verify
 const queuedVerifications = async () =>
   Number((await world.sql<{ n: string }>(`SELECT count(*)::text AS n FROM jobs WHERE queue = 'vc-verification' AND status = 'queued'`))[0]?.n);
 
+/** Lets the paused verification queue run again and waits until it has drained. */
+async function resumeAndDrain(): Promise<void> {
+  expect((await call('POST', '/queue/vc-verification/resume')).status).toBe(200);
+  await waitFor(async () => (await queuedVerifications()) === 0, { what: 'the verification queue to drain' });
+}
+
 describe('Prefer: wait on one watcher', () => {
   it(`when ${WAITERS} requests wait on jobs that stay queued, then the store is read about once per tick, not per request`, async () => {
     expect((await call('POST', '/queue/vc-verification/pause')).status).toBe(200);
@@ -73,16 +79,15 @@ describe('Prefer: wait on one watcher', () => {
       expect(reads.total).toBeLessThanOrEqual(ticks + 5);
     } finally {
       reads.restore();
-      expect((await call('POST', '/queue/vc-verification/resume')).status).toBe(200);
+      await resumeAndDrain();
     }
   });
 
   it(`when ${WAITERS} waiting jobs are let run, then each request answers 200 with its finished job`, async () => {
     expect((await call('POST', '/queue/vc-verification/pause')).status).toBe(200);
-    const before = await queuedVerifications();
     const answers = Promise.all(Array.from({ length: WAITERS }, () => verifyWaiting(30)));
     // Every request has its row (and is waiting on it) before the jobs may run.
-    await waitFor(async () => (await queuedVerifications()) - before === WAITERS, { what: 'the waiting rows', timeoutMs: 20_000 });
+    await waitFor(async () => (await queuedVerifications()) === WAITERS, { what: 'the waiting rows', timeoutMs: 20_000 });
     const resumed = performance.now();
     expect((await call('POST', '/queue/vc-verification/resume')).status).toBe(200);
 
@@ -109,6 +114,27 @@ describe('Prefer: wait on one watcher', () => {
   });
 });
 
+describe('a wait on a job that is cancelled', () => {
+  it('when the job is cancelled while requests wait on it, then Prefer: wait answers 200 with the cancelled job and the VC API a 409', async () => {
+    expect((await call('POST', '/queue/vc-verification/pause')).status).toBe(200);
+    try {
+      const preferWait = verifyWaiting(30);
+      const vcApi = call('POST', '/credentials/verify', { verifiableCredential: 'not.a.jwt' });
+      await waitFor(async () => (await queuedVerifications()) === 2, { what: 'the two waiting rows' });
+      const ids = await world.sql<{ id: string }>(`SELECT id FROM jobs WHERE queue = 'vc-verification' AND status = 'queued'`);
+      for (const { id } of ids) expect((await call('DELETE', `/queue/vc-verification/job/${id}`)).body.data).toMatchObject({ cancelled: true });
+
+      const [waited, vc] = await Promise.all([preferWait, vcApi]);
+      expect(waited.status).toBe(200);
+      expect(waited.body.status).toBe('cancelled');
+      expect(vc.status).toBe(409);
+      expect(vc.body.type).toBe('urn:vcq:problem:job_cancelled');
+    } finally {
+      await resumeAndDrain();
+    }
+  });
+});
+
 describe('JobWatcher', () => {
   it('when a second listener joins a row already watched, then it is told the row at the next tick, not only at its next change', async () => {
     const watcher = new JobWatcher(api.platform.store, 10);
@@ -126,7 +152,7 @@ describe('JobWatcher', () => {
       unwatch();
     } finally {
       watcher.close();
-      expect((await call('POST', '/queue/vc-verification/resume')).status).toBe(200);
+      await resumeAndDrain();
     }
   });
 

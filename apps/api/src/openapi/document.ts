@@ -86,7 +86,11 @@ const parameters: Record<string, Json> = {
 const securitySchemes = {
   apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key; its scopes (`submit`, `read`, `admin`) decide what it may do.' },
   bearer: { type: 'http', scheme: 'bearer', description: 'The API key as a bearer token.' },
-  basic: { type: 'http', scheme: 'basic', description: 'Any user name with the API key as password (for browsers, e.g. the dashboard).' },
+  basic: {
+    type: 'http',
+    scheme: 'basic',
+    description: 'Any user name with the API key as password, for browsers reading (e.g. the dashboard): refused (403) for anything but GET and HEAD, since a browser sends it by itself.',
+  },
 };
 
 const tags = [
