@@ -20,6 +20,7 @@ import type { VcEventsService } from '@vcq/vc-events';
 import { apiKeyAuth } from './middleware/auth.js';
 import type { AuthFailureLimiter } from './middleware/auth-failures.js';
 import { jsonBody } from './middleware/json-body.js';
+import { browserGuard } from './middleware/browser-guard.js';
 import { httpMetrics, metricsRoute } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
 import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
@@ -49,12 +50,18 @@ export interface AppDeps {
   credentials: CredentialsService;
   preferWaitMaxSeconds: number;
   metrics: VcqMetrics;
+  /** METRICS_TOKEN: a scrape of /metrics must send it as a bearer token. */
+  metricsToken: string | undefined;
+  /** METRICS_PORT is set: /metrics has its own listener and is not served here. */
+  metricsOnOwnPort: boolean;
   rateLimiter: RateLimiter | null;
   /** Failed authentications per client address (AUTH_FAILURE_RATE_LIMIT_*), or null for no limit. */
   authFailures: AuthFailureLimiter | null;
   /** Express's `trust proxy` (TRUST_PROXY): which X-Forwarded-For hops name the client. */
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
+  /** PUBLIC_BASE_URL: this deployment's own origin, for the cross-site check. */
+  publicBaseUrl: string;
   jsonBodyLimit: string;
   watcher: JobWatcher;
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
@@ -74,13 +81,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders());
+  // Every authenticated write, on every route: no page of another site can make a browser act.
+  app.use(browserGuard({ corsOrigins: deps.corsOrigins, publicBaseUrl: deps.publicBaseUrl }));
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
   app.use(storableUrl);
 
   const auth = apiKeyAuth(deps.apiKeys, { failures: deps.authFailures });
   const limit = rateLimit(deps.rateLimiter);
   const body = jsonBody(deps.jsonBodyLimit);
-  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds };
+  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds, watcher: deps.watcher };
 
   const api = express.Router();
   // GET/HEAD need `read`; everything else creates or changes something and needs `submit`.
@@ -99,7 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The busiest routes first: every router entered on the way costs each request.
   app.use('/api', api);
   app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
-  app.get('/metrics', metricsRoute(deps.metrics));
+  if (!deps.metricsOnOwnPort) app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken));
   app.use(docsRoutes());
 
   app.use('/credentials', auth.authenticate, limit, auth.require('submit'), body, vcApiRoutes({ ...responder, credentials: deps.credentials }));

@@ -14,7 +14,7 @@ import {
   taskSchedulesFromConfig,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
-import { createMetrics, type VcqMetrics } from '@vcq/metrics';
+import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
 import { JobWatcher } from './job-watcher.js';
 import { createAuthFailureLimiter } from './middleware/auth-failures.js';
@@ -29,6 +29,8 @@ export interface ApiServer {
   port: number;
   platform: JobPlatform;
   metrics: VcqMetrics;
+  /** Where `/metrics` is scraped: on the API's port, or on METRICS_PORT. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     credentials,
     preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
     metrics,
+    metricsToken: config.METRICS_TOKEN,
+    metricsOnOwnPort: config.METRICS_PORT !== undefined,
     rateLimiter:
       config.RATE_LIMIT_POINTS > 0
         ? createRateLimiter({ redis, prefix: config.QUEUE_PREFIX, points: config.RATE_LIMIT_POINTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS })
@@ -84,6 +88,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     authFailures: createAuthFailureLimiter({ points: config.AUTH_FAILURE_RATE_LIMIT_POINTS, windowSeconds: config.AUTH_FAILURE_RATE_LIMIT_WINDOW_SECONDS }),
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
     jsonBodyLimit: config.JSON_BODY_LIMIT,
     watcher,
     dashboard,
@@ -94,6 +99,11 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
 
   // Start queueing from the first request when Redis is there; without it, start anyway (sync fallback).
   if (!(await backend.ready())) logger.warn('redis not reachable at start-up; serving in fallback mode until it is');
+  // Before the API's port, so a taken metrics port fails start-up before anyone is served.
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? null
+      : await startMetricsServer(metrics, { port: config.METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, log: logger });
   const server = app.listen(config.PORT, config.HOST);
   // Requests Node cannot parse (oversized headers, a bad request line) never reach Express.
   server.on('clientError', (error: Error & { code?: string }, socket) => {
@@ -103,6 +113,9 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await metricsServer?.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'api listening');
@@ -114,6 +127,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     port,
     platform,
     metrics,
+    metricsUrl: metricsServer?.url ?? `http://127.0.0.1:${port}/metrics`,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => {
@@ -123,6 +137,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
         watcher.close();
         server.closeIdleConnections();
         await closed;
+        await metricsServer?.close();
         await dashboard.close();
         await store.close();
         await tasks.close();

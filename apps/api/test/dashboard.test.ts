@@ -2,28 +2,16 @@
  * The Bull Board dashboard at /admin/queues, against a real API, Postgres and Redis,
  * opened in Debian's Chromium driven by playwright-core (no browser download).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '@vcq/jobs';
 import { freePort, startRedisServer, type RedisServer } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
+import { withChromium } from './chromium.js';
 import { auth, startWorld, uploadForm, type World } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// The machine has no network: without these, Chromium keeps dialling Google services.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
 let world: World;
@@ -132,17 +120,3 @@ describe('GET /admin/queues', () => {
     }
   });
 });
-
-/** Runs `use` with Debian's Chromium; Playwright gives each launch a fresh temporary profile. */
-async function withChromium(use: (browser: Browser) => Promise<void>): Promise<void> {
-  // CI installs Chromium (.ci/run); a machine without it must fail here, not pass silently.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the dashboard tests`);
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  try {
-    await use(browser);
-  } finally {
-    await browser.close();
-  }
-}

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMetric } from '@vcq/metrics';
-import { freePort } from '@vcq/testing';
+import { freePort, scrapeLikePrometheus } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { startApi, type ApiServer } from '../src/server.js';
 import { auth, startWorld, uploadForm, type World } from './fixtures.js';
@@ -120,5 +120,51 @@ describe('API /metrics', () => {
     expect(readMetric(text, 'vcq_sync_fallback')).toBe(1);
     // Each API has its own registry: the offline one saw none of the requests above.
     expect(httpCount(text, 'GET', '/api/verification-jobs/:jobId', '200')).toBe(0);
+  });
+});
+
+describe('protecting /metrics', () => {
+  const TOKEN = 'api-scrape-token-0123456789';
+
+  it('when METRICS_TOKEN is set, then a Prometheus scrape with the bearer token reads the metrics, and one without it or with another gets 401', async () => {
+    const guarded = await startApi(world.config({ METRICS_TOKEN: TOKEN }));
+    opened.push(guarded);
+    const scraped = await scrapeLikePrometheus(`${guarded.url}/metrics`, { token: TOKEN });
+    expect(scraped.status).toBe(200);
+    expect(scraped.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(scraped.unparsable).toEqual([]);
+    expect(scraped.samples).toBeGreaterThan(50);
+    expect(readMetric(scraped.text, 'vcq_sync_fallback')).toBe(0);
+
+    for (const token of [undefined, 'wrong-scrape-token-0123456', `${TOKEN}x`]) {
+      const refused = await scrapeLikePrometheus(`${guarded.url}/metrics`, token === undefined ? {} : { token });
+      expect(refused.status, String(token)).toBe(401);
+      expect(refused.contentType).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(refused.text)).toMatchObject({ type: 'urn:vcq:problem:unauthorized', status: 401 });
+      expect(refused.text).not.toContain('vcq_');
+    }
+    // An API key is not a scrape token: the two are kept apart.
+    expect((await fetch(`${guarded.url}/metrics`, { headers: auth })).status).toBe(401);
+    // The rest of the API is untouched by the token.
+    expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+  });
+
+  it('when METRICS_PORT is set, then /metrics is served there (with the token) and not on the API port', async () => {
+    const moved = await startApi(world.config({ METRICS_PORT: '0', METRICS_TOKEN: TOKEN }));
+    opened.push(moved);
+    expect(new URL(moved.metricsUrl).port).not.toBe(String(moved.port));
+
+    const onApiPort = await fetch(`${moved.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(onApiPort.status).toBe(404);
+    expect(onApiPort.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+
+    const scraped = await scrapeLikePrometheus(moved.metricsUrl, { token: TOKEN });
+    expect(scraped.status).toBe(200);
+    expect(scraped.unparsable).toEqual([]);
+    // The API's own instruments, requests to its port included.
+    expect(httpCount(scraped.text, 'GET', 'unmatched', '404')).toBe(1);
+    expect((await scrapeLikePrometheus(moved.metricsUrl)).status).toBe(401);
+    // Nothing else is served on the metrics port.
+    expect((await fetch(new URL('/healthz', moved.metricsUrl))).status).toBe(404);
   });
 });

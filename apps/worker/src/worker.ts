@@ -15,8 +15,7 @@ import {
   taskSchedulesFromConfig,
 } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
-import { createMetrics, type VcqMetrics } from '@vcq/metrics';
-import { startMetricsServer } from './metrics-server.js';
+import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 
 /** How often a worker checks that the task schedules are still in Redis (it may restart empty). */
 const SCHEDULE_CHECK_MS = 60_000;
@@ -38,7 +37,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const metrics = createMetrics();
   // First, so a taken port fails start-up before any connection is opened.
   const metricsServer =
-    config.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(metrics, { port: config.WORKER_METRICS_PORT, host: config.HOST, logger });
+    config.WORKER_METRICS_PORT === undefined ? null : await startMetricsServer(metrics, { port: config.WORKER_METRICS_PORT, host: config.HOST, token: config.METRICS_TOKEN, log: logger });
   const { db, store } = createStoreFromConfig(config, logger);
   // Redis (the reconciler adds jobs on a fail-fast connection, workers consume on a
   // retrying one) or BullMQ's PostgreSQL backend with no Redis at all.

@@ -17,10 +17,11 @@ import {
 } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { readMetric } from '@vcq/metrics';
-import { listenOnLoopback, waitFor, type LoopbackServer } from '@vcq/testing';
+import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer } from '@vcq/testing';
 import { startWorld, type World } from '../../api/test/fixtures.js';
 import { startWorker, type WorkerProcess } from '../src/worker.js';
 
+const METRICS_TOKEN = 'worker-scrape-token-0123456789';
 let world: World;
 let worker: WorkerProcess;
 let producer: Producer;
@@ -29,7 +30,7 @@ let receiver: LoopbackServer;
 beforeAll(async () => {
   world = await startWorld();
   // One attempt: the job whose manifest is missing fails for good at once.
-  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0' });
+  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0', METRICS_TOKEN });
   receiver = await listenOnLoopback((req, res) => {
     res.writeHead(req.url === '/rejects' ? 410 : 204).end();
   });
@@ -62,11 +63,13 @@ async function startProducer(config: Config) {
 }
 type Producer = Awaited<ReturnType<typeof startProducer>>;
 
+/** Scrapes as Prometheus does, with the bearer token its scrape config holds. */
 async function scrape(): Promise<string> {
-  const res = await fetch(worker.metricsUrl as string);
+  const res = await scrapeLikePrometheus(worker.metricsUrl as string, { token: METRICS_TOKEN });
   expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return res.text();
+  expect(res.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  expect(res.unparsable).toEqual([]);
+  return res.text;
 }
 
 /** Scrapes until `ready(text)` holds; the counters move just after the rows are committed. */
@@ -162,8 +165,19 @@ describe('worker /metrics', () => {
 
   it('when anything but GET /metrics is asked, then 404 or 405', async () => {
     const url = new URL(worker.metricsUrl as string);
+    const authorization = `Bearer ${METRICS_TOKEN}`;
     expect((await fetch(new URL('/', url))).status).toBe(404);
-    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
-    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(url, { method: 'POST', headers: { authorization } })).status).toBe(405);
+    expect((await fetch(url, { method: 'HEAD', headers: { authorization } })).status).toBe(200);
+  });
+
+  it('when METRICS_TOKEN is set and a scrape comes without it or with another, then 401 problem+json and no metrics', async () => {
+    for (const token of [undefined, 'not-the-token-0123456789']) {
+      const res = await scrapeLikePrometheus(worker.metricsUrl as string, token === undefined ? {} : { token });
+      expect(res.status, String(token)).toBe(401);
+      expect(res.contentType).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(res.text)).toMatchObject({ type: 'urn:vcq:problem:unauthorized', status: 401 });
+      expect(res.text).not.toContain('vcq_jobs');
+    }
   });
 });

@@ -349,6 +349,15 @@ export const ConfigSchema = z
     JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('1mb'),
     // The worker serves /metrics on this port; unset: no metrics server in the worker.
     WORKER_METRICS_PORT: int(0, 65535).optional(),
+    // /metrics names queues, routes and volumes: a deployment strangers can reach
+    // protects it with a bearer token (API and worker alike) ...
+    METRICS_TOKEN: z
+      .string()
+      .min(16, { message: 'must be at least 16 characters (a short token can be guessed)' })
+      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces (Prometheus sends it in an HTTP header)' })
+      .optional(),
+    // ... or moves the API's /metrics to a listener of its own on HOST (not served on PORT).
+    METRICS_PORT: int(0, 65535).optional(),
 
     // The webhook-retry-sweep task: deliveries whose next attempt is due but which are
     // not on the queue (Redis lost them, an enqueue failed) are queued again.
@@ -411,6 +420,10 @@ export const ConfigSchema = z
     for (const entry of cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? []) {
       const problem = hostEntryProblem(entry);
       if (problem) ctx.addIssue({ code: 'custom', path: ['EGRESS_ALLOW_PRIVATE_HOSTS'], message: problem });
+    }
+    // Two listeners cannot share a port; 0 asks for a free one each.
+    if (cfg.METRICS_PORT !== undefined && cfg.METRICS_PORT !== 0 && cfg.METRICS_PORT === cfg.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${cfg.PORT}): it moves /metrics off the API's port` });
     }
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });
@@ -533,7 +546,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     parsed.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(environment)';
       const value = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
-      const shown = value === undefined || /KEY|SECRET|PASSWORD|URL/.test(key) ? '' : ` (got "${value}")`;
+      const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(key) ? '' : ` (got "${value}")`;
       return `${key} ${issue.message}${shown}`;
     }),
   );

@@ -267,3 +267,41 @@ describe('scheduled work', () => {
     expect(() => loadConfig({ TRUST_PROXY: '1000' })).toThrow(/TRUST_PROXY must be at most 100 hops/);
   });
 });
+
+describe('metrics protection', () => {
+  it('when nothing is set, then /metrics has no token and stays on the API port', () => {
+    const config = loadConfig({});
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(config.METRICS_PORT).toBeUndefined();
+  });
+
+  it('when METRICS_TOKEN and METRICS_PORT are set, then they are read', () => {
+    const config = loadConfig({ METRICS_TOKEN: 'a-scrape-token-0123456789', METRICS_PORT: '9464' });
+    expect(config.METRICS_TOKEN).toBe('a-scrape-token-0123456789');
+    expect(config.METRICS_PORT).toBe(9464);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+  });
+
+  it('when METRICS_TOKEN is short or not header-safe, then it is refused without echoing it', () => {
+    for (const [value, message] of [
+      ['short-token', /METRICS_TOKEN must be at least 16 characters/],
+      ['a token with spaces inside', /METRICS_TOKEN must be printable ASCII without spaces/],
+    ] as const) {
+      let error: unknown;
+      try {
+        loadConfig({ METRICS_TOKEN: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toMatch(message);
+      expect((error as ConfigError).message).not.toContain(value);
+    }
+  });
+
+  it('when METRICS_PORT is the API port or out of range, then the problem is named', () => {
+    expect(() => loadConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(/METRICS_PORT must differ from PORT \(8080\)/);
+    expect(() => loadConfig({ METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT must be at most 65535/);
+  });
+});

@@ -8,3 +8,5 @@ export {
   type WebhookDeliveryOutcome,
 } from './metrics.js';
 export { readMetric } from './read-metric.js';
+export { type MetricsServer, type MetricsServerLog, type MetricsServerOptions, startMetricsServer } from './metrics-server.js';
+export { SCRAPE_CHALLENGE, SCRAPE_REFUSED, scrapeAllowed } from './scrape-auth.js';

@@ -12,3 +12,4 @@ export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } 
 export { createTestDatabase } from './database.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { freePort, spawnApp, startApp, startRedisServer, waitFor, type RedisServer, type VcqProcess } from './processes.js';
+export { type PrometheusScrape, scrapeLikePrometheus } from './prometheus.js';

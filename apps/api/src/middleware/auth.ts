@@ -21,20 +21,27 @@ declare global {
   }
 }
 
-/** The key a request presents: x-api-key, Bearer, or Basic (password = key, for browsers). */
-function presentedKey(header: (name: string) => string | undefined): string | undefined {
+/** How a request presents its key; browsers add `basic` on their own once a user has typed it. */
+export type KeyScheme = 'api-key' | 'bearer' | 'basic';
+
+/** The key a request presents and how: x-api-key, Bearer, or Basic (password = key, for browsers). */
+export function presentedCredential(header: (name: string) => string | undefined): { key: string; scheme: KeyScheme } | undefined {
   const direct = header('x-api-key');
-  if (direct) return direct;
+  if (direct) return { key: direct, scheme: 'api-key' };
   const authorization = header('authorization') ?? '';
   const bearer = authorization.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-  if (bearer) return bearer;
+  if (bearer) return { key: bearer, scheme: 'bearer' };
   const basic = authorization.match(/^Basic\s+([A-Za-z0-9+/=]+)$/i)?.[1];
   if (basic) {
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+    return colon >= 0 ? { key: decoded.slice(colon + 1), scheme: 'basic' } : undefined;
   }
   return undefined;
+}
+
+function presentedKey(header: (name: string) => string | undefined): string | undefined {
+  return presentedCredential(header)?.key;
 }
 
 export interface ApiKeyAuth {

@@ -4,7 +4,8 @@
  * series stays bounded whatever clients send.
  */
 import express, { type Request, type RequestHandler } from 'express';
-import type { VcqMetrics } from '@vcq/metrics';
+import { SCRAPE_CHALLENGE, SCRAPE_REFUSED, scrapeAllowed, type VcqMetrics } from '@vcq/metrics';
+import { sendProblem } from './problem.js';
 
 /** The label for requests no route matched (404s, auth refusals before routing, static files). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -24,9 +25,14 @@ export function httpMetrics(metrics: VcqMetrics): RequestHandler {
   };
 }
 
-/** Serves the registry in Prometheus text format. */
-export function metricsRoute(metrics: VcqMetrics): RequestHandler {
-  return async (_req, res) => {
+/** Serves the registry in Prometheus text format; with `token` (METRICS_TOKEN), only to a scrape that sends it. */
+export function metricsRoute(metrics: VcqMetrics, token: string | undefined): RequestHandler {
+  return async (req, res) => {
+    if (!scrapeAllowed(req.header('authorization'), token)) {
+      res.setHeader('WWW-Authenticate', SCRAPE_CHALLENGE);
+      sendProblem(res, 401, 'unauthorized', SCRAPE_REFUSED);
+      return;
+    }
     const body = await metrics.render();
     res.setHeader('content-type', metrics.contentType);
     res.setHeader('cache-control', 'no-store');

@@ -92,7 +92,11 @@ const securitySchemes = {
       'An API key of one organization; its scopes (`submit`, `read`, `admin`) decide what it may do. It sees and acts only on its organization’s resources (others’ answer 404), except an `admin` key, which is platform-wide.',
   },
   bearer: { type: 'http', scheme: 'bearer', description: 'The API key as a bearer token.' },
-  basic: { type: 'http', scheme: 'basic', description: 'Any user name with the API key as password (for browsers, e.g. the dashboard).' },
+  basic: {
+    type: 'http',
+    scheme: 'basic',
+    description: 'Any user name with the API key as password, for browsers reading (e.g. the dashboard): refused (403) for anything but GET and HEAD, since a browser sends it by itself.',
+  },
 };
 
 const tags = [

@@ -24,7 +24,10 @@ import * as s from './schemas.js';
 export const problemResponses = {
   400: { name: 'BadRequest', description: 'The request is malformed; `errors` names each invalid field. JSON nested deeper than 64 levels, and text Postgres cannot store (NUL, unpaired UTF-16 surrogates) anywhere in a body, form, query or path, are refused here too.' },
   401: { name: 'Unauthorized', description: 'No API key, or not a valid one.' },
-  403: { name: 'Forbidden', description: 'The API key lacks the scope this operation needs.' },
+  403: {
+    name: 'Forbidden',
+    description: 'The API key lacks the scope this operation needs; or, for anything but GET and HEAD, the key came as Basic (a browser sends that by itself) or the request came from a page of another site (`Sec-Fetch-Site`, or an `Origin` not in CORS_ORIGINS).',
+  },
   404: { name: 'NotFound', description: 'There is no such resource.' },
   409: { name: 'Conflict', description: 'The request conflicts with the resource’s state.' },
   413: { name: 'ContentTooLarge', description: 'The body is larger than the limit (`JSON_BODY_LIMIT`, or `MAX_UPLOAD_BYTES` for uploads).' },
@@ -125,9 +128,11 @@ export const routeTable: RouteDoc[] = [
     path: '/metrics',
     operationId: 'getMetrics',
     summary: 'Prometheus metrics',
-    description: 'Jobs by queue and state, completed and failed counters, job duration and wait histograms, HTTP request durations, sync-fallback mode, reconciler re-adds, webhook outcomes and process metrics.',
+    description:
+      'Jobs by queue and state, completed and failed counters, job duration and wait histograms, HTTP request durations, sync-fallback mode, reconciler re-adds, webhook outcomes and process metrics. Public unless `METRICS_TOKEN` is set: then a scrape sends it as `Authorization: Bearer <token>` (401 otherwise). With `METRICS_PORT` it is served on that port instead of this one.',
     tag: 'Health',
     auth: 'none',
+    problems: [401],
     responses: { 200: { description: 'The Prometheus text exposition format.', mediaType: 'text/plain', schema: z.string() } },
   },
   {
@@ -398,7 +403,7 @@ export const routeTable: RouteDoc[] = [
     auth: 'submit',
     body: { json: s.VcApiIssueRequestSchema, required: true },
     responses: { 201: { description: 'The credential as an EnvelopedVerifiableCredential.', schema: s.VcApiIssueResponseSchema } },
-    problems: [400, 413, 422, 503, 504],
+    problems: [400, 409, 413, 422, 503, 504],
   },
   {
     method: 'post',
@@ -410,7 +415,7 @@ export const routeTable: RouteDoc[] = [
     auth: 'submit',
     body: { json: s.VcApiVerifyRequestSchema, required: true },
     responses: { 200: { description: 'The verification outcome.', schema: s.VcApiVerifyResponseSchema } },
-    problems: [400, 413, 422, 503, 504],
+    problems: [400, 409, 413, 422, 503, 504],
   },
 
   // Queue administration

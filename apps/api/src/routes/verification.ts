@@ -5,23 +5,21 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { storableText } from '@vcq/db';
 import { NotFoundError } from '@vcq/errors';
-import { createJobContext, type JobPlatform, type Handlers } from '@vcq/jobs';
+import { createJobContext, type Handlers } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
-import { sendSubmission } from '../submission.js';
+import { type Responder, sendSubmission } from '../submission.js';
 import { ownerFor, readScope, visibleOr404 } from '../tenancy.js';
 import { isUuid, parseInput } from '../validation.js';
 import { hashedUpload, uploadedFile } from '../middleware/upload.js';
 
-export interface VerificationRouteDeps {
-  platform: JobPlatform;
+export interface VerificationRouteDeps extends Responder {
   handlers: Handlers;
   logger: Logger;
   maxUploadBytes: number;
   defaultRegistryAddress: string | undefined;
-  preferWaitMaxSeconds: number;
 }
 
 const QUEUE = 'verification';
