@@ -127,6 +127,8 @@ describe("a job's error is vcq's own", () => {
     expect(job).toMatchObject({ status: 'failed', error: INTERNAL_ERROR_MESSAGE, errorCode: 'internal_error', attempt: 2 });
     expect(JSON.stringify(job)).not.toMatch(leaks);
 
+    // The row is closed before the worker hands the error to BullMQ: wait for BullMQ's side too.
+    await waitFor(async () => (await workers.bull.getJobState(jobId)) === 'failed', { timeoutMs: 15_000, what: `BullMQ to fail job ${jobId}` });
     const queued = await workers.bull.getJob(jobId);
     expect(queued?.failedReason).toBe(INTERNAL_ERROR_MESSAGE);
     expect(queued?.stacktrace).toEqual([`Error: ${INTERNAL_ERROR_MESSAGE}`]);
@@ -148,6 +150,7 @@ describe("a job's error is vcq's own", () => {
 
     const job = await failedJob(jobId);
     expect(job).toMatchObject({ status: 'failed', error: 'this DID cannot be deactivated here', errorCode: 'permanent_failure', attempt: 1 });
+    await waitFor(async () => (await workers.bull.getJobState(jobId)) === 'failed', { timeoutMs: 15_000, what: `BullMQ to fail job ${jobId}` });
     const queued = await workers.bull.getJob(jobId);
     expect(queued?.failedReason).toBe('this DID cannot be deactivated here');
     expect(queued?.stacktrace).toEqual(['UnrecoverableError: this DID cannot be deactivated here']);
