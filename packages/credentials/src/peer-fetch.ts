@@ -18,6 +18,8 @@ export interface PeerResponse {
   url: string;
   contentType: string;
   body: string;
+  /** The answer's headers, names lower-cased. */
+  headers: Record<string, string>;
 }
 
 const MAX_REDIRECTS = 3;
@@ -70,7 +72,12 @@ export async function fetchFromPeer(
       throw new UpstreamError(`Failed reading ${what} at ${current}: ${(error as Error).message}`, { cause: error });
     }
     if (!bytes) throw new PermanentJobError(`${what} at ${current} is larger than ${options.maxBytes} bytes`, { code: 'peer_response_too_large' });
-    return { url: current.toString(), contentType: response.headers.get('content-type') ?? '', body: Buffer.from(bytes).toString('utf8') };
+    return {
+      url: current.toString(),
+      contentType: response.headers.get('content-type') ?? '',
+      body: Buffer.from(bytes).toString('utf8'),
+      headers: Object.fromEntries(response.headers),
+    };
   }
 }
 
