@@ -10,4 +10,4 @@ export {
 export { type LoopbackServer, listenOnLoopback } from './loopback-server.js';
 export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } from './manifest.js';
 export { createTestDatabase } from './database.js';
-export { freePort, spawnApp, startApp, startRedisServer, waitFor, type RedisServer, type VcqProcess } from './processes.js';
+export { freePort, spawnApp, spawnNode, startApp, startRedisServer, waitFor, type RedisServer, type VcqProcess } from './processes.js';
