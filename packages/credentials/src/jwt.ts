@@ -55,7 +55,7 @@ function encodePart(value: Record<string, unknown>): string {
  * which rule it broke.
  */
 function assertNoCriticalExtensions(header: Record<string, unknown>): void {
-  if (!('crit' in header)) return;
+  if (!Object.hasOwn(header, 'crit')) return;
   const crit = header.crit;
   if (!Array.isArray(crit) || crit.length === 0 || !crit.every((name) => typeof name === 'string' && name !== '')) {
     throw new MalformedJwtError('header crit must be a non-empty array of header parameter names');

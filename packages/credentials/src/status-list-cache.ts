@@ -10,7 +10,7 @@
  * at all), and DEFAULT_STATUS_LIST_TTL_MS when none of them says anything.
  */
 
-/** Five minutes: what Bitstring Status List suggests when a list names no ttl. */
+/** Five minutes: a revocation elsewhere is seen soon, and a busy verifier still fetches a list rarely. */
 export const DEFAULT_STATUS_LIST_TTL_MS = 5 * 60_000;
 const DEFAULT_MAX_ENTRIES = 1000;
 // Entries are bounded by count and by the bytes they hold: one list may decode to
