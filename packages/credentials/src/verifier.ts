@@ -97,8 +97,9 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
     const list = await remoteLists.get(listUrl);
     // Checked on every use, cached or not. The spec leaves it to the verifier; vcq only
     // trusts the credential's own issuer to say whether it is revoked.
-    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by ${list.issuer}, not by the credential's issuer ${issuer}`);
-    if (list.purpose !== null && list.purpose !== purpose) throw statusError(listUrl, `has statusPurpose ${list.purpose}, not ${purpose}`);
+    // Neither message repeats what the list says: it is fetched text.
+    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by another DID than the credential's issuer ${issuer}`);
+    if (list.purpose !== null && list.purpose !== purpose) throw statusError(listUrl, `has a statusPurpose other than ${purpose}`);
     return list.bits;
   }
 
