@@ -65,7 +65,13 @@ async function receiver(answer: (n: number) => number) {
     req.on('end', () => {
       n += 1;
       const status = answer(n);
-      events.push({ body: JSON.parse(raw), signatureOk: verifyWebhookSignature(req.headers['x-vcq-signature'] as string, raw, SECRET), status });
+      events.push({
+        body: JSON.parse(raw),
+        signatureOk: verifyWebhookSignature(req.headers['x-vcq-signature'] as string, raw, SECRET, {
+          deliveryId: req.headers['x-vcq-delivery'],
+        }),
+        status,
+      });
       res.writeHead(status).end();
     });
   });
@@ -153,6 +159,14 @@ describe('DIDs', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
     expect(res.body.errors.map((e: Json) => e.field)).toContain('method');
+  });
+
+  it('when the did:key of the identity point (a small-order key) is resolved, then 400 problem+json names did', async () => {
+    // did:key of 0x01 followed by 31 zero bytes: a key every "signature" R = identity, S = 0 matches.
+    const res = await call('GET', `/api/dids/${encodeURIComponent('did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj')}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'did', message: expect.stringMatching(/small-order point/) }]);
   });
 });
 

@@ -153,7 +153,7 @@ describe('webhooks of jobs run in sync fallback', () => {
     expect(swept.body.data).toMatchObject({ task: 'webhook-retry-sweep', status: 'completed', result: { checked: true, requeued: 1, requeuedIds: [deliveryId] } });
 
     const [{ headers, body }] = (await hit) as [Hit];
-    expect(verifyWebhookSignature(headers['x-vcq-signature'] as string, body, SECRET)).toBe(true);
+    expect(verifyWebhookSignature(headers['x-vcq-signature'] as string, body, SECRET, { deliveryId: headers['x-vcq-delivery'] })).toBe(true);
     expect(headers['x-vcq-delivery']).toBe(deliveryId);
     expect(JSON.parse(body)).toMatchObject({ event: 'did.created', jobId: res.body.jobId, data: { did: res.body.result.did } });
     receiver.release();

@@ -10,6 +10,7 @@
  * - service: an endpoint the controller publishes (`{id, type, serviceEndpoint}`).
  */
 import { base58 } from '@scure/base';
+import { isStrictEd25519PublicKey } from './ed25519.js';
 import { decodeEd25519Multikey } from './multikey.js';
 
 export const DID_CONTEXT = 'https://www.w3.org/ns/did/v1';
@@ -55,7 +56,9 @@ export function deactivatedDocument(did: string): DidDocument {
 /**
  * The Ed25519 public keys `document` authorises as assertion methods, optionally only
  * the one whose id is `kid` (absolute, or relative `#fragment`). Methods in other key
- * formats or curves are skipped: they can never verify an EdDSA signature.
+ * formats or curves are skipped: they can never verify an EdDSA signature. So are
+ * Ed25519 keys that are small-order or not canonically encoded: a signature "by" one
+ * of those proves nothing.
  */
 export function assertionKeys(document: DidDocument, kid?: string): Array<{ id: string; publicKey: Uint8Array }> {
   const absolute = (id: string) => (id.startsWith('#') ? `${document.id}${id}` : id);
@@ -83,12 +86,12 @@ function ed25519PublicKey(method: VerificationMethod): Uint8Array | null {
     const jwk = method.publicKeyJwk;
     if (isObject(jwk) && jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string') {
       const x = Buffer.from(jwk.x, 'base64url');
-      return x.length === 32 ? x : null;
+      return isStrictEd25519PublicKey(x) ? x : null;
     }
     if (typeof method.publicKeyBase58 === 'string' && method.type === 'Ed25519VerificationKey2018') {
       // The 2018 suite carries the raw key, without a multicodec header.
       const raw = base58.decode(method.publicKeyBase58);
-      return raw.length === 32 ? raw : null;
+      return isStrictEd25519PublicKey(raw) ? raw : null;
     }
   } catch {
     return null;

@@ -11,7 +11,15 @@ import { type Tx, isUniqueViolation, json } from './db-types.js';
 import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
 import { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
 import { type DidWebParts, didWebDocumentUrl, didWebFor, parseDidWeb } from './did-web.js';
-import { type Ed25519PublicJwk, type Ed25519Signer, generateSeed, publicJwk, publicKeyFromSeed, signerFromSeed } from './ed25519.js';
+import {
+  assertStrictEd25519PublicKey,
+  type Ed25519PublicJwk,
+  type Ed25519Signer,
+  generateSeed,
+  publicJwk,
+  publicKeyFromSeed,
+  signerFromSeed,
+} from './ed25519.js';
 import { openSecret, sealSecret } from './key-encryption.js';
 import { encodeEd25519Multikey } from './multikey.js';
 import { fetchFromPeer, httpAllowed } from './peer-fetch.js';
@@ -352,6 +360,11 @@ function sameKeyOrConflict(existing: DidRow, publicKey: Uint8Array, imported: bo
 }
 
 function seedFromJwk(jwk: Ed25519PrivateJwk): Buffer {
+  try {
+    assertStrictEd25519PublicKey(Buffer.from(jwk.x, 'base64url'));
+  } catch (error) {
+    throw fieldError('privateKeyJwk.x', `is not a valid Ed25519 public key: it ${(error as Error).message}`, error);
+  }
   const seed = Buffer.from(jwk.d, 'base64url');
   const derived = publicJwk(publicKeyFromSeed(seed)).x;
   if (derived !== jwk.x) {

@@ -36,4 +36,5 @@ export type { Ed25519PublicJwk } from './ed25519.js';
 export { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
 export { publicKeyFromSeed } from './ed25519.js';
 export { STATUS_LIST_BITS } from './status-list.js';
+export { DEFAULT_STATUS_LIST_TTL_MS, type StatusListCacheSettings, type StatusListObserver } from './status-list-cache.js';
 export { findKeyMaterial } from './key-material-scan.js';

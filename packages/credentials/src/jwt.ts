@@ -13,6 +13,9 @@ export interface DecodedJwt {
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
+// The header parameters RFC 7515 itself defines (section 4.1); `crit` may not list them.
+const JWS_HEADER_PARAMETERS = new Set(['alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit']);
+
 /** Thrown by `decodeJwt` for anything that is not a compact JWS with JSON object parts. */
 export class MalformedJwtError extends Error {
   override name = 'MalformedJwtError';
@@ -26,8 +29,10 @@ export function decodeJwt(jwt: string): DecodedJwt {
   if (!SEGMENT.test(header) || !SEGMENT.test(payload) || !SEGMENT.test(signature)) {
     throw new MalformedJwtError('has a part that is not base64url');
   }
+  const protectedHeader = jsonObject(header, 'header');
+  assertNoCriticalExtensions(protectedHeader);
   return {
-    header: jsonObject(header, 'header'),
+    header: protectedHeader,
     payload: jsonObject(payload, 'payload'),
     signingInput: Buffer.from(`${header}.${payload}`, 'ascii'),
     signature: Buffer.from(signature, 'base64url'),
@@ -42,6 +47,24 @@ export function signJwt(header: Record<string, unknown>, payload: Record<string,
 
 function encodePart(value: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+/**
+ * RFC 7515 section 4.1.11: a JWS whose `crit` lists an extension the recipient does not
+ * understand is invalid. vcq understands none (not even RFC 7797's `b64`, which changes
+ * what the signature covers), so any `crit` makes the JWS invalid; the message says
+ * which rule it broke first.
+ */
+function assertNoCriticalExtensions(header: Record<string, unknown>): void {
+  if (!Object.hasOwn(header, 'crit')) return;
+  const crit = header.crit;
+  if (!Array.isArray(crit) || crit.length === 0 || !crit.every((name) => typeof name === 'string' && name !== '')) {
+    throw new MalformedJwtError('header crit must be a non-empty array of header parameter names');
+  }
+  // The messages name no parameter: a fetched status list's header is the peer's text.
+  if (crit.some((name) => JWS_HEADER_PARAMETERS.has(name))) throw new MalformedJwtError('header crit lists a parameter RFC 7515 itself defines');
+  if (crit.some((name) => !Object.hasOwn(header, name))) throw new MalformedJwtError('header crit names a parameter the header does not carry');
+  throw new MalformedJwtError('header crit requires an extension vcq does not understand');
 }
 
 function jsonObject(segment: string, part: string): Record<string, unknown> {

@@ -5,7 +5,7 @@
  */
 // @scure/base: small, audited, dependency-free base58btc; node:crypto has no base58.
 import { base58 } from '@scure/base';
-import { ED25519_PUBLIC_KEY_BYTES } from './ed25519.js';
+import { assertStrictEd25519PublicKey, ED25519_PUBLIC_KEY_BYTES } from './ed25519.js';
 
 const ED25519_PUB_MULTICODEC = Uint8Array.of(0xed, 0x01);
 
@@ -17,7 +17,7 @@ export function encodeEd25519Multikey(publicKey: Uint8Array): string {
   return `z${base58.encode(bytes)}`;
 }
 
-/** The raw key of a `z6Mk...` value; throws a plain Error saying what is wrong. */
+/** The raw key of a `z6Mk...` value, strictly checked; throws a plain Error saying what is wrong. */
 export function decodeEd25519Multikey(value: string): Uint8Array {
   if (!value.startsWith('z')) throw new Error('is not multibase base58btc (must start with "z")');
   let bytes: Uint8Array;
@@ -32,5 +32,7 @@ export function decodeEd25519Multikey(value: string): Uint8Array {
   if (bytes.length !== ED25519_PUB_MULTICODEC.length + ED25519_PUBLIC_KEY_BYTES) {
     throw new Error(`does not hold a ${ED25519_PUBLIC_KEY_BYTES}-byte Ed25519 public key`);
   }
-  return bytes.slice(ED25519_PUB_MULTICODEC.length);
+  const publicKey = bytes.slice(ED25519_PUB_MULTICODEC.length);
+  assertStrictEd25519PublicKey(publicKey);
+  return publicKey;
 }

@@ -47,6 +47,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     didWebAllowHttpHosts: deps.didWebAllowHttpHosts,
     fetchTimeoutMs: deps.fetchTimeoutMs,
     egress: deps.egress,
+    ...(deps.statusListCache ? { statusListCache: deps.statusListCache } : {}),
+    ...(deps.statusListObserver ? { statusListObserver: deps.statusListObserver } : {}),
     now,
   });
 

@@ -15,6 +15,7 @@ import type { EgressClient } from '@vcq/egress';
 import type { Db } from '@vcq/db';
 import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
+import type { StatusListCacheSettings, StatusListObserver } from './status-list-cache.js';
 import type { DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
 
 export type DidMethod = 'key' | 'web';
@@ -152,4 +153,8 @@ export interface CredentialsServiceDeps {
   /** Defaults to the built-in signer. */
   issuerBackend?: IssuerBackend;
   now?: () => Date;
+  /** The cache of other hosts' status lists; defaults in status-list-cache.ts. */
+  statusListCache?: StatusListCacheSettings;
+  /** Told each status list of another host that is fetched and decoded. */
+  statusListObserver?: StatusListObserver;
 }

@@ -15,6 +15,13 @@ import { MalformedJwtError } from './jwt.js';
 import { fetchFromPeer } from './peer-fetch.js';
 import { VerifyCredentialInputSchema } from './schemas.js';
 import { bitAt, decodeList } from './status-list.js';
+import {
+  createStatusListCache,
+  type LoadedStatusList,
+  type StatusListCacheSettings,
+  type StatusListObserver,
+  statusListFreshUntil,
+} from './status-list-cache.js';
 import type { DidResolution, VerifyError, VerifyResult } from './types.js';
 import { parseInput } from './validation.js';
 import { jwtFromEnvelope, type ParsedVcJwt, parseVcJwt } from './vc-jwt.js';
@@ -34,10 +41,15 @@ export interface VerifierDeps {
   egress: EgressClient;
   fetchTimeoutMs: number;
   now: () => Date;
+  statusListCache?: StatusListCacheSettings;
+  statusListObserver?: StatusListObserver;
 }
 
 /** The `verify` operation of the credentials service. */
 export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<VerifyResult> {
+  const { defaultTtlMs, ...bounds } = deps.statusListCache ?? {};
+  const remoteLists = createStatusListCache({ load: fetchStatusList, now: deps.now, ...bounds });
+
   /** Why `parsed` is not authentic or not valid now, or null when it is both. */
   async function check(parsed: ParsedVcJwt): Promise<VerifyError | null> {
     let resolution: DidResolution;
@@ -83,6 +95,17 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
       if (list.issuer !== issuer || list.purpose !== purpose) throw statusError(listUrl, `is not a ${purpose} list of ${issuer}`);
       return list.bits;
     }
+    const list = await remoteLists.get(listUrl);
+    // Checked on every use, cached or not. The spec leaves it to the verifier; vcq only
+    // trusts the credential's own issuer to say whether it is revoked.
+    // Neither message repeats what the list says: it is fetched text.
+    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by another DID than the credential's issuer ${issuer}`);
+    if (list.purpose !== null && list.purpose !== purpose) throw statusError(listUrl, `has a statusPurpose other than ${purpose}`);
+    return list.bits;
+  }
+
+  /** Fetches, authenticates and decodes another host's status list, for the cache. */
+  async function fetchStatusList(listUrl: string): Promise<LoadedStatusList> {
     const response = await fetchFromPeer(new URL(listUrl), 'the status list credential', {
       accept: 'application/vc+jwt, application/jwt, application/json;q=0.5',
       maxBytes: MAX_STATUS_LIST_BYTES,
@@ -90,6 +113,7 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
       allowHttpHosts: deps.didWebAllowHttpHosts,
       egress: deps.egress,
     });
+    deps.statusListObserver?.fetched?.(listUrl);
     const token = listJwt(response.body);
     if (!token) throw statusError(listUrl, 'is not a VC-JWT (only JWT-secured status lists are supported)');
     let list: ParsedVcJwt;
@@ -100,22 +124,31 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
     }
     const problem = await check(list);
     if (problem) throw statusError(listUrl, `does not verify (${problem})`);
-    // The spec leaves it to the verifier; vcq only trusts the credential's own issuer
-    // to say whether it is revoked.
-    if (list.issuer !== issuer) throw statusError(listUrl, `is issued by another DID than the credential's issuer ${issuer}`);
     if (!list.types.includes('BitstringStatusListCredential') && !list.types.includes('StatusList2021Credential')) {
       throw statusError(listUrl, 'is not a BitstringStatusListCredential');
     }
     const subject = list.claims;
-    if (typeof subject.statusPurpose === 'string' && subject.statusPurpose !== purpose) {
-      throw statusError(listUrl, `has a statusPurpose other than ${purpose}`);
-    }
     if (typeof subject.encodedList !== 'string') throw statusError(listUrl, 'has no encodedList');
+    let bits: Uint8Array;
     try {
-      return decodeList(subject.encodedList);
+      bits = decodeList(subject.encodedList);
     } catch (error) {
       throw statusError(listUrl, (error as Error).message, error);
     }
+    deps.statusListObserver?.decoded?.(listUrl, bits.length);
+    return {
+      bits,
+      issuer: list.issuer,
+      purpose: typeof subject.statusPurpose === 'string' ? subject.statusPurpose : null,
+      freshUntil: statusListFreshUntil({
+        fetchedAt: deps.now().getTime(),
+        expiresSeconds: list.expires,
+        ttl: subject.ttl,
+        cacheControl: response.headers['cache-control'],
+        age: response.headers.age,
+        ...(defaultTtlMs !== undefined ? { defaultTtlMs } : {}),
+      }),
+    };
   }
 
   /** Verifies a VC-JWT; see VerifyResult for what each outcome means. */

@@ -4,7 +4,7 @@ import { NotFoundError, PermanentJobError, ValidationError } from '@vcq/errors';
 import { createJWT, EdDSASigner } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, type DidView, publicKeyFromSeed, STATUS_LIST_BITS } from '../src/index.js';
+import { DEFAULT_STATUS_LIST_TTL_MS, didKeyFromPublicKey, type DidView, publicKeyFromSeed, STATUS_LIST_BITS } from '../src/index.js';
 import { decodeParts, keyDidResolver, loopbackEgress, startVcqHost, tamperPayload, type VcqHost } from './support.js';
 
 const HOUR_MS = 3_600_000;
@@ -343,16 +343,23 @@ describe('status lists of other hosts', () => {
     await other?.close();
   });
 
-  it('when another host verifies our credential, then it fetches and checks our signed status list, and sees a revocation', async () => {
+  it('when another host verifies our credential, then it fetches and checks our signed status list, and sees a revocation once its copy is stale', async () => {
     const webIssuer = await vcq.service.dids.create({ method: 'web', path: ['registrar'] });
     const issued = await vcq.service.credentials.issue(degree({ issuerDid: webIssuer.did }));
     const view = (await vcq.service.credentials.get(issued.credentialId))!;
+    const clock = { at: Date.now() };
+    const checker = other.withDeps({ now: () => new Date(clock.at) });
+    const listPath = `/status-lists/${view.statusListId}`;
 
-    expect(await other.service.credentials.verify({ vcJwt: issued.vcJwt })).toMatchObject({ valid: true, error: null });
-    expect(vcq.requests).toContain(`/status-lists/${view.statusListId}`);
+    expect(await checker.credentials.verify({ vcJwt: issued.vcJwt })).toMatchObject({ valid: true, error: null });
+    expect(vcq.requests).toContain(listPath);
 
     await vcq.service.credentials.revoke(issued.credentialId);
-    expect(await other.service.credentials.verify({ vcJwt: issued.vcJwt })).toMatchObject({ valid: false, error: 'revoked' });
+    // The list other hosts fetched is kept while fresh (five minutes: it names no ttl).
+    expect(await checker.credentials.verify({ vcJwt: issued.vcJwt })).toMatchObject({ valid: true, error: null });
+    clock.at += DEFAULT_STATUS_LIST_TTL_MS + 1_000;
+    expect(await checker.credentials.verify({ vcJwt: issued.vcJwt })).toMatchObject({ valid: false, error: 'revoked' });
+    expect(vcq.requests.filter((path) => path === listPath)).toHaveLength(2);
   });
 
   it('when the status list host is not allowlisted for HTTP, then the status check is refused rather than skipped', async () => {

@@ -36,9 +36,14 @@ export interface VcqProcess {
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): VcqProcess {
   // One process (tsx as a loader, not its CLI, which would run the app in a child):
   // a signal sent to `child` reaches the app itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+  return spawnNode(app, ['--import', 'tsx', `apps/${app}/src/main.ts`], { LOG_LEVEL: 'debug', ...env });
+}
+
+/** Runs `node <args>` from the repository root with `env` on top of this process's environment; `label` names it in errors. */
+export function spawnNode(label: string, args: string[], env: Record<string, string>): VcqProcess {
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'debug', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -48,7 +53,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Vc
       if (!line) continue;
       lines.push(line);
       for (const l of listeners) l(line);
-      if (process.env.VCQ_TEST_ECHO) process.stderr.write(`[${app}] ${line}\n`);
+      if (process.env.VCQ_TEST_ECHO) process.stderr.write(`[${label}] ${line}\n`);
     }
   };
   child.stdout?.on('data', onData);
@@ -72,7 +77,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Vc
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           listeners.delete(listener);
-          reject(new Error(`${app}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`));
+          reject(new Error(`${label}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).join('\n')}`));
         }, timeoutMs);
         const listener = (line: string) => {
           if (!pattern.test(line)) return;
@@ -85,7 +90,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): Vc
           if (!listeners.has(listener)) return;
           clearTimeout(timer);
           listeners.delete(listener);
-          reject(new Error(`${app} exited (${code}) before printing ${pattern}; last lines:\n${lines.slice(-15).join('\n')}`));
+          reject(new Error(`${label} exited (${code}) before printing ${pattern}; last lines:\n${lines.slice(-15).join('\n')}`));
         });
       });
     },

@@ -181,7 +181,7 @@ async function attemptOnce(
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
         // Signed per attempt: a retry hours later must still pass the receiver's freshness check.
-        'x-vcq-signature': signWebhook(body, deps.secret, Math.floor(now().getTime() / 1000)),
+        'x-vcq-signature': signWebhook(body, deps.secret, { deliveryId, timestampSeconds: Math.floor(now().getTime() / 1000) }),
         'x-vcq-event': payload.event,
         'x-vcq-delivery': deliveryId,
       },

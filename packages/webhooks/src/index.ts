@@ -9,7 +9,7 @@ export {
 } from './deliverer.js';
 export { type WebhookEvent, WebhookEventSchema, type WebhookPayload, WebhookPayloadSchema } from './events.js';
 export { webhookRetryDelay } from './retry.js';
-export { signWebhook, type VerifySignatureOptions, verifyWebhookSignature } from './signature.js';
+export { type SignWebhookOptions, signWebhook, type VerifySignatureOptions, verifyWebhookSignature } from './signature.js';
 export {
   type AttemptRecord,
   createWebhookStore,

@@ -119,7 +119,8 @@ describe('deliver', () => {
     expect(Object.keys(body)).toEqual(['event', 'jobId', 'data', 'createdAt']);
     expect(body).toEqual({ event: 'vc.issued', jobId: delivery.sourceJobId, data: { credentialId: 'urn:uuid:1', nested: { a: 1, b: 2 } }, createdAt: NOW.toISOString() });
     // The signature's timestamp comes from the injected clock.
-    expect(receiver.requests[0]?.headers['x-vcq-signature']).toMatch(new RegExp(`^t=${NOW.getTime() / 1000},v1=[0-9a-f]{64}$`));
+    // v1 is still sent beside v2 while receivers move to v2.
+    expect(receiver.requests[0]?.headers['x-vcq-signature']).toMatch(new RegExp(`^t=${NOW.getTime() / 1000},v1=[0-9a-f]{64},v2=[0-9a-f]{64}$`));
   });
 
   it('when the receiver answers 400, then it is a PermanentJobError, the delivery fails and one attempt is logged', async () => {

@@ -24,7 +24,7 @@ export interface Receiver {
 }
 
 /** `verify` is passed to verifyWebhookSignature, e.g. `now` to match a sender's fixed clock. */
-export async function startReceiver(secret: string, verify: VerifySignatureOptions = {}): Promise<Receiver> {
+export async function startReceiver(secret: string, verify: Pick<VerifySignatureOptions, 'now' | 'toleranceSeconds'> = {}): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const script: Answer[] = [];
   const server = await listenOnLoopback((req, res) => {
@@ -37,7 +37,10 @@ export async function startReceiver(secret: string, verify: VerifySignatureOptio
         path: req.url ?? '',
         headers: req.headers,
         body: raw.toString('utf8'),
-        signatureOk: verifyWebhookSignature(req.headers['x-vcq-signature'] as string | undefined, raw, secret, verify),
+        signatureOk: verifyWebhookSignature(req.headers['x-vcq-signature'] as string | undefined, raw, secret, {
+          ...verify,
+          deliveryId: req.headers['x-vcq-delivery'],
+        }),
       });
       reply(res, script.shift() ?? 200);
     });
