@@ -131,7 +131,8 @@ describe("a job's error is vcq's own", () => {
     await waitFor(async () => (await workers.bull.getJobState(jobId)) === 'failed', { timeoutMs: 15_000, what: `BullMQ to fail job ${jobId}` });
     const queued = await workers.bull.getJob(jobId);
     expect(queued?.failedReason).toBe(INTERNAL_ERROR_MESSAGE);
-    expect(queued?.stacktrace).toEqual([`Error: ${INTERNAL_ERROR_MESSAGE}`]);
+    // One entry per attempt (JOB_ATTEMPTS 2), each vcq's message alone: no frames, no paths.
+    expect(queued?.stacktrace).toEqual([`Error: ${INTERNAL_ERROR_MESSAGE}`, `Error: ${INTERNAL_ERROR_MESSAGE}`]);
     for (const trace of queued?.stacktrace ?? []) expect(trace).not.toMatch(leaks);
 
     await waitFor(() => delivered.some((event) => event.jobId === jobId), { timeoutMs: 15_000, what: 'the job.failed webhook' });
