@@ -3,10 +3,9 @@
  * request line that is not HTTP) still get a problem+json answer, sent over a raw
  * TCP socket because no HTTP client would send them.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../src/server.js';
-import { startWorld, type World } from './fixtures.js';
+import { rawExchange, startWorld, type World } from './fixtures.js';
 
 let world: World;
 let api: ApiServer;
@@ -21,42 +20,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Writes `request` as is and reads until the server closes the connection. */
-function rawRequest(port: number, request: string): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(port, '127.0.0.1', () => socket.write(request));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    // The server stops reading after the bad part, so a reset may follow its answer.
-    socket.on('error', (error) => (chunks.length === 0 ? reject(error) : undefined));
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      if (split < 0) {
-        reject(new Error(`no complete HTTP answer: ${JSON.stringify(text)}`));
-        return;
-      }
-      const [statusLine = '', ...lines] = text.slice(0, split).split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((line) => {
-          const colon = line.indexOf(':');
-          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-        }),
-      );
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: text.slice(split + 4) });
-    });
-  });
-}
-
 describe('requests the HTTP parser refuses', () => {
   it('when the headers are larger than 16 KiB, then 431 problem+json and the connection is closed', async () => {
-    const answer = await rawRequest(api.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    const answer = await rawExchange(api.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
     expect(answer.status).toBe(431);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(answer.headers.connection).toBe('close');
@@ -71,14 +37,14 @@ describe('requests the HTTP parser refuses', () => {
   });
 
   it('when the request line is not HTTP, then 400 problem+json', async () => {
-    const answer = await rawRequest(api.port, 'THIS IS NOT HTTP\r\n\r\n');
+    const answer = await rawExchange(api.port, 'THIS IS NOT HTTP\r\n\r\n');
     expect(answer.status).toBe(400);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(answer.body)).toMatchObject({ type: 'urn:vcq:problem:bad_request', title: 'Bad Request', status: 400, detail: expect.any(String) });
   });
 
   it('when a bad request has been answered, then the API goes on serving', async () => {
-    await rawRequest(api.port, 'THIS IS NOT HTTP\r\n\r\n');
+    await rawExchange(api.port, 'THIS IS NOT HTTP\r\n\r\n');
     const res = await fetch(`${api.url}/healthz`);
     expect(res.status).toBe(200);
   });

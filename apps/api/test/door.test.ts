@@ -10,29 +10,19 @@ import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenOnLoopback, type LoopbackServer, spawnApp, waitFor } from '@vcq/testing';
+import { spawnApp, waitFor } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { auth, jsonClient, type Json, type RawAnswer, rawExchange, startHookCollector, startWorld, type World } from './fixtures.js';
 
 let world: World;
 let api: ApiServer;
 let worker: WorkerProcess;
-let hooks: LoopbackServer;
-const delivered: Json[] = [];
+let hooks: Awaited<ReturnType<typeof startHookCollector>>;
 
 beforeAll(async () => {
   world = await startWorld();
-  hooks = await listenOnLoopback((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      delivered.push(JSON.parse(raw) as Json);
-      res.writeHead(204).end();
-    });
-  });
+  hooks = await startHookCollector();
   const config = world.config({ API_KEYS: 'test-key,reader-key:read', PREFER_WAIT_MAX_SECONDS: '20' });
   [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
 });
@@ -45,14 +35,6 @@ afterAll(async () => {
 const call = jsonClient(() => api.url);
 const NUL = String.fromCharCode(0);
 
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** Bytes this client wrote: the head only, never a byte of the body. */
-  written: number;
-}
-
 /**
  * Writes a request head declaring `contentLength` body bytes and never sends the
  * body; resolves once the server has closed the connection (a server that waited
@@ -62,28 +44,7 @@ function headOnly(port: number, method: string, path: string, headers: Record<st
   const head = `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries({ ...headers, 'content-length': String(contentLength) })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')}\r\n`;
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(port, '127.0.0.1', () => socket.write(head));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      if (split < 0) {
-        reject(new Error(`no complete HTTP answer: ${JSON.stringify(text)}`));
-        return;
-      }
-      const [statusLine = '', ...lines] = text.slice(0, split).split('\r\n');
-      const parsed = Object.fromEntries(
-        lines.map((line) => {
-          const colon = line.indexOf(':');
-          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-        }),
-      );
-      resolve({ status: Number(statusLine.split(' ')[1]), headers: parsed, body: text.slice(split + 4), written: socket.bytesWritten });
-    });
-  });
+  return rawExchange(port, head);
 }
 
 interface Answer {
@@ -352,8 +313,8 @@ describe('what the door cannot refuse is stored safely', () => {
     const job = (await call('GET', `/api/jobs/${jobId}`)).body;
     const claims = { note: 'a\ufffdb', 'k\ufffd': 'x\ufffdy', nested: { deeper: ['\ufffd'] } };
     expect(job).toMatchObject({ status: 'completed', error: null, attempt: 1, result: { valid: true, error: null, issuer: signed.did, claims } });
-    await waitFor(() => delivered.some((event) => event.jobId === jobId), { timeoutMs: 15_000, what: 'the vc.verified webhook' });
-    expect(delivered.find((event) => event.jobId === jobId)).toMatchObject({ event: 'vc.verified', data: { valid: true, claims } });
+    await waitFor(() => hooks.delivered.some((event) => event.jobId === jobId), { timeoutMs: 15_000, what: 'the vc.verified webhook' });
+    expect(hooks.delivered.find((event) => event.jobId === jobId)).toMatchObject({ event: 'vc.verified', data: { valid: true, claims } });
   });
 
   it('when a signed VC-JWT nests its claims 10,000 levels deep, then its verification completes as malformed instead of failing to be recorded', async () => {

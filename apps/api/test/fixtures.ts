@@ -3,10 +3,11 @@
  * with the registry deployed, a manifest host and an IPFS-style gateway.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { loadConfig, type Config } from '@vcq/config';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createTestDatabase, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
+import { createTestDatabase, listenOnLoopback, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
 
 export type Hex = `0x${string}`;
 
@@ -175,4 +176,59 @@ export function jsonClient(baseUrl: () => string) {
     const text = await res.text();
     return { status: res.status, headers: res.headers, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : null) as Json };
   };
+}
+
+/** An HTTP/1.1 answer read off a raw socket. */
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Bytes this client wrote. */
+  written: number;
+}
+
+/**
+ * Writes `request` as is on a new connection and reads until the server closes it. A
+ * reset after the answer began still counts (a server that stops reading after a bad
+ * part may reset); one before any answer rejects.
+ */
+export function rawExchange(port: number, request: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => (chunks.length === 0 ? reject(error) : undefined));
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      if (split < 0) {
+        reject(new Error(`no complete HTTP answer: ${JSON.stringify(text)}`));
+        return;
+      }
+      const [statusLine = '', ...lines] = text.slice(0, split).split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((line) => {
+          const colon = line.indexOf(':');
+          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+        }),
+      );
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: text.slice(split + 4), written: socket.bytesWritten });
+    });
+  });
+}
+
+/** A webhook receiver on loopback that answers 204 and keeps every JSON body it got. */
+export async function startHookCollector() {
+  const delivered: Json[] = [];
+  const server = await listenOnLoopback((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      delivered.push(JSON.parse(raw) as Json);
+      res.writeHead(204).end();
+    });
+  });
+  return { url: server.url, delivered, close: () => server.close() };
 }

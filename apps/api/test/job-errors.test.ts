@@ -24,29 +24,19 @@ import {
   waitForReady,
 } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
-import { listenOnLoopback, type LoopbackServer, waitFor } from '@vcq/testing';
+import { waitFor } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
-import { jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { jsonClient, type Json, startHookCollector, startWorld, type World } from './fixtures.js';
 
 let world: World;
 let api: ApiServer;
 let workers: Awaited<ReturnType<typeof startToyWorkers>>;
-let hooks: LoopbackServer;
-const delivered: Json[] = [];
+let hooks: Awaited<ReturnType<typeof startHookCollector>>;
 const workerLog: string[] = [];
 
 beforeAll(async () => {
   world = await startWorld();
-  hooks = await listenOnLoopback((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      delivered.push(JSON.parse(raw) as Json);
-      res.writeHead(204).end();
-    });
-  });
+  hooks = await startHookCollector();
   const config = world.config({ JOB_ATTEMPTS: '2' });
   [api, workers] = await Promise.all([startApi(config), startToyWorkers(config)]);
 });
@@ -135,8 +125,8 @@ describe("a job's error is vcq's own", () => {
     expect(queued?.stacktrace).toEqual([`Error: ${INTERNAL_ERROR_MESSAGE}`, `Error: ${INTERNAL_ERROR_MESSAGE}`]);
     for (const trace of queued?.stacktrace ?? []) expect(trace).not.toMatch(leaks);
 
-    await waitFor(() => delivered.some((event) => event.jobId === jobId), { timeoutMs: 15_000, what: 'the job.failed webhook' });
-    const event = delivered.find((e) => e.jobId === jobId) as Json;
+    await waitFor(() => hooks.delivered.some((event) => event.jobId === jobId), { timeoutMs: 15_000, what: 'the job.failed webhook' });
+    const event = hooks.delivered.find((e) => e.jobId === jobId) as Json;
     expect(event).toMatchObject({ event: 'job.failed', data: { error: { code: 'internal_error', message: INTERNAL_ERROR_MESSAGE } } });
     expect(JSON.stringify(event)).not.toMatch(leaks);
 
