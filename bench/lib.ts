@@ -134,7 +134,8 @@ export async function until<T>(check: () => Promise<T | null | undefined | false
   }
 }
 
-export const API_KEY = 'bench-key-0001';
+// The deployment runs with NODE_ENV=production, where keys are at least 32 characters.
+export const API_KEY = 'bench-key-0001-0123456789abcdefghij';
 
 /**
  * A deployment of vcq for a harness: its own database, a private Redis on its own
