@@ -114,7 +114,7 @@ function report(figure: Figure, row: [string, string, string]): void {
 const note = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** Runs a TypeScript helper of this folder as its own process; resolves with its first stdout line as JSON. */
-function child(script: string, args: string[]): { ready: Promise<Record<string, unknown>>; kill(): void; exited: Promise<unknown> } {
+function child(script: string, args: string[]): { ready: Promise<Record<string, unknown>>; kill(): void; exited: Promise<unknown>; pid: number | undefined } {
   const proc = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(proc, 'exit');
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -123,7 +123,7 @@ function child(script: string, args: string[]): { ready: Promise<Record<string, 
     void exited.then(([code]) => reject(new Error(`${script} exited (${String(code)}) before answering`)));
   });
   ready.catch(() => {});
-  return { ready, kill: () => proc.kill('SIGTERM'), exited };
+  return { ready, kill: () => proc.kill('SIGTERM'), exited, pid: proc.pid };
 }
 
 /**
@@ -322,7 +322,12 @@ async function main(): Promise<void> {
         await gen.exited;
         return result;
       };
-      const load = (url: string, body: unknown, headers: Record<string, string>) => loadFor(url, body, headers, settings.duration);
+      /** One measured run, with the CPU the serving process (`pid`) spent per answered request. */
+      const load = async (url: string, body: unknown, headers: Record<string, string>, pid: number | undefined) => {
+        const cpuBefore = processCpuMs(pid);
+        const result = await loadFor(url, body, headers, settings.duration);
+        return { ...result, cpuUsPerRequest: ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.ok + result.non2xx) };
+      };
       // Rounds alternate baseline and vcq, so drift on a shared machine (other tenants,
       // CPU boost) hits both alike; the figure is the median round.
       const bare = child('bare-express.ts', []);
@@ -335,8 +340,8 @@ async function main(): Promise<void> {
       const rounds: Array<{ vcq: Awaited<ReturnType<typeof load>>; baseline: Awaited<ReturnType<typeof load>>; ratio: number }> = [];
       for (let i = 1; i <= settings.apiRounds; i++) {
         note(`api_ratio round ${i}/${settings.apiRounds}: bare Express 5, then POST /api/credentials/issue; ${settings.connections} connections, ${settings.duration} s each`);
-        const baseline = await load(`http://127.0.0.1:${port}/json`, body, {});
-        const vcq = await load(`${d.apiUrl}/api/credentials/issue`, body, { 'x-api-key': API_KEY });
+        const baseline = await load(`http://127.0.0.1:${port}/json`, body, {}, bare.pid);
+        const vcq = await load(`${d.apiUrl}/api/credentials/issue`, body, { 'x-api-key': API_KEY }, apiProcess?.child.pid);
         rounds.push({ vcq, baseline, ratio: vcq.rate / baseline.rate });
       }
       bare.kill();
@@ -365,6 +370,9 @@ async function main(): Promise<void> {
           express_p99_ms: median(rounds.map((r) => r.baseline.p99Ms)),
           ratio: round(ratio, 3),
           round_ratios: rounds.map((r) => round(r.ratio, 3)),
+          // CPU of the serving process per answered request moves far less with the machine's load than rates do.
+          vcq_api_cpu_us_per_req: round(median(rounds.map((r) => r.vcq.cpuUsPerRequest)), 0),
+          express_cpu_us_per_req: round(median(rounds.map((r) => r.baseline.cpuUsPerRequest)), 0),
           round_vcq_p99_ms: rounds.map((r) => r.vcq.p99Ms),
           goal: 'ratio >= 0.5, p99 < 50 ms',
         },
