@@ -166,6 +166,7 @@ describe('DIDs', () => {
     const res = await call('GET', `/api/dids/${encodeURIComponent('did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj')}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(res.body.type).toBe('urn:vcq:problem:invalidPublicKey');
     expect(res.body.errors).toEqual([{ field: 'did', message: expect.stringMatching(/small-order point/) }]);
   });
 });
@@ -235,6 +236,26 @@ describe('credentials', () => {
     const notJson = await fetch(`${base}/api/credentials/issue`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"issuerDid":' });
     expect(notJson.status).toBe(400);
     expect(notJson.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('when the subject or issuer is a did:key naming no usable key, then 400 with the method\'s error name and no job is created', async () => {
+    // did:key of 0x01 then 31 zero bytes: the identity point, which vcq never accepts as a key.
+    const identity = 'did:key:z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj';
+    const secp256k1 = 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme';
+    const jobsBefore = (await world.sql('SELECT id FROM jobs')).length;
+
+    const bySubject = await call('POST', '/api/credentials/issue', { issuerDid: issuer, subjectDid: identity, credentialType: 'T', claims: {} });
+    expect(bySubject.status).toBe(400);
+    expect(bySubject.body).toMatchObject({ type: 'urn:vcq:problem:invalidPublicKey', errors: [{ field: 'subjectDid', message: expect.stringMatching(/small-order point/) }] });
+
+    const byIssuer = await call('POST', '/api/credentials/issue', { issuerDid: secp256k1, subjectDid: subject, credentialType: 'T', claims: {} });
+    expect(byIssuer.body).toMatchObject({ status: 400, type: 'urn:vcq:problem:unsupportedPublicKeyType', errors: [{ field: 'issuerDid' }] });
+
+    const vcApi = await call('POST', '/credentials/issue', {
+      credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'T'], issuer, credentialSubject: { id: identity } },
+    });
+    expect(vcApi.body).toMatchObject({ status: 400, type: 'urn:vcq:problem:invalidPublicKey', errors: [{ field: 'credential.credentialSubject.id' }] });
+    expect(await world.sql('SELECT id FROM jobs')).toHaveLength(jobsBefore);
   });
 
   it('when a credential id is unknown, then 404 problem+json', async () => {

@@ -3,9 +3,9 @@
  * `did:key:` + the Multikey of the public key, and the document follows from the DID
  * alone (one verification method `did:key:z...#z...`, used for every relationship).
  */
+import { AppError } from '@vcq/errors';
 import { type DidDocument, singleKeyDocument } from './did-document.js';
-import { decodeEd25519Multikey, encodeEd25519Multikey } from './multikey.js';
-import { fieldError } from './validation.js';
+import { decodeEd25519Multikey, encodeEd25519Multikey, MultikeyError, type MultikeyProblem } from './multikey.js';
 
 const PREFIX = 'did:key:';
 
@@ -14,13 +14,32 @@ export function didKeyFromPublicKey(publicKey: Uint8Array): string {
   return `${PREFIX}${encodeEd25519Multikey(publicKey)}`;
 }
 
-/** The Ed25519 public key inside a did:key; ValidationError (field `did`) if it holds none. */
-export function publicKeyFromDidKey(did: string): Uint8Array {
-  if (!did.startsWith(PREFIX)) throw fieldError('did', 'is not a did:key');
+/**
+ * A did:key that names no usable Ed25519 key: a 400 whose problem type is the did:key
+ * method's error name (`urn:vcq:problem:invalidPublicKey`, ...), naming the field.
+ */
+export class DidKeyError extends AppError {
+  override name = 'DidKeyError';
+  constructor(problem: MultikeyProblem, field: string, message: string, cause?: unknown) {
+    super(problem, 400, `${field} ${message}`, { errors: [{ field, message }], cause });
+  }
+}
+
+/** The Ed25519 public key inside a did:key; a DidKeyError naming `field` if it holds none. */
+export function publicKeyFromDidKey(did: string, field = 'did'): Uint8Array {
+  if (!did.startsWith(PREFIX)) throw new DidKeyError('invalidDid', field, 'is not a did:key');
   try {
     return decodeEd25519Multikey(did.slice(PREFIX.length));
   } catch (error) {
-    throw fieldError('did', `is not a supported did:key: its key ${(error as Error).message}`, error);
+    if (!(error instanceof MultikeyError)) throw error;
+    throw new DidKeyError(error.problem, field, `is not a usable did:key: the key ${error.message}`, error);
+  }
+}
+
+/** Throws a DidKeyError for the first of `fields` that is a did:key naming no usable key (others pass). */
+export function assertDidKeys(fields: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(fields)) {
+    if (typeof value === 'string' && value.startsWith(PREFIX)) publicKeyFromDidKey(value, field);
   }
 }
 

@@ -33,7 +33,7 @@ export type {
 } from './types.js';
 export type { DidDocument, Service, VerificationMethod } from './did-document.js';
 export type { Ed25519PublicJwk } from './ed25519.js';
-export { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
+export { assertDidKeys, DidKeyError, didKeyDocument, didKeyFromPublicKey } from './did-key.js';
 export { publicKeyFromSeed } from './ed25519.js';
 export { STATUS_LIST_BITS } from './status-list.js';
 export { DEFAULT_STATUS_LIST_TTL_MS, type StatusListCacheSettings, type StatusListObserver } from './status-list-cache.js';

@@ -8,6 +8,7 @@ import { NotFoundError } from '@vcq/errors';
 import { Coalescer, type Db } from '@vcq/db';
 import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
+import { assertDidKeys } from './did-key.js';
 import { signJwt } from './jwt.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
@@ -100,6 +101,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     credentials: {
       async issue(raw): Promise<IssueResult> {
         const input = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
+        assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
         const requestedId = (raw as { id?: unknown } | null)?.id;
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
           throw fieldError('id', 'must be a UUID');

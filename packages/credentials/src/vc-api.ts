@@ -9,6 +9,7 @@ import type { EgressClient } from '@vcq/egress';
 import { type FieldError, PermanentJobError, UpstreamError, ValidationError } from '@vcq/errors';
 import { z } from 'zod';
 import { isObject } from './did-document.js';
+import { assertDidKeys } from './did-key.js';
 import { DidSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
 import type { IssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
@@ -167,6 +168,7 @@ export const vcApi = {
       });
       throw new ValidationError(`Invalid VC API issue request: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors, { cause: error });
     }
+    assertDidKeys({ 'credential.issuer': input.issuerDid, 'credential.credentialSubject.id': input.subjectDid });
     return id === undefined ? input : { ...input, id };
   },
 

@@ -1,7 +1,7 @@
 import { PermanentJobError, ValidationError } from '@vcq/errors';
 import { base58 } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, publicKeyFromSeed } from '../src/index.js';
+import { assertDidKeys, DidKeyError, didKeyFromPublicKey, publicKeyFromSeed } from '../src/index.js';
 import { keyDidResolver, startVcqHost, type VcqHost } from './support.js';
 
 // The did:key method specification's Ed25519 test vectors (test-vectors/ed25519-x25519.json
@@ -154,6 +154,46 @@ describe('did:key input validation', () => {
     ['an unsupported method', 'did:example:123456'],
   ])('when resolving %s, then a ValidationError names did', async (_, did) => {
     await expect(vcq.service.dids.resolve(did)).rejects.toMatchObject({ status: 400, errors: [expect.objectContaining({ field: 'did' })] });
+  });
+});
+
+describe('did:key errors by the method\'s names', () => {
+  const multikey = (...parts: Uint8Array[]) => `did:key:z${base58.encode(Buffer.concat(parts))}`;
+  const ed25519Header = Uint8Array.of(0xed, 0x01);
+  const goodKey = base58.decode(SPEC_VECTORS[1]!.publicKeyBase58);
+  // y = 2 (little-endian): no x satisfies the curve equation for it, so it is no point at all.
+  const offCurve = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 2 : 0));
+
+  it.each([
+    ['not multibase base58btc', 'did:key:m6MkiTBz1ymuepAQ', 'invalidDid'],
+    ['not base58 at all', 'did:key:z6Mk0OIl', 'invalidDid'],
+    ['a multicodec that names no key type', multikey(Uint8Array.of(0x01, 0x02), goodKey), 'invalidDid'],
+    ['no multicodec (a varint that never ends)', multikey(Uint8Array.of(0xff, 0xff, 0xff, 0xff)), 'invalidDid'],
+    ['a secp256k1 key', 'did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme', 'unsupportedPublicKeyType'],
+    ['a P-256 key', multikey(Uint8Array.of(0x80, 0x24), new Uint8Array(33).fill(2)), 'unsupportedPublicKeyType'],
+    ['an Ed25519 key one byte short', multikey(ed25519Header, goodKey.subarray(1)), 'invalidPublicKeyLength'],
+    ['an Ed25519 key with a byte too many', multikey(ed25519Header, goodKey, Uint8Array.of(0)), 'invalidPublicKeyLength'],
+    ['an Ed25519 "key" that is not on the curve', multikey(ed25519Header, offCurve), 'invalidPublicKey'],
+  ])('when a did:key holds %s, then it is %s, wherever it is named', async (_, did, code) => {
+    await expect(vcq.service.dids.resolve(did)).rejects.toMatchObject({ status: 400, code, errors: [{ field: 'did' }] });
+    expect(() => assertDidKeys({ subjectDid: did })).toThrow(DidKeyError);
+    const refused = (() => {
+      try {
+        assertDidKeys({ issuerDid: SPEC_VECTORS[0]!.did, subjectDid: did });
+        return null;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toMatchObject({ status: 400, code, errors: [{ field: 'subjectDid', message: expect.stringMatching(/^is not/) }] });
+    const issuer = await vcq.service.dids.create({ method: 'key' });
+    await expect(
+      vcq.service.credentials.issue({ issuerDid: issuer.did, subjectDid: did, credentialType: 'T', claims: {} }),
+    ).rejects.toMatchObject({ status: 400, code, errors: [{ field: 'subjectDid' }] });
+  });
+
+  it('when every DID named is a usable did:key or another method, then nothing is refused', () => {
+    expect(() => assertDidKeys({ issuerDid: SPEC_VECTORS[0]!.did, subjectDid: 'did:web:example.org', other: undefined })).not.toThrow();
   });
 });
 

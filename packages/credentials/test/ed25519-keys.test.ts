@@ -7,9 +7,8 @@
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
-import { ValidationError } from '@vcq/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey } from '../src/index.js';
+import { DidKeyError, didKeyFromPublicKey } from '../src/index.js';
 import { assertionKeys, type VerificationMethod } from '../src/did-document.js';
 import { verifyEd25519 } from '../src/ed25519.js';
 import { encodeEd25519Multikey } from '../src/multikey.js';
@@ -129,10 +128,12 @@ describe('the did:key of a small-order point', () => {
 
     expect(await home.service.credentials.verify({ vcJwt })).toMatchObject({ valid: false, claims: null, error: 'unknown_issuer' });
     const resolving = home.service.dids.resolve(did);
-    await expect(resolving).rejects.toBeInstanceOf(ValidationError);
+    await expect(resolving).rejects.toBeInstanceOf(DidKeyError);
+    // The did:key method's own error name for a key that is not a usable point.
     await expect(resolving).rejects.toMatchObject({
       status: 400,
-      errors: [{ field: 'did', message: expect.stringMatching(/is not a supported did:key: its key (is a small-order point|is not a canonical encoding)/) }],
+      code: 'invalidPublicKey',
+      errors: [{ field: 'did', message: expect.stringMatching(/is not a usable did:key: the key (is a small-order point|is not a canonical encoding)/) }],
     });
   });
 
@@ -143,11 +144,12 @@ describe('the did:key of a small-order point', () => {
     expect(nodeCryptoAccepts(key, forge(key, did, `${did}#x`))).toBe(true);
   });
 
-  it.each(OTHER_INVALID)('when resolving the did:key of %s, then a ValidationError names did', async (_, hex) => {
+  it.each(OTHER_INVALID)('when resolving the did:key of %s, then an invalidPublicKey error names did', async (_, hex) => {
     const did = didKeyFromPublicKey(Buffer.from(hex, 'hex'));
 
     await expect(home.service.dids.resolve(did)).rejects.toMatchObject({
       status: 400,
+      code: 'invalidPublicKey',
       errors: [{ field: 'did', message: expect.stringMatching(/is not a canonical encoding of a point on the curve/) }],
     });
   });

@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
-import { type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
+import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import { ENDED, sendSubmission, type Responder } from '../submission.js';
@@ -48,7 +48,10 @@ export function credentialRoutes(deps: CredentialRouteDeps): Router {
   };
 
   router.post('/credentials/issue', async (req, res) => {
-    await submit(req, res, 'issue-credential', parseInput(IssueCredentialJobSchema, body(req), 'body'));
+    const input = parseInput(IssueCredentialJobSchema, body(req), 'body');
+    // A did:key naming no usable key is the caller's 400 now, not a job that fails later.
+    assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
+    await submit(req, res, 'issue-credential', input);
   });
   router.post('/credentials/verify', async (req, res) => {
     await submit(req, res, 'verify-credential', parseInput(VerifyCredentialJobSchema, body(req), 'body'));
