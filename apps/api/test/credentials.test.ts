@@ -123,6 +123,11 @@ describe('DIDs', () => {
     expect(deactivated.body.status).toBe('completed');
     const after = await call('GET', `/api/dids/${encodeURIComponent(did)}`);
     expect(after.body.didDocumentMetadata.deactivated).toBe(true);
+    // Its document is no longer served: 410 Gone, as a problem.
+    const gone = await fetch(`${base}/issuers/acme/did.json`);
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(((await gone.json()) as Json).type).toBe('urn:vcq:problem:did_deactivated');
   });
 
   it('when a did.json path holds percent-escapes, even malformed ones, then it is a 404 problem, never a 500', async () => {

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
 import type { EgressClient } from '@vcq/egress';
-import { NotFoundError, PermanentJobError } from '@vcq/errors';
+import { GoneError, NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
 import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
 import { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
@@ -182,13 +182,22 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
   async function resolveRemoteDidWeb(did: string, parts: DidWebParts): Promise<DidResolution> {
     const scheme = httpAllowed(new URL(`http://${parts.host}`), deps.didWebAllowHttpHosts) ? 'http' : 'https';
     const url = didWebDocumentUrl(parts, scheme);
-    const response = await fetchFromPeer(url, `the DID document of ${did}`, {
-      accept: 'application/did+json, application/did+ld+json, application/json',
-      maxBytes: MAX_DID_DOCUMENT_BYTES,
-      fetchTimeoutMs: deps.fetchTimeoutMs,
-      allowHttpHosts: deps.didWebAllowHttpHosts,
-      egress: deps.egress,
-    });
+    let response: Awaited<ReturnType<typeof fetchFromPeer>>;
+    try {
+      response = await fetchFromPeer(url, `the DID document of ${did}`, {
+        accept: 'application/did+json, application/did+ld+json, application/json',
+        maxBytes: MAX_DID_DOCUMENT_BYTES,
+        fetchTimeoutMs: deps.fetchTimeoutMs,
+        allowHttpHosts: deps.didWebAllowHttpHosts,
+        egress: deps.egress,
+      });
+    } catch (error) {
+      // 410 Gone: the host took the document down for good, which is how a did:web is deactivated.
+      if (error instanceof GoneError) {
+        return { didDocument: deactivatedDocument(did), didDocumentMetadata: { deactivated: true }, didResolutionMetadata: { contentType: DID_CONTENT_TYPE } };
+      }
+      throw error;
+    }
     let document: unknown;
     try {
       document = JSON.parse(response.body);
@@ -272,6 +281,8 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     if (!Array.isArray(path) || !path.every((segment) => DidWebPathSegmentSchema.safeParse(segment).success)) return null;
     const row = await deps.db.did.findUnique({ where: { did: ownDidWeb(path) } });
     if (row?.method !== 'web') return null;
+    // A deactivated did:web serves no document at all: 410 says it existed and is gone for good.
+    if (row.status === 'deactivated') throw new GoneError(`${row.did} has been deactivated`, { code: 'did_deactivated' });
     return row.document as unknown as DidDocument;
   }
 

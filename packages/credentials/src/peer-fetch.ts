@@ -6,7 +6,7 @@
  * nothing else: an allowlisted host still gets the address check).
  */
 import { type EgressClient, EgressTooLargeError, hostListMatches } from '@vcq/egress';
-import { NotFoundError, PermanentJobError, UpstreamError } from '@vcq/errors';
+import { GoneError, NotFoundError, PermanentJobError, UpstreamError } from '@vcq/errors';
 
 export interface PeerFetchOptions {
   egress: EgressClient;
@@ -30,7 +30,7 @@ export function httpAllowed(url: URL, allowHttpHosts: readonly string[]): boolea
 }
 
 /**
- * Fetches `url` as text. 404 and 410 are NotFoundError; other 4xx, a disallowed
+ * Fetches `url` as text. 404 is NotFoundError, 410 GoneError (gone for good); other 4xx, a disallowed
  * scheme, a refused destination or an oversized body are PermanentJobError; network
  * trouble, timeouts and 5xx are UpstreamError (worth a retry).
  */
@@ -60,7 +60,8 @@ export async function fetchFromPeer(
   }
   if (response.status < 200 || response.status >= 300) {
     const message = `${url.host} answered ${response.status} for ${what} at ${url}`;
-    if (response.status === 404 || response.status === 410) throw new NotFoundError(message);
+    if (response.status === 404) throw new NotFoundError(message);
+    if (response.status === 410) throw new GoneError(message, { code: 'peer_gone' });
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       throw new UpstreamError(message, { extensions: { upstreamStatus: response.status } });
     }

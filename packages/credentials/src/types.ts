@@ -110,7 +110,7 @@ export interface DidOperations {
   /**
    * The document to serve for one of our did:web DIDs at `/.well-known/did.json` (path
    * `[]`) or `/<path...>/did.json` (path relative to PUBLIC_BASE_URL); null when there is
-   * none. A deactivated DID serves a document with its id only (no keys, no services).
+   * none. A deactivated DID serves none: a GoneError (410).
    */
   webDocument(path: string[]): Promise<DidDocument | null>;
 }

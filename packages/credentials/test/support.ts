@@ -87,7 +87,11 @@ async function serve(service: CredentialsService, options: VcqHostOptions, req: 
   const path = new URL(req.url ?? '/', 'http://host').pathname;
   if (req.method === 'GET' && path.endsWith('/did.json')) {
     const segments = path === '/.well-known/did.json' ? [] : path.slice(1, -'/did.json'.length).split('/');
-    const document = await service.dids.webDocument(segments);
+    const document = await service.dids.webDocument(segments).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 410) return 'gone' as const;
+      throw error;
+    });
+    if (document === 'gone') return void res.writeHead(410).end();
     if (!document) return void res.writeHead(404).end();
     return void res.writeHead(200, { 'content-type': 'application/did+json' }).end(JSON.stringify(document));
   }

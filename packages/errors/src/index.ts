@@ -56,6 +56,14 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** 410: the resource existed and is gone for good (a deactivated did:web's document, say). */
+export class GoneError extends AppError {
+  override name = 'GoneError';
+  constructor(message: string, options: AppErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'gone', 410, message, options);
+  }
+}
+
 /** 503: a dependency vcq needs (database, queue) is not reachable right now. */
 export class UnavailableError extends AppError {
   override name = 'UnavailableError';

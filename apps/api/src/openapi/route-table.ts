@@ -30,6 +30,7 @@ export const problemResponses = {
   },
   404: { name: 'NotFound', description: 'There is no such resource.' },
   409: { name: 'Conflict', description: 'The request conflicts with the resource’s state.' },
+  410: { name: 'Gone', description: 'The resource existed and is gone for good: a deactivated did:web serves no document (`urn:vcq:problem:did_deactivated`).' },
   413: { name: 'ContentTooLarge', description: 'The body is larger than the limit (`JSON_BODY_LIMIT`, or `MAX_UPLOAD_BYTES` for uploads).' },
   415: { name: 'UnsupportedMediaType', description: 'Not a body this operation reads: uploads are `multipart/form-data` with the file in the field `file`; JSON is UTF-8.' },
   422: { name: 'UnprocessableContent', description: 'The job ran and failed (e.g. an unknown issuer).' },
@@ -161,7 +162,7 @@ export const routeTable: RouteDoc[] = [
     tag: 'Public documents',
     auth: 'none',
     responses: { 200: { description: 'The DID document of `did:web:<host>`.', mediaType: 'application/did+json', schema: s.DidDocumentSchema } },
-    problems: [404],
+    problems: [404, 410],
   },
   {
     method: 'get',
@@ -173,7 +174,7 @@ export const routeTable: RouteDoc[] = [
     auth: 'none',
     params: z.object({ path: z.string().describe('The DID’s path segments joined with `/` (e.g. `issuers/acme`).') }),
     responses: { 200: { description: 'The DID document.', mediaType: 'application/did+json', schema: s.DidDocumentSchema } },
-    problems: [404],
+    problems: [404, 410],
   },
   {
     method: 'get',
