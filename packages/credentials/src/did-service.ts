@@ -8,7 +8,7 @@ import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
 import type { EgressClient } from '@vcq/egress';
 import { GoneError, NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
-import { type DidDocument, deactivatedDocument, isObject, type Service, singleKeyDocument } from './did-document.js';
+import { type DidDocument, deactivatedDocument, isObject, multikeyMethod, type Service, singleKeyDocument } from './did-document.js';
 import { didKeyDocument, didKeyFromPublicKey } from './did-key.js';
 import { type DidWebParts, didWebDocumentUrl, didWebFor, parseDidWeb } from './did-web.js';
 import {
@@ -218,11 +218,12 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
 
   async function update(did: string, raw: DidUpdateInput, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
     const input = parseInput(DidUpdateInputSchema, raw, 'DID update');
-    if (!input.rotateKey && !input.addServices?.length && !input.removeServices?.length) {
-      throw fieldError('(root)', 'asks for nothing: give rotateKey, addServices or removeServices');
+    if (!input.rotateKey && !input.addServices?.length && !input.removeServices?.length && !input.retireKeys?.length) {
+      throw fieldError('(root)', 'asks for nothing: give rotateKey, addServices, removeServices or retireKeys');
     }
     assertControllable(did, 'updated');
     const removals = new Set((input.removeServices ?? []).map((id) => absoluteServiceId(did, id, 'removeServices')));
+    const retirements = new Set((input.retireKeys ?? []).map((id) => absoluteServiceId(did, id, 'retireKeys')));
     const additions = normaliseServices(did, input.addServices ?? [], 'addServices');
 
     return deps.db.$transaction(async (tx) => {
@@ -236,7 +237,10 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       let keyId = current.keyId;
       let publicKey: Uint8Array = Buffer.from((current.publicKeyJwk as unknown as Ed25519PublicJwk).x, 'base64url');
       let encryptedKey = current.encryptedKey;
+      let previousKeys = current.previousKeys as unknown as PreviousKey[];
       if (input.rotateKey) {
+        // The key being replaced stays listed: what it signed still verifies until it is retired.
+        previousKeys = [{ id: current.keyId, publicKeyMultibase: encodeEd25519Multikey(publicKey) }, ...previousKeys];
         const seed = generateSeed();
         try {
           publicKey = publicKeyFromSeed(seed);
@@ -247,15 +251,23 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       }
       const multikey = encodeEd25519Multikey(publicKey);
       keyId = `${did}#${multikey}`;
+      if (retirements.has(keyId)) throw fieldError('retireKeys', `cannot retire the current key ${keyId}; rotate it first (rotateKey, in the same request)`);
+      previousKeys = previousKeys.filter((key) => !retirements.has(key.id));
+      if (previousKeys.length > MAX_PREVIOUS_KEYS) {
+        throw new PermanentJobError(`${did} would list more than ${MAX_PREVIOUS_KEYS} earlier keys; retire one (retireKeys) in the same request`, {
+          code: 'too_many_keys',
+          status: 409,
+        });
+      }
       const row = await tx.did.update({
         where: { did },
         data: {
-          // The document lists only the current key: whatever the old one signs from now on fails.
-          document: json(webDocumentFor(did, multikey, services)),
+          document: json(webDocumentFor(did, multikey, services, previousKeys)),
           keyId,
           publicKeyJwk: json(publicJwk(publicKey)),
           encryptedKey,
           services: json(services),
+          previousKeys: json(previousKeys),
           updatedAt: deps.now(),
         },
       });
@@ -357,8 +369,28 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
   };
 }
 
-function webDocumentFor(did: string, multikey: string, services: Service[]): DidDocument {
-  return singleKeyDocument(did, multikey, { relationships: ['authentication', 'assertionMethod'], services });
+/** An earlier key of a did:web, still listed for verification. */
+interface PreviousKey {
+  id: string;
+  publicKeyMultibase: string;
+}
+
+/** Earlier keys a did:web lists at most; more must be retired before the next rotation. */
+const MAX_PREVIOUS_KEYS = 20;
+
+/**
+ * A did:web document of vcq's: the current key authenticates and asserts; earlier keys
+ * (newest first) only assert, so credentials they signed still verify while nothing
+ * new is signed with them.
+ */
+function webDocumentFor(did: string, multikey: string, services: Service[], previousKeys: readonly PreviousKey[] = []): DidDocument {
+  const document = singleKeyDocument(did, multikey, { relationships: ['authentication', 'assertionMethod'], services });
+  if (previousKeys.length === 0) return document;
+  return {
+    ...document,
+    verificationMethod: [...(document.verificationMethod ?? []), ...previousKeys.map((key) => multikeyMethod(key.id, did, key.publicKeyMultibase))],
+    assertionMethod: [...(document.assertionMethod ?? []), ...previousKeys.map((key) => key.id)],
+  };
 }
 
 const DEFAULT_OWNER: DidOwner = { organizationId: DEFAULT_ORGANIZATION };

@@ -83,6 +83,11 @@ export const DidUpdateInputSchema = z.object({
   addServices: z.array(ServiceSchema).max(20, { message: 'must have at most 20 services' }).optional(),
   /** Ids of services to remove; unknown ids are ignored so a retried update is harmless. */
   removeServices: z.array(ServiceIdSchema).max(20, { message: 'must have at most 20 ids' }).optional(),
+  /**
+   * Ids (`#z6Mk...` or `<did>#z6Mk...`) of earlier keys to stop listing: what they signed
+   * no longer verifies. Unknown ids are ignored; the current key cannot be retired.
+   */
+  retireKeys: z.array(ServiceIdSchema).max(20, { message: 'must have at most 20 ids' }).optional(),
 });
 export type DidUpdateInput = z.infer<typeof DidUpdateInputSchema>;
 

@@ -183,7 +183,7 @@ describe('did:web through the egress policy', () => {
 });
 
 describe('did:web updates', () => {
-  it('when the key is rotated, then the document lists only the new key: the old key no longer verifies, the new one does', async () => {
+  it('when the key is rotated, then the earlier key stays an assertion key until it is retired, and only the new one signs', async () => {
     const oldSeed = randomBytes(32);
     const created = await home.service.dids.create({ method: 'web', path: ['rotating'], seedHex: oldSeed.toString('hex') });
     const before = await home.service.credentials.issue({ issuerDid: created.did, subjectDid: 'did:example:holder', credentialType: 'MembershipCredential', claims: { level: 'gold' } });
@@ -192,9 +192,27 @@ describe('did:web updates', () => {
     const rotated = await home.service.dids.update(created.did, { rotateKey: true });
 
     expect(rotated.keyId).not.toBe(created.keyId);
-    expect(rotated.document.verificationMethod?.map((m) => m.id)).toEqual([rotated.keyId]);
-    expect(rotated.document.assertionMethod).toEqual([rotated.keyId]);
-    // Someone still holding the old key signs a credential after the rotation.
+    expect(rotated.document.verificationMethod?.map((m) => m.id)).toEqual([rotated.keyId, created.keyId]);
+    expect(rotated.document.assertionMethod).toEqual([rotated.keyId, created.keyId]);
+    // Only the current key authenticates: the earlier one vouches for what it signed, nothing else.
+    expect(rotated.document.authentication).toEqual([rotated.keyId]);
+    // What the earlier key signed still verifies, here and for another host reading the document.
+    expect(await home.service.credentials.verify({ vcJwt: before.vcJwt })).toMatchObject({ valid: true, error: null });
+    expect(await other.service.credentials.verify({ vcJwt: before.vcJwt })).toMatchObject({ valid: true, error: null });
+
+    const after = await home.service.credentials.issue({ issuerDid: created.did, subjectDid: 'did:example:holder', credentialType: 'MembershipCredential', claims: { level: 'gold' } });
+    expect(decodeParts(after.vcJwt).header.kid).toBe(rotated.keyId);
+    expect(await other.service.credentials.verify({ vcJwt: after.vcJwt })).toMatchObject({ valid: true, error: null });
+
+    // The current key cannot be retired; the earlier one can, by its fragment, and then nothing it signed verifies.
+    await expect(home.service.dids.update(created.did, { retireKeys: [rotated.keyId] })).rejects.toMatchObject({
+      status: 400,
+      errors: [{ field: 'retireKeys', message: expect.stringMatching(/cannot retire the current key/) }],
+    });
+    const retired = await home.service.dids.update(created.did, { retireKeys: [`#${created.keyId.split('#')[1]}`, '#z6MkNotAKeyOfThisDid'] });
+    expect(retired.document.verificationMethod?.map((m) => m.id)).toEqual([rotated.keyId]);
+    expect(retired.document.assertionMethod).toEqual([rotated.keyId]);
+    // Someone still holding the retired key signs a credential after the retirement.
     const forged = await createVerifiableCredentialJwt(
       {
         sub: 'did:example:holder',
@@ -204,13 +222,35 @@ describe('did:web updates', () => {
       { did: created.did, signer: EdDSASigner(oldSeed), alg: 'EdDSA' },
       { header: { kid: created.keyId, alg: 'EdDSA' } },
     );
-    expect(await home.service.credentials.verify({ vcJwt: forged })).toMatchObject({ valid: false, error: 'bad_signature', claims: null });
-    expect(await other.service.credentials.verify({ vcJwt: forged })).toMatchObject({ valid: false, error: 'bad_signature' });
-
-    const after = await home.service.credentials.issue({ issuerDid: created.did, subjectDid: 'did:example:holder', credentialType: 'MembershipCredential', claims: { level: 'gold' } });
-    expect(decodeParts(after.vcJwt).header.kid).toBe(rotated.keyId);
+    for (const vcJwt of [before.vcJwt, forged]) {
+      expect(await home.service.credentials.verify({ vcJwt })).toMatchObject({ valid: false, error: 'bad_signature', claims: null });
+      expect(await other.service.credentials.verify({ vcJwt })).toMatchObject({ valid: false, error: 'bad_signature' });
+    }
     expect(await home.service.credentials.verify({ vcJwt: after.vcJwt })).toMatchObject({ valid: true, error: null });
-    expect(await other.service.credentials.verify({ vcJwt: after.vcJwt })).toMatchObject({ valid: true, error: null });
+  });
+
+  it('when a compromised key is rotated and retired in one update, then nothing it signed verifies from then on', async () => {
+    const created = await home.service.dids.create({ method: 'web', path: ['compromised'] });
+    const signed = await home.service.credentials.issue({ issuerDid: created.did, subjectDid: 'did:example:holder', credentialType: 'MembershipCredential', claims: {} });
+
+    const replaced = await home.service.dids.update(created.did, { rotateKey: true, retireKeys: [created.keyId] });
+
+    expect(replaced.document.verificationMethod?.map((m) => m.id)).toEqual([replaced.keyId]);
+    expect(await home.service.credentials.verify({ vcJwt: signed.vcJwt })).toMatchObject({ valid: false, error: 'bad_signature' });
+  });
+
+  it('when a did:web already lists 20 earlier keys, then another rotation is refused until one is retired', async () => {
+    const created = await home.service.dids.create({ method: 'web', path: ['many-keys'] });
+    for (let i = 0; i < 20; i++) await home.service.dids.update(created.did, { rotateKey: true });
+    const full = await home.service.dids.resolve(created.did);
+    expect(full.didDocument.verificationMethod).toHaveLength(21);
+
+    await expect(home.service.dids.update(created.did, { rotateKey: true })).rejects.toMatchObject({ code: 'too_many_keys', status: 409 });
+    expect((await home.service.dids.resolve(created.did)).didDocument).toEqual(full.didDocument);
+    const oldest = full.didDocument.verificationMethod?.at(-1)?.id as string;
+    const again = await home.service.dids.update(created.did, { rotateKey: true, retireKeys: [oldest] });
+    expect(again.document.verificationMethod).toHaveLength(21);
+    expect(again.document.verificationMethod?.map((m) => m.id)).not.toContain(oldest);
   });
 
   it('when services are added and removed, then the served document follows, and re-adding an id replaces it', async () => {
