@@ -226,6 +226,34 @@ describe('credentials', () => {
     expect(verified.body.result).toMatchObject({ valid: false, error: 'revoked' });
   });
 
+  it('when a status list is fetched, then it is served with caching headers, answers 304 to its ETag, and changes only with a revocation', async () => {
+    const issued = await issue();
+    const listUrl: string = JSON.parse(Buffer.from(issued.vcJwt.split('.')[1] as string, 'base64url').toString()).vc.credentialStatus.statusListCredential;
+    const first = await fetch(listUrl);
+    expect(first.status).toBe(200);
+    // A VCDM 1.1 VC-JWT: application/jwt, not VC-JOSE-COSE's application/vc+jwt.
+    expect(first.headers.get('content-type')).toMatch(/^application\/jwt/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=300');
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(Date.parse(first.headers.get('expires') as string)).toBeGreaterThan(Date.now());
+    const body = await first.text();
+
+    const again = await fetch(listUrl);
+    expect(await again.text()).toBe(body);
+    const notModified = await fetch(listUrl, { headers: { 'if-none-match': etag } });
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    const since = await fetch(listUrl, { headers: { 'if-modified-since': first.headers.get('last-modified') as string } });
+    expect(since.status).toBe(304);
+
+    await call('POST', `/api/credentials/${issued.credentialId}/revoke`);
+    const changed = await fetch(listUrl, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(await changed.text()).not.toBe(body);
+  });
+
   it('when the issuer DID is not controlled by vcq, then the job fails with unknown_issuer and no retries', async () => {
     const res = await waitFor200('/api/credentials/issue', { issuerDid: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', subjectDid: subject, credentialType: 'X', claims: {} });
     expect(res.body.status).toBe('failed');

@@ -297,6 +297,10 @@ export const ConfigSchema = z
       .optional(),
     // did:web of other hosts resolves over HTTPS only, except for these hosts (host or host:port).
     DID_WEB_ALLOW_HTTP_HOSTS: list,
+    // vcq's own status lists: how soon a verifier should fetch one again (its `ttl`, and
+    // the HTTP max-age), and how long one signed copy holds (`exp`; re-signed at half).
+    STATUS_LIST_TTL: duration(1000, 86_400_000, '5m'),
+    STATUS_LIST_VALIDITY: duration(60_000, 366 * 86_400_000, '1d'),
     ISSUER_BACKEND: z.enum(['builtin', 'vc-api'], { message: 'must be builtin or vc-api' }).default('builtin'),
     // A W3C VC API issuer (POST <url>/credentials/issue) for ISSUER_BACKEND=vc-api.
     VC_API_URL: url(['http:', 'https:']).optional(),
@@ -424,6 +428,10 @@ export const ConfigSchema = z
     // Two listeners cannot share a port; 0 asks for a free one each.
     if (cfg.METRICS_PORT !== undefined && cfg.METRICS_PORT !== 0 && cfg.METRICS_PORT === cfg.PORT) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${cfg.PORT}): it moves /metrics off the API's port` });
+    }
+    // A copy must hold longer than verifiers are told to keep it, or caches would serve expired lists.
+    if (cfg.STATUS_LIST_VALIDITY < 2 * cfg.STATUS_LIST_TTL) {
+      ctx.addIssue({ code: 'custom', path: ['STATUS_LIST_VALIDITY'], message: 'must be at least twice STATUS_LIST_TTL' });
     }
     if (cfg.ISSUER_BACKEND === 'vc-api' && !cfg.VC_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['VC_API_URL'], message: 'is required when ISSUER_BACKEND=vc-api' });

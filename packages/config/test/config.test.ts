@@ -206,6 +206,13 @@ describe('scheduled work', () => {
     expect(() => loadConfig({ VC_EVENTS_MAX_WINDOW: '10ms' })).toThrow(/VC_EVENTS_MAX_WINDOW must be between 1000 ms and 366 days/);
   });
 
+  it('when the published status lists are configured, then ttl and validity are durations, and a copy must hold at least twice its ttl', () => {
+    expect(loadConfig({})).toMatchObject({ STATUS_LIST_TTL: 5 * 60_000, STATUS_LIST_VALIDITY: 86_400_000 });
+    expect(loadConfig({ STATUS_LIST_TTL: '30s', STATUS_LIST_VALIDITY: '1h' })).toMatchObject({ STATUS_LIST_TTL: 30_000, STATUS_LIST_VALIDITY: 3_600_000 });
+    expect(() => loadConfig({ STATUS_LIST_TTL: '1h', STATUS_LIST_VALIDITY: '90m' })).toThrow(/STATUS_LIST_VALIDITY must be at least twice STATUS_LIST_TTL/);
+    expect(() => loadConfig({ STATUS_LIST_TTL: '500ms' })).toThrow(/STATUS_LIST_TTL must be between 1000 ms/);
+  });
+
   it('when a cron expression is malformed, then the variable is named, and six fields (seconds first) are accepted', () => {
     expect(loadConfig({ RECONCILE_CRON: '* * * * * *' }).RECONCILE_CRON).toBe('* * * * * *');
     expect(loadConfig({ CLEANUP_CRON: ' 15 2 * * 1 ' }).CLEANUP_CRON).toBe('15 2 * * 1');

@@ -1,4 +1,5 @@
-export { createCredentialsService } from './service.js';
+export { createCredentialsService, DEFAULT_PUBLISHED_TTL_MS, DEFAULT_PUBLISHED_VALIDITY_MS } from './service.js';
+export type { StatusListPublication } from './status-list-publisher.js';
 export { createVcApiIssuerBackend, type VcApiIssuerOptions, vcApi } from './vc-api.js';
 export {
   DidCreateInputSchema,

@@ -9,14 +9,17 @@ import { Coalescer, type Db } from '@vcq/db';
 import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
 import { assertDidKeys } from './did-key.js';
-import { signJwt } from './jwt.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
-import { encodeList, setStatusBit } from './status-list.js';
+import { setStatusBit } from './status-list.js';
+import { createStatusListPublisher } from './status-list-publisher.js';
 import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
 import { fieldError, parseInput } from './validation.js';
-import { STATUS_CONTEXT_V1, VC_CONTEXT_V1, VERIFIABLE_CREDENTIAL, seconds } from './vc-jwt.js';
 import { createVerifier } from './verifier.js';
+
+/** What vcq's published status lists say about themselves unless configured (STATUS_LIST_TTL, STATUS_LIST_VALIDITY). */
+export const DEFAULT_PUBLISHED_TTL_MS = 5 * 60_000;
+export const DEFAULT_PUBLISHED_VALIDITY_MS = 24 * 3_600_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,6 +44,14 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     now,
   });
   const backend = deps.issuerBackend ?? createBuiltinIssuer({ db: deps.db, registry, statusListUrl });
+  const statusLists = createStatusListPublisher({
+    db: deps.db,
+    registry,
+    statusListUrl,
+    now,
+    ttlMs: deps.statusListTtlMs ?? DEFAULT_PUBLISHED_TTL_MS,
+    validityMs: deps.statusListValidityMs ?? DEFAULT_PUBLISHED_VALIDITY_MS,
+  });
   const verify = createVerifier({
     db: deps.db,
     registry,
@@ -140,31 +151,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
         return toView(revoked ?? row);
       },
 
-      async statusListCredential(listId) {
-        if (typeof listId !== 'string' || !UUID.test(listId)) return null;
-        const list = await deps.db.statusList.findUnique({ where: { id: listId } });
-        if (!list) return null;
-        const loaded = await registry.loadSigner(list.issuer);
-        if (!loaded) return null;
-        const url = statusListUrl(list.id);
-        const issued = seconds(now());
-        return signJwt(
-          { typ: 'JWT', kid: loaded.keyId },
-          {
-            iss: list.issuer,
-            sub: `${url}#list`,
-            jti: url,
-            nbf: issued,
-            iat: issued,
-            vc: {
-              '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
-              type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
-              credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: list.purpose, encodedList: encodeList(list.bits) },
-            },
-          },
-          loaded.signer,
-        );
-      },
+      statusListCredential: (listId) => statusLists.publish(listId),
     },
   };
 }

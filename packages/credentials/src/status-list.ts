@@ -78,10 +78,15 @@ export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: 
   return taken;
 }
 
-/** Sets bit `index` of list `listId` in place, so concurrent revocations never lose each other's bit. */
+/**
+ * Sets bit `index` of list `listId` in place, so concurrent revocations never lose each
+ * other's bit; the list's version moves on, so its signed credential is made again.
+ */
 export async function setStatusBit(db: Db | Tx, listId: string, index: number): Promise<void> {
   // Postgres numbers the bits of a bytea from the right of each byte; the spec counts
   // from the left. Same byte, mirrored position.
   const position = (index & ~7) + (7 - (index & 7));
-  await db.$executeRaw`UPDATE status_lists SET bits = set_bit(bits, ${position}, 1), updated_at = now() WHERE id = ${listId}`;
+  await db.$executeRaw`
+    UPDATE status_lists SET bits = set_bit(bits, ${position}, 1), version = version + 1, credential = NULL, updated_at = now()
+    WHERE id = ${listId}`;
 }

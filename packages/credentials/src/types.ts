@@ -17,6 +17,7 @@ import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
 import type { StatusListCacheSettings, StatusListObserver } from './status-list-cache.js';
 import type { DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
+import type { StatusListPublication } from './status-list-publisher.js';
 
 export type DidMethod = 'key' | 'web';
 
@@ -124,8 +125,11 @@ export interface CredentialOperations {
   get(id: string): Promise<CredentialView | null>;
   /** Revokes a credential (sets its status-list bit); idempotent. */
   revoke(id: string): Promise<CredentialView>;
-  /** The signed BitstringStatusListCredential (VC-JWT) published at `<PUBLIC_BASE_URL>/status-lists/<listId>`. */
-  statusListCredential(listId: string): Promise<string | null>;
+  /**
+   * The signed BitstringStatusListCredential (VC-JWT) published at
+   * `<PUBLIC_BASE_URL>/status-lists/<listId>`, signed anew only when it changed.
+   */
+  statusListCredential(listId: string): Promise<StatusListPublication | null>;
 }
 
 export interface CredentialsService {
@@ -157,4 +161,8 @@ export interface CredentialsServiceDeps {
   statusListCache?: StatusListCacheSettings;
   /** Told each status list of another host that is fetched and decoded. */
   statusListObserver?: StatusListObserver;
+  /** STATUS_LIST_TTL: the `ttl` (and HTTP max-age) of vcq's own published lists; 5 minutes unless given. */
+  statusListTtlMs?: number;
+  /** STATUS_LIST_VALIDITY: how long one of vcq's signed lists holds (`exp`); a day unless given. */
+  statusListValidityMs?: number;
 }

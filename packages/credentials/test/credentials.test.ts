@@ -315,9 +315,10 @@ describe('revocation', () => {
     const issued = await vcq.service.credentials.issue(degree());
     const view = await vcq.service.credentials.revoke(issued.credentialId);
 
-    const listJwt = await vcq.service.credentials.statusListCredential(view.statusListId);
+    const published = await vcq.service.credentials.statusListCredential(view.statusListId);
+    expect(published?.mediaType).toBe('application/jwt');
 
-    const verified = await verifyCredential(listJwt!, keyDidResolver());
+    const verified = await verifyCredential(published!.credential, keyDidResolver());
     const subject = verified.verifiableCredential.credentialSubject as Record<string, string>;
     expect(verified.verifiableCredential.type).toEqual(['VerifiableCredential', 'BitstringStatusListCredential']);
     expect(verified.issuer).toBe(issuer.did);
@@ -329,6 +330,55 @@ describe('revocation', () => {
     expect(bit(view.statusListIndex)).toBe(1);
     expect(bit(view.statusListIndex + 1)).toBe(0);
     expect(await vcq.service.credentials.statusListCredential(randomUUID())).toBeNull();
+  });
+
+  it('when a status list is fetched again and again, then it is signed once: the same bytes, until a revocation changes its bits', async () => {
+    let clock = new Date('2026-12-01T10:00:00.000Z');
+    const service = vcq.withDeps({ now: () => clock, statusListTtlMs: 60_000, statusListValidityMs: 3_600_000 });
+    // An issuer of its own, so the list is this test's alone.
+    const own = await service.dids.create({ method: 'key' });
+    const first = await service.credentials.issue(degree({ issuerDid: own.did, expirationDate: undefined }));
+    const listId = (await service.credentials.get(first.credentialId))!.statusListId;
+
+    const a = await service.credentials.statusListCredential(listId);
+    clock = new Date(clock.getTime() + 10 * 60_000);
+    const b = await service.credentials.statusListCredential(listId);
+    expect(b).toEqual(a);
+    // It says how long it holds and how soon to look again (Bitstring Status List `ttl`, ms).
+    const { payload } = decodeParts(a!.credential);
+    expect(payload.exp - payload.iat).toBe(3600);
+    expect(payload.vc.credentialSubject.ttl).toBe(60_000);
+    expect(a!.validUntil.getTime() - a!.signedAt.getTime()).toBe(3_600_000);
+
+    await service.credentials.revoke(first.credentialId);
+    const c = await service.credentials.statusListCredential(listId);
+    expect(c!.credential).not.toBe(a!.credential);
+    expect(c!.etag).not.toBe(a!.etag);
+    expect(await service.credentials.verify({ vcJwt: first.vcJwt })).toMatchObject({ error: 'revoked' });
+    expect(await service.credentials.statusListCredential(listId)).toEqual(c);
+
+    // Past half its validity it is signed again, so what is served always holds for a while yet.
+    clock = new Date(c!.signedAt.getTime() + 31 * 60_000);
+    const d = await service.credentials.statusListCredential(listId);
+    expect(d!.signedAt.getTime()).toBe(Math.floor(clock.getTime() / 1000) * 1000);
+    expect(decodeParts(d!.credential).payload.vc.credentialSubject.encodedList).toBe(decodeParts(c!.credential).payload.vc.credentialSubject.encodedList);
+  });
+
+  it('when revocations and fetches of one list race, then every fetch after a revocation shows its bit', async () => {
+    const issued = await Promise.all(Array.from({ length: 12 }, () => vcq.service.credentials.issue(degree())));
+    const views = await Promise.all(issued.map((i) => vcq.service.credentials.get(i.credentialId)));
+    const listId = views[0]!.statusListId;
+    const same = views.filter((v) => v!.statusListId === listId);
+    const bitOf = async (index: number) => {
+      const published = await vcq.service.credentials.statusListCredential(listId);
+      const bits = gunzipSync(Buffer.from(decodeParts(published!.credential).payload.vc.credentialSubject.encodedList.slice(1), 'base64url'));
+      return (bits[index >> 3]! >> (7 - (index % 8))) & 1;
+    };
+    for (const view of same) {
+      // A fetch in flight while the bit is set must not leave a stale copy behind.
+      await Promise.all([vcq.service.credentials.statusListCredential(listId), vcq.service.credentials.revoke(view!.id), vcq.service.credentials.statusListCredential(listId)]);
+      expect(await bitOf(view!.statusListIndex)).toBe(1);
+    }
   });
 });
 

@@ -97,9 +97,9 @@ async function serve(service: CredentialsService, options: VcqHostOptions, req: 
   }
   const list = /^\/status-lists\/([^/]+)$/.exec(path);
   if (req.method === 'GET' && list?.[1]) {
-    const jwt = await service.credentials.statusListCredential(list[1]);
-    if (!jwt) return void res.writeHead(404).end();
-    return void res.writeHead(200, { 'content-type': 'application/vc+jwt' }).end(jwt);
+    const published = await service.credentials.statusListCredential(list[1]);
+    if (!published) return void res.writeHead(404).end();
+    return void res.writeHead(200, { 'content-type': published.mediaType }).end(published.credential);
   }
   if (req.method === 'POST' && (path === '/credentials/issue' || path === '/credentials/verify')) {
     if (options.vcApiToken && req.headers.authorization !== `Bearer ${options.vcApiToken}`) {

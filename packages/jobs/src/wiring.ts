@@ -65,6 +65,8 @@ export function credentialsFromConfig(config: Config, db: Db, egress: EgressClie
     didWebAllowHttpHosts: config.DID_WEB_ALLOW_HTTP_HOSTS,
     fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
     egress,
+    statusListTtlMs: config.STATUS_LIST_TTL,
+    statusListValidityMs: config.STATUS_LIST_VALIDITY,
     ...(config.ISSUER_BACKEND === 'vc-api' && config.VC_API_URL
       ? {
           issuerBackend: createVcApiIssuerBackend({

@@ -43,6 +43,10 @@ const headers: Record<string, Json> = {
   RateLimitReset: { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
   RateLimitPolicy: { description: '`<limit>;w=<window seconds>`.', schema: { type: 'string' } },
   WwwAuthenticate: { description: 'The accepted schemes: `Bearer, Basic realm="vcq"`.', schema: { type: 'string' } },
+  ETag: { description: 'The version of the document; send it back in `If-None-Match`.', schema: { type: 'string' } },
+  LastModified: { description: 'When the document was signed.', schema: { type: 'string' } },
+  CacheControl: { description: 'How long caches may keep the document.', schema: { type: 'string' } },
+  Expires: { description: 'When the cached copy goes stale.', schema: { type: 'string' } },
 };
 
 // Response header names as sent, for each `components.headers` entry.
@@ -56,6 +60,10 @@ const headerNames: Record<string, string> = {
   RateLimitReset: 'RateLimit-Reset',
   RateLimitPolicy: 'RateLimit-Policy',
   WwwAuthenticate: 'WWW-Authenticate',
+  ETag: 'ETag',
+  LastModified: 'Last-Modified',
+  CacheControl: 'Cache-Control',
+  Expires: 'Expires',
 };
 
 const headerRefs = (names: string[]) => Object.fromEntries(['RequestId', ...names].map((n) => [headerNames[n] as string, ref('headers', n)]));

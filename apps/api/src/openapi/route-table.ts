@@ -184,7 +184,16 @@ export const routeTable: RouteDoc[] = [
     tag: 'Public documents',
     auth: 'none',
     params: z.object({ id: z.string().describe('The status list id.') }),
-    responses: { 200: { description: 'The BitstringStatusListCredential as a VC-JWT.', mediaType: 'application/vc+jwt', schema: z.string() } },
+    responses: {
+      200: {
+        description:
+          'The BitstringStatusListCredential as a VC-JWT (signed when a status changes or half its validity has passed, not per request). Cacheable for `STATUS_LIST_TTL`; the credential\'s `exp` is `STATUS_LIST_VALIDITY` after signing.',
+        mediaType: 'application/jwt',
+        schema: z.string(),
+        headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
+      },
+      304: { description: 'Not modified: the `If-None-Match` or `If-Modified-Since` sent still names the current list.', headers: ['ETag', 'CacheControl'] },
+    },
     problems: [404],
   },
 

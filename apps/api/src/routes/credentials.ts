@@ -138,9 +138,19 @@ export function publicDocumentRoutes(credentials: CredentialsService): Router {
     res.type('application/did+json').json(doc);
   });
   router.get('/status-lists/:id', async (req, res) => {
-    const jwt = await credentials.credentials.statusListCredential(req.params.id);
-    if (!jwt) throw new NotFoundError(`no status list ${req.params.id}`);
-    res.type('application/vc+jwt').send(jwt);
+    const list = await credentials.credentials.statusListCredential(req.params.id);
+    if (!list) throw new NotFoundError(`no status list ${req.params.id}`);
+    // Caches may keep it for its ttl, never past its validUntil; the same bytes keep the same ETag.
+    const maxAge = Math.max(0, Math.floor(Math.min(list.ttlMs, list.validUntil.getTime() - Date.now()) / 1000));
+    res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
+    res.setHeader('ETag', list.etag);
+    res.setHeader('Last-Modified', list.signedAt.toUTCString());
+    res.setHeader('Expires', list.validUntil.toUTCString());
+    if (notModified(req, list.etag, list.signedAt)) {
+      res.status(304).end();
+      return;
+    }
+    res.type(list.mediaType).send(list.credential);
   });
   // did:web:<host>:<a>:<b> lives at /a/b/did.json (after every other route). Path
   // segments are plain unreserved characters, so the raw (undecoded) path is compared
@@ -152,4 +162,20 @@ export function publicDocumentRoutes(credentials: CredentialsService): Router {
     res.type('application/did+json').json(doc);
   });
   return router;
+}
+
+/**
+ * RFC 9110 §13.1: whether a conditional GET already holds this representation. The
+ * origin evaluates If-None-Match (weak comparison) and, only without it,
+ * If-Modified-Since; a client's `Cache-Control: no-cache` (fetch sends one with any
+ * conditional request) is for caches, not for the origin's own comparison.
+ */
+function notModified(req: Request, etag: string, lastModified: Date): boolean {
+  const tags = req.header('if-none-match');
+  if (tags !== undefined) {
+    const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+    return tags.trim() === '*' || tags.split(',').some((tag) => bare(tag) === bare(etag));
+  }
+  const since = Date.parse(req.header('if-modified-since') ?? '');
+  return Number.isFinite(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
 }

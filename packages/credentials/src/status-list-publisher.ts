@@ -1,0 +1,112 @@
+/**
+ * Publishing vcq's own Bitstring Status Lists. A list is signed when it changes, not
+ * on every fetch: the signed credential is stored with the bits `version` it was made
+ * from and served as it is (same bytes, same ETag) until the bits change (a
+ * revocation), the issuer's signing key changes (a rotation), or half of its validity
+ * has passed. Each credential says how long it holds (`exp`, Bitstring Status List's
+ * `validUntil`) and how soon a verifier should look again (`ttl`, in milliseconds),
+ * and is served with matching HTTP caching headers.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '@vcq/db';
+import type { DidRegistry } from './did-service.js';
+import { signJwt } from './jwt.js';
+import { encodeList } from './status-list.js';
+import { STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+
+/** A status list credential as it is served. */
+export interface StatusListPublication {
+  /** The signed BitstringStatusListCredential (a VCDM 1.1 VC-JWT). */
+  credential: string;
+  /** `application/jwt`: a VCDM 1.1 JWT, not a VC-JOSE-COSE `application/vc+jwt`. */
+  mediaType: string;
+  signedAt: Date;
+  /** Its `exp`: after this the credential no longer holds. */
+  validUntil: Date;
+  /** Its `ttl`: how long a verifier may keep it before fetching it again (ms). */
+  ttlMs: number;
+  /** A strong validator of exactly these bytes. */
+  etag: string;
+}
+
+export interface StatusListPublisherDeps {
+  db: Db;
+  registry: DidRegistry;
+  statusListUrl: (listId: string) => string;
+  now: () => Date;
+  /** STATUS_LIST_TTL: the `ttl` each credential carries, and the HTTP max-age. */
+  ttlMs: number;
+  /** STATUS_LIST_VALIDITY: from signing to `exp`; re-signed once half of it has passed. */
+  validityMs: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `publish(listId)`: the current signed credential of a list vcq holds, signing it first when it must. */
+export function createStatusListPublisher(deps: StatusListPublisherDeps): { publish(listId: string): Promise<StatusListPublication | null> } {
+  return {
+    async publish(listId) {
+      if (typeof listId !== 'string' || !UUID.test(listId)) return null;
+      const list = await deps.db.statusList.findUnique({ where: { id: listId } });
+      if (!list) return null;
+      const loaded = await deps.registry.loadSigner(list.issuer);
+      if (!loaded) return null;
+      const at = deps.now();
+      const stored = list.credential !== null && list.credentialSignedAt !== null && list.credentialValidUntil !== null ? list : null;
+      if (
+        stored &&
+        stored.credentialVersion === list.version &&
+        stored.credentialKeyId === loaded.keyId &&
+        at.getTime() < (stored.credentialSignedAt as Date).getTime() + deps.validityMs / 2
+      ) {
+        return publication(stored.credential as string, stored.credentialSignedAt as Date, stored.credentialValidUntil as Date, deps.ttlMs);
+      }
+
+      // Whole seconds, so the stored dates equal the credential's iat and exp.
+      const signedAt = new Date(Math.floor(at.getTime() / 1000) * 1000);
+      const validUntil = new Date(signedAt.getTime() + deps.validityMs);
+      const url = deps.statusListUrl(list.id);
+      const credential = signJwt(
+        { typ: 'JWT', kid: loaded.keyId },
+        {
+          iss: list.issuer,
+          sub: `${url}#list`,
+          jti: url,
+          nbf: seconds(signedAt),
+          iat: seconds(signedAt),
+          exp: seconds(validUntil),
+          vc: {
+            '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
+            type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+            credentialSubject: {
+              id: `${url}#list`,
+              type: 'BitstringStatusList',
+              statusPurpose: list.purpose,
+              encodedList: encodeList(list.bits),
+              ttl: deps.ttlMs,
+            },
+          },
+        },
+        loaded.signer,
+      );
+      // Kept only while the bits are still the ones it was made from: a revocation that
+      // landed meanwhile leaves the row without a credential, and the next fetch signs again.
+      await deps.db.statusList.updateMany({
+        where: { id: list.id, version: list.version },
+        data: {
+          credential,
+          credentialVersion: list.version,
+          credentialKeyId: loaded.keyId,
+          credentialSignedAt: signedAt,
+          credentialValidUntil: validUntil,
+        },
+      });
+      return publication(credential, signedAt, validUntil, deps.ttlMs);
+    },
+  };
+}
+
+function publication(credential: string, signedAt: Date, validUntil: Date, ttlMs: number): StatusListPublication {
+  const etag = `"${createHash('sha256').update(credential).digest('base64url').slice(0, 27)}"`;
+  return { credential, mediaType: 'application/jwt', signedAt, validUntil, ttlMs, etag };
+}
