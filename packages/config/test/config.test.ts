@@ -78,6 +78,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '10, 20,30' }).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([10, 20, 30]);
     expect(loadConfig({}).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([60_000, 300_000, 900_000, 3_600_000, 21_600_000]);
     expect(() => loadConfig({ ISSUER_BACKEND: 'vc-api' })).toThrow(/VC_API_URL is required when ISSUER_BACKEND=vc-api/);
+    expect(loadConfig({}).CREDENTIAL_FORMAT).toBe('jwt_vc_json');
+    expect(loadConfig({ CREDENTIAL_FORMAT: 'vc+jwt' }).CREDENTIAL_FORMAT).toBe('vc+jwt');
+    expect(() => loadConfig({ CREDENTIAL_FORMAT: 'ldp' })).toThrow(/CREDENTIAL_FORMAT must be jwt_vc_json or vc\+jwt/);
   });
 
   it('when a number is out of range, then the bound is named', () => {

@@ -16,7 +16,7 @@ import type { Db } from '@vcq/db';
 import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
 import type { StatusListCacheSettings, StatusListObserver } from './status-list-cache.js';
-import type { DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
+import type { CredentialFormat, DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
 import type { StatusListPublication } from './status-list-publisher.js';
 
 export type DidMethod = 'key' | 'web';
@@ -156,6 +156,8 @@ export interface CredentialsServiceDeps {
   egress: EgressClient;
   /** Defaults to the built-in signer. */
   issuerBackend?: IssuerBackend;
+  /** CREDENTIAL_FORMAT: the encoding of an issuance that names none; `jwt_vc_json` unless given. */
+  defaultFormat?: CredentialFormat;
   now?: () => Date;
   /** The cache of other hosts' status lists; defaults in status-list-cache.ts. */
   statusListCache?: StatusListCacheSettings;

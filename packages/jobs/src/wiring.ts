@@ -66,6 +66,7 @@ export function credentialsFromConfig(config: Config, db: Db, egress: EgressClie
     fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
     egress,
     statusListTtlMs: config.STATUS_LIST_TTL,
+    defaultFormat: config.CREDENTIAL_FORMAT,
     statusListValidityMs: config.STATUS_LIST_VALIDITY,
     ...(config.ISSUER_BACKEND === 'vc-api' && config.VC_API_URL
       ? {
