@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
+import { fieldErrorsFromZod } from '@vcq/errors';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -551,11 +552,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = ConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
-      const value = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+    fieldErrorsFromZod(parsed.error, { fallbackField: '(environment)' }).map(({ field: key, message }) => {
+      // The schema is flat (one key a variable), so the field names the variable.
+      const value = cleaned[key.split('.')[0] ?? key];
       const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(key) ? '' : ` (got "${value}")`;
-      return `${key} ${issue.message}${shown}`;
+      return `${key} ${message}${shown}`;
     }),
   );
 }
