@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
+import { fieldErrorsFromZod } from '@vcq/errors';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -224,8 +225,7 @@ export const ConfigSchema = z
     DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5000),
     DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(5000),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-    // Only the Redis backend ships in this release; the value is accepted so a
-    // deployment can be configured ahead of the PostgreSQL backend (see README).
+    // Where the queues live: Redis (BullMQ), or vcq's own Postgres for a deployment without Redis (see README).
     QUEUE_BACKEND: z.enum(['redis', 'postgres'], { message: 'must be redis or postgres' }).default('redis'),
     // Namespaces every Redis key, so several vcq deployments (or test runs) can share one Redis.
     QUEUE_PREFIX: z
@@ -265,9 +265,6 @@ export const ConfigSchema = z
     // The reconcile task: open rows that Redis does not hold are re-added (every minute).
     RECONCILE_ENABLED: booleanFromEnv.default(true),
     RECONCILE_CRON: cron.default('* * * * *'),
-    // No longer read: the reconcile task runs on RECONCILE_CRON. Kept so existing
-    // environments that set it still load.
-    RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(10_000),
     // A row must be this old before the reconciler looks at it, so it does not race
     // the API's own add right after the commit.
     RECONCILE_GRACE_MS: int(0, 86_400_000).default(5000),
@@ -553,11 +550,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = ConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
-      const value = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+    fieldErrorsFromZod(parsed.error, { fallbackField: '(environment)' }).map(({ field: key, message }) => {
+      // The schema is flat (one key a variable), so the field names the variable.
+      const value = cleaned[key.split('.')[0] ?? key];
       const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(key) ? '' : ` (got "${value}")`;
-      return `${key} ${issue.message}${shown}`;
+      return `${key} ${message}${shown}`;
     }),
   );
 }

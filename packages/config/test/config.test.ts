@@ -165,6 +165,12 @@ describe('outbound requests', () => {
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' })).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
     expect(loadConfig({})).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
   });
+
+  it('when an old environment still sets RECONCILE_INTERVAL_MS (never read), then it loads and the setting is dropped', () => {
+    const config = loadConfig({ RECONCILE_INTERVAL_MS: '200' });
+    expect(config).not.toHaveProperty('RECONCILE_INTERVAL_MS');
+    expect(config.RECONCILE_CRON).toBe('* * * * *');
+  });
 });
 
 describe('scheduled work', () => {

@@ -116,10 +116,7 @@ export class JobPlatform {
     const def = jobCatalog[name];
     const parsed = def.schema.safeParse(input);
     if (!parsed.success) {
-      throw new ValidationError(
-        `invalid ${name} job data`,
-        parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-      );
+      throw ValidationError.fromZod(parsed.error, `invalid ${name} job data`);
     }
     const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
     const data = withOwner(parsed.data as JobData<N>, owner) as JobData<N>;

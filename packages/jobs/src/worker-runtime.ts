@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createPostgresBackend, DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
-import { AppError, describeError, isPermanent } from '@vcq/errors';
+import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
 import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
@@ -146,7 +146,9 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     }
     const parsed = jobCatalog[name].schema.safeParse(job.data);
     if (!parsed.success) {
-      const message = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      const message = `invalid job data: ${fieldErrorsFromZod(parsed.error, { fallbackField: '' })
+        .map((e) => `${e.field}: ${e.message}`)
+        .join('; ')}`;
       await store.failed(id, attempt, { code: 'invalid_job_data', message }, true);
       events.safeEmit('job:failed', { ...about, error: { code: 'invalid_job_data', message }, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
