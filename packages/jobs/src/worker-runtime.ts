@@ -14,6 +14,7 @@ import { createJobContext } from './context.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
+import { isOutOfMemory } from './redis.js';
 
 export interface WorkerRuntimeOptions {
   /** The Redis backend's worker connection. */
@@ -251,7 +252,11 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
       : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
-    worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A full Redis refuses BullMQ's moves: jobs would stall silently, so it is named.
+      if (isOutOfMemory(error)) options.logger.error({ queue, err: error.message }, 'redis is full (maxmemory reached, noeviction): jobs cannot be moved; free memory or raise maxmemory');
+      else options.logger.error({ queue, err: error.message }, 'worker error');
+    });
     worker.on('stalled', (jobId) => options.logger.warn({ queue, jobId }, 'job stalled; it will run again'));
     return worker;
   });
