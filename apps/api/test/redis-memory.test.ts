@@ -117,3 +117,37 @@ describe('a full Redis (maxmemory reached, noeviction)', () => {
     await world.sql('DELETE FROM jobs');
   });
 });
+
+describe('a worker whose Redis fills up', () => {
+  it('when Redis becomes full while a job runs, then the worker says so at error level and the job's row still ends completed', async () => {
+    const redis = await redisServer({ maxmemory: '64mb', maxmemoryPolicy: 'noeviction' });
+    const env = { REDIS_URL: redis.url };
+    const server = await startApi(world.config(env));
+    cleanup.push(() => server.close());
+    const proc = await startApp('worker', world.env(env));
+    cleanup.push(() => proc.stop());
+    const c = await world.content();
+    world.manifests.put(c.path, c.manifest, { delayMs: 1500 });
+    const res = await submit(server, c);
+    expect(res.status).toBe(202);
+    const { jobId } = (await res.json()) as { jobId: string };
+    await waitFor(() => world.manifests.hits(c.path) === 1, { what: 'the job to be running' });
+    const admin = new Redis(redis.url);
+    cleanup.push(async () => admin.disconnect());
+    await admin.config('SET', 'maxmemory', '8mb');
+    await fill(admin);
+
+    await proc.waitForLine(/"level":50.*redis is full/, 15_000);
+    // The outcome is Postgres's: committed before BullMQ is told, whatever Redis refuses.
+    const row = await waitFor(async () => {
+      const rows = await world.sql<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [jobId]);
+      return rows[0]?.status === 'completed' ? rows[0] : undefined;
+    }, { what: 'the job row to be completed' });
+    expect(row.status).toBe('completed');
+    await admin.flushall();
+    await admin.config('SET', 'maxmemory', '64mb');
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    await world.sql('DELETE FROM jobs');
+  });
+});

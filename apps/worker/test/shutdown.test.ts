@@ -3,7 +3,7 @@
  * exits within that timeout plus a short grace, and the interrupted job runs again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
 import { startApi, type ApiServer } from '../../api/src/server.js';
 import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
 
@@ -31,12 +31,18 @@ async function worker(env: Record<string, string>): Promise<VcqProcess> {
 /** The documented grace after SHUTDOWN_TIMEOUT_MS for the final flush and closing connections. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-describe('shutdown with a job that outlives SHUTDOWN_TIMEOUT_MS', () => {
+// On PostgreSQL, Redis is a closed port.
+describe.each(['redis', 'postgres'] as const)('shutdown on the %s backend with a job that outlives SHUTDOWN_TIMEOUT_MS', (backend) => {
+  let backendEnv: Record<string, string> = {};
+  beforeAll(async () => {
+    backendEnv = backend === 'postgres' ? { QUEUE_BACKEND: 'postgres', REDIS_URL: `redis://127.0.0.1:${await freePort()}` } : {};
+  });
+
   it('when the worker gets SIGTERM, then it exits within the timeout plus the grace and the job runs again later', async () => {
-    const server = await startApi(world.config());
+    const server = await startApi(world.config(backendEnv));
     cleanup.push(() => server.close());
     // The manifest host holds the job far longer than the shutdown timeout, and the fetch would wait for it.
-    const env = { SHUTDOWN_TIMEOUT_MS: '3000', MANIFEST_FETCH_TIMEOUT_MS: '60000' };
+    const env = { ...backendEnv, SHUTDOWN_TIMEOUT_MS: '3000', MANIFEST_FETCH_TIMEOUT_MS: '60000' };
     const first = await worker(env);
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
@@ -49,7 +55,7 @@ describe('shutdown with a job that outlives SHUTDOWN_TIMEOUT_MS', () => {
     first.kill('SIGTERM');
     const code = await first.exited;
     const tookMs = performance.now() - signalledAt;
-    console.log(`worker exit after SIGTERM: ${Math.round(tookMs)} ms (SHUTDOWN_TIMEOUT_MS=3000)`);
+    console.log(`${backend}: worker exit after SIGTERM: ${Math.round(tookMs)} ms (SHUTDOWN_TIMEOUT_MS=3000)`);
     expect(tookMs).toBeLessThan(3000 + SHUTDOWN_GRACE_MS);
     // Handing the job back is a clean shutdown, not the last-resort exit.
     expect(code).toBe(0);
@@ -59,7 +65,7 @@ describe('shutdown with a job that outlives SHUTDOWN_TIMEOUT_MS', () => {
 
     // Nothing is lost: the interrupted job runs again on the next worker and completes.
     world.manifests.put(c.path, c.manifest);
-    const second = await worker({});
+    const second = await worker(backendEnv);
     const job = await waitFor(
       async () => {
         const j = await read(server, id);
