@@ -119,7 +119,7 @@ describe('a full Redis (maxmemory reached, noeviction)', () => {
 });
 
 describe('a worker whose Redis fills up', () => {
-  it('when Redis becomes full while a job runs, then the worker says so at error level and the job's row still ends completed', async () => {
+  it('when Redis becomes full while a job runs, then the worker says so at error level and the job row still ends completed', async () => {
     const redis = await redisServer({ maxmemory: '64mb', maxmemoryPolicy: 'noeviction' });
     const env = { REDIS_URL: redis.url };
     const server = await startApi(world.config(env));
