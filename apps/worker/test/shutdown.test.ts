@@ -42,7 +42,10 @@ describe.each(['redis', 'postgres'] as const)('shutdown on the %s backend with a
     const server = await startApi(world.config(backendEnv));
     cleanup.push(() => server.close());
     // The manifest host holds the job far longer than the shutdown timeout, and the fetch would wait for it.
-    const env = { ...backendEnv, SHUTDOWN_TIMEOUT_MS: '3000', MANIFEST_FETCH_TIMEOUT_MS: '60000' };
+    // Locks far longer than the test waits: the job can only run again soon because it
+    // was handed back, not because its lock expired (and a loaded machine cannot lose it).
+    const locks = { WORKER_LOCK_MS: '60000', WORKER_STALLED_INTERVAL_MS: '30000' };
+    const env = { ...backendEnv, ...locks, SHUTDOWN_TIMEOUT_MS: '3000', MANIFEST_FETCH_TIMEOUT_MS: '60000' };
     const first = await worker(env);
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 60_000 });
@@ -65,13 +68,13 @@ describe.each(['redis', 'postgres'] as const)('shutdown on the %s backend with a
 
     // Nothing is lost: the interrupted job runs again on the next worker and completes.
     world.manifests.put(c.path, c.manifest);
-    const second = await worker(backendEnv);
+    const second = await worker({ ...backendEnv, ...locks });
     const job = await waitFor(
       async () => {
         const j = await read(server, id);
         return j.status === 'completed' ? j : undefined;
       },
-      { what: 'the interrupted job to complete', timeoutMs: 45_000 },
+      { what: 'the interrupted job to complete', timeoutMs: 20_000 },
     );
     expect(job.result?.status).toBe('OK');
     expect(job.attempt).toBe(2);
