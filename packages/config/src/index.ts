@@ -236,6 +236,9 @@ export const ConfigSchema = z
     // How long the API waits for Redis before treating it as down. Invariant 6: the
     // API notices within about a second rather than hanging on an offline queue.
     REDIS_TIMEOUT_MS: int(50, 60_000).default(1000),
+    // A Redis that evicts keys drops job hashes and with them accepted work, so a
+    // maxmemory-policy other than noeviction stops start-up; true only warns (loudly).
+    REDIS_ALLOW_EVICTION: booleanFromEnv.default(false),
 
     // `key[:scope+scope][@organization]`, or `sha256:<hex of the key>[:scopes][@organization]`;
     // scopes are submit, read, admin. See parseApiKeys for the defaults.

@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     expect(config.JOB_BACKOFF_MS).toBe(100);
   });
 
+  it('when REDIS_ALLOW_EVICTION is unset, then eviction is refused; true allows it and a non-boolean is refused by name', () => {
+    expect(loadConfig({}).REDIS_ALLOW_EVICTION).toBe(false);
+    expect(loadConfig({ REDIS_ALLOW_EVICTION: 'true' }).REDIS_ALLOW_EVICTION).toBe(true);
+    expect(() => loadConfig({ REDIS_ALLOW_EVICTION: 'sometimes' })).toThrow(/REDIS_ALLOW_EVICTION .*must be true or false/);
+  });
+
   it('when a variable is empty, then it counts as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

@@ -177,6 +177,15 @@ export class JobStore {
     return updated.count === 1 ? this.get(id) : null;
   }
 
+  /**
+   * Deletes a row that is still `queued`: a submission withdrawn before it was
+   * accepted (its add was refused outright). Returns whether it was deleted.
+   */
+  async discard(id: string): Promise<boolean> {
+    const deleted = await this.db.job.deleteMany({ where: { id, status: 'queued' } });
+    return deleted.count === 1;
+  }
+
   /** Marks open rows cancelled (terminal); returns the ids that were still open. */
   async cancel(ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];

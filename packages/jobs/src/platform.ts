@@ -11,6 +11,7 @@ import { jobCatalog, type JobData, type JobName, type JobResult } from './catalo
 import { createJobContext } from './context.js';
 import type { Handlers } from './processor.js';
 import type { QueueSet } from './queues.js';
+import { isOutOfMemory } from './redis.js';
 
 export type Submission<N extends JobName> =
   | { mode: 'async'; job: JobRecord; /** true when an earlier submission with the same id is returned */ replayed?: boolean }
@@ -109,7 +110,9 @@ export class JobPlatform {
 
   /**
    * Validates and accepts a job. Async: the row is committed before the add, and an
-   * add that fails after the commit is left to the reconciler (the job is accepted).
+   * add that fails after the commit is left to the reconciler (the job is accepted),
+   * unless Redis refused it for want of memory: then the row is withdrawn and the job
+   * runs synchronously (or is refused with 503), as with Redis down.
    * Sync: the handler runs now; its outcome is stored and returned (or thrown).
    */
   async submit<N extends JobName>(name: N, input: unknown, options: SubmitOptions = {}): Promise<Submission<N>> {
@@ -139,10 +142,19 @@ export class JobPlatform {
       }
       try {
         await queues.add(name, id, data);
+        return { mode: 'async', job };
       } catch (error) {
-        logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
+        if (!isOutOfMemory(error)) {
+          logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
+          return { mode: 'async', job };
+        }
+        // A full Redis (maxmemory under noeviction) refused the add whole, and would
+        // refuse the reconciler's too: answering 202 would leave the row queued with
+        // nothing behind it. The row is withdrawn and the request goes on as if Redis
+        // were down (QueueSet counts it full until it has room again).
+        logger.error({ jobId: id, queue: def.queue }, 'redis is full (maxmemory reached, noeviction): not queueing new jobs until it has room');
+        await store.discard(id);
       }
-      return { mode: 'async', job };
     }
 
     if (this.options.fallbackMode === 'reject') {

@@ -3,7 +3,7 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { createPostgresBackend, DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
@@ -14,7 +14,8 @@ import { createJobContext } from './context.js';
 import { EngineEvents } from './events.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
-import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
+import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
+import { isOutOfMemory } from './redis.js';
 
 export interface WorkerRuntimeOptions {
   /** The Redis backend's worker connection. */
@@ -74,6 +75,12 @@ export function createProcessor(
     try {
       await run(job, token, signal);
     } catch (thrown) {
+      // Handed back to the queue by a shutdown past its timeout (see closeWorkers):
+      // not a failure, and BullMQ must not count it as one.
+      if (thrown instanceof ShutdownInterrupt) {
+        logger.info({ queue: job.queueName, jobId: job.id }, 'job interrupted by shutdown; it will run again');
+        throw new WaitingError();
+      }
       const handled = thrown instanceof HandlerFailure;
       const error = handled ? thrown.cause : thrown;
       // Domain errors (a peer refusing connections is an UpstreamError) keep their retry budget.
@@ -90,6 +97,16 @@ export function createProcessor(
       throw queueFailure(error, handled ? thrown.permanent : error instanceof UnrecoverableError);
     }
   };
+}
+
+/** The abort reason handlers see when a shutdown's timeout passed while they ran. */
+export const SHUTDOWN_ABORT = 'worker shutting down';
+
+/** A handler that ended because shutdown aborted it; its row is left open for the next run. */
+class ShutdownInterrupt extends Error {
+  constructor() {
+    super('interrupted by shutdown');
+  }
 }
 
 /** A handler's failure, already recorded and logged, on its way to BullMQ. */
@@ -184,6 +201,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     try {
       result = await (handlers[name] as (d: unknown, c: JobContext) => Promise<unknown>)(parsed.data, ctx);
     } catch (error) {
+      if (signal?.aborted && signal.reason === SHUTDOWN_ABORT) throw new ShutdownInterrupt();
       const permanent = isPermanent(error);
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
@@ -230,7 +248,18 @@ export interface WorkerRuntime {
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   const events = options.events ?? new EngineEvents();
-  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events);
+  const run = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events);
+  // What is running now, so a shutdown past its timeout can hand it back to the queue.
+  const active = new Map<string, { job: Job; token: string | undefined }>();
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
+    const key = `${job.queueName}/${job.id}`;
+    active.set(key, { job, token });
+    try {
+      await run(job, token, signal);
+    } finally {
+      active.delete(key);
+    }
+  };
   const schedule = options.webhookSchedule ?? [];
   const common = {
     concurrency: options.concurrency,
@@ -246,7 +275,11 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
       : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
-    worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A full Redis refuses BullMQ's moves: jobs would stall silently, so it is named.
+      if (isOutOfMemory(error)) options.logger.error({ queue, err: error.message }, 'redis is full (maxmemory reached, noeviction): jobs cannot be moved; free memory or raise maxmemory');
+      else options.logger.error({ queue, err: error.message }, 'worker error');
+    });
     worker.on('stalled', (jobId) => {
       options.logger.warn({ queue, jobId }, 'job stalled; it will run again');
       events.safeEmit('job:stalled', { queue, id: jobId });
@@ -258,24 +291,62 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   return {
     workers,
     events,
-    close: (timeoutMs) => closeWorkers(workers, timeoutMs, () => options.logger.warn({ timeoutMs }, 'active jobs did not finish in time; forcing close (they will run again)')),
+    close: (timeoutMs) =>
+      closeWorkers(workers, timeoutMs, async () => {
+        options.logger.warn({ timeoutMs, active: active.size }, 'active jobs did not finish in time; handing them back to the queue (they will run again)');
+        await handBack([...active.values()], options.logger);
+      }),
   };
 }
 
+/** How long a hand-back of active jobs may take (Redis may be slow or gone). */
+const HAND_BACK_TIMEOUT_MS = 1000;
+
+/**
+ * Moves jobs still running at the shutdown deadline back to waiting, releasing their
+ * locks: the next worker runs them at once, without spending an attempt or counting a
+ * stall. A job whose move fails (Redis gone) keeps its lock and returns when it expires.
+ */
+async function handBack(jobs: Array<{ job: Job; token: string | undefined }>, logger: Logger): Promise<void> {
+  await Promise.all(
+    jobs.map(async ({ job, token }) => {
+      try {
+        await withTimeout(job.moveToWait(token), HAND_BACK_TIMEOUT_MS, `handing job ${job.id} back`);
+      } catch (error) {
+        logger.warn({ queue: job.queueName, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'could not hand a job back; it runs again once its lock expires');
+      }
+    }),
+  );
+}
+
+/** How long aborted handlers get to settle once a shutdown's timeout has passed. */
+const ABORT_SETTLE_MS = 500;
+
 /**
  * Closes BullMQ workers gracefully (they stop taking work and let active jobs finish),
- * and forcibly after `timeoutMs`, telling `onTimeout` first.
+ * bounded by `timeoutMs`: then `onTimeout` runs (hand the jobs back), active handlers
+ * are aborted with SHUTDOWN_ABORT, and after a short settle this returns whether or
+ * not they ended. BullMQ's `close(true)` cannot be used for that: once a graceful
+ * close has begun it returns that same pending close.
  */
-export async function closeWorkers(workers: Worker[], timeoutMs: number, onTimeout: () => void): Promise<void> {
+export async function closeWorkers(workers: Worker[], timeoutMs: number, onTimeout: () => void | Promise<void>): Promise<void> {
+  const closed = Promise.all(workers.map((w) => w.close().catch(() => {}))).then(() => 'closed' as const);
+  if ((await raceTimer(closed, timeoutMs)) === 'closed') return;
+  await onTimeout();
+  for (const w of workers) w.cancelAllJobs(SHUTDOWN_ABORT);
+  await raceTimer(closed, ABORT_SETTLE_MS);
+}
+
+/** `promise`'s value, or 'timeout' after `ms`. */
+async function raceTimer<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    timer = setTimeout(() => resolve('timeout'), ms);
   });
-  const outcome = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const), deadline]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    onTimeout();
-    await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
