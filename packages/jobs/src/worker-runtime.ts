@@ -9,11 +9,12 @@ import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
-import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
+import { jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
+import { runnableJob } from './redelivery.js';
 
 export interface WorkerRuntimeOptions {
   /** The Redis backend's worker connection. */
@@ -110,12 +111,9 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
 function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
-    const name = findJob(job.queueName, job.name);
-    // attemptsStarted also counts restarts after a stall, so a stalled duplicate
-    // carries an older number than the attempt that replaced it.
-    const attempt = Math.max(job.attemptsStarted, 1);
-    const finalIfFails = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const labels = { queue: job.queueName, name: job.name };
+    // Its name and data, or its row's when Redis lost them; see runnableJob.
+    const { name, data, attempt, finalIfFails } = await runnableJob(job, store);
+    const labels = { queue: job.queueName, name: name ?? job.name };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
       try {
@@ -127,11 +125,13 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     // Only the first start measures queueing: a retry's wait is its own backoff.
     if (job.attemptsStarted <= 1) observe(() => observer.picked({ ...labels, waitMs: waitedMs(job) }));
     if (!name) {
-      await store.failed(id, attempt, { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` }, true);
+      // A job with no name is one Redis lost the contents of, and no row holds it either.
+      const message = job.name ? `no handler for ${job.queueName}/${job.name}` : `job ${id} lost its data in the queue and has no row to run from`;
+      await store.failed(id, attempt, { code: 'unknown_job', message }, true);
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
-      throw new UnrecoverableError(`no handler for ${job.queueName}/${job.name}`);
+      throw new UnrecoverableError(message);
     }
-    const parsed = jobCatalog[name].schema.safeParse(job.data);
+    const parsed = jobCatalog[name].schema.safeParse(data);
     if (!parsed.success) {
       const message = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       await store.failed(id, attempt, { code: 'invalid_job_data', message }, true);
