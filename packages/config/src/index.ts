@@ -271,6 +271,11 @@ export const ConfigSchema = z
     // A row must be this old before the reconciler looks at it, so it does not race
     // the API's own add right after the commit.
     RECONCILE_GRACE_MS: int(0, 86_400_000).default(5000),
+    // A synchronous run (Redis down) holds a lease this long, renewed every third of it;
+    // once its API process has died and the lease has expired, the reconciler hands the
+    // job to the queue. Longer than a renewal can be late (a busy event loop), shorter
+    // than a caller would wait for a dead request's job to be finished.
+    SYNC_LEASE_MS: int(1000, 3_600_000).default(30_000),
     // Status/progress writes are coalesced for this long and flushed as one statement.
     WRITE_FLUSH_MS: int(0, 1000).default(5),
     WRITE_BATCH_MAX: int(1, 10_000).default(500),

@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(config.API_KEYS).toEqual(['dev-local-key']);
     expect(config.ENABLE_TASK_SCHEDULING).toBe(true);
     expect(config.JOB_ATTEMPTS).toBeUndefined();
+    expect(config.SYNC_LEASE_MS).toBe(30_000);
+  });
+
+  it('when SYNC_LEASE_MS is set, then it is read, and a lease under a second is refused naming the bound', () => {
+    expect(loadConfig({ SYNC_LEASE_MS: '5000' }).SYNC_LEASE_MS).toBe(5000);
+    expect(() => loadConfig({ SYNC_LEASE_MS: '200' })).toThrow(/SYNC_LEASE_MS/);
   });
 
   it('when values are given as strings, then they are coerced to their types', () => {

@@ -136,13 +136,16 @@ export class QueueSet {
     return { ...catalog, ...global, ...this.options.perJob?.[name] };
   }
 
-  /** Adds a job under the row's id; adding the same id twice is harmless. */
-  async add(name: JobName, id: string, data: unknown): Promise<void> {
+  /**
+   * Adds a job under the row's id; adding the same id twice is harmless. `attempts`
+   * overrides the job type's, for a job re-added with some of its attempts spent.
+   */
+  async add(name: JobName, id: string, data: unknown, override: { attempts?: number } = {}): Promise<void> {
     const def = jobCatalog[name];
     const opts = this.jobOptions(name);
     const add = this.queue(def.queue).add(def.name, data, {
       jobId: id,
-      attempts: opts.attempts,
+      attempts: override.attempts ?? opts.attempts,
       backoff: opts.backoff === 'webhook-schedule' ? { type: WEBHOOK_BACKOFF } : { type: 'exponential', delay: opts.backoffMs },
       ...(opts.priority > 0 ? { priority: opts.priority } : {}),
       // Postgres keeps the history; Redis only holds what is still in flight.

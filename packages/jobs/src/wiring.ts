@@ -173,6 +173,7 @@ export function createServices(
     handlers,
     logger: deps.logger,
     fallbackMode: config.FALLBACK_MODE,
+    syncLeaseMs: config.SYNC_LEASE_MS,
     checkDestinations: destinationCheck(config, egress),
     onFinished: createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger }),
   });

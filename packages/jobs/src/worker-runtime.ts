@@ -9,12 +9,13 @@ import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
-import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
+import { jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
 import { EngineEvents } from './events.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
+import { runnableJob } from './redelivery.js';
 import { isOutOfMemory } from './redis.js';
 
 export interface WorkerRuntimeOptions {
@@ -137,12 +138,9 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
 function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver, events: EngineEvents) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
-    const name = findJob(job.queueName, job.name);
-    // attemptsStarted also counts restarts after a stall, so a stalled duplicate
-    // carries an older number than the attempt that replaced it.
-    const attempt = Math.max(job.attemptsStarted, 1);
-    const finalIfFails = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const labels = { queue: job.queueName, name: job.name };
+    // Its name and data, or its row's when Redis lost them; see runnableJob.
+    const { name, data, attempt, finalIfFails } = await runnableJob(job, store);
+    const labels = { queue: job.queueName, name: name ?? job.name };
     const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
@@ -155,13 +153,15 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     // Only the first start measures queueing: a retry's wait is its own backoff.
     if (job.attemptsStarted <= 1) observe(() => observer.picked({ ...labels, waitMs: waitedMs(job) }));
     if (!name) {
-      const error = { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` };
+      // A job with no name is one Redis lost the contents of, and no row holds it either.
+      const message = job.name ? `no handler for ${job.queueName}/${job.name}` : `job ${id} lost its data in the queue and has no row to run from`;
+      const error = { code: 'unknown_job', message };
       await store.failed(id, attempt, error, true);
       events.safeEmit('job:failed', { ...about, error, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
-      throw new UnrecoverableError(`no handler for ${job.queueName}/${job.name}`);
+      throw new UnrecoverableError(message);
     }
-    const parsed = jobCatalog[name].schema.safeParse(job.data);
+    const parsed = jobCatalog[name].schema.safeParse(data);
     if (!parsed.success) {
       const message = `invalid job data: ${fieldErrorsFromZod(parsed.error, { fallbackField: '' })
         .map((e) => `${e.field}: ${e.message}`)
