@@ -21,6 +21,7 @@ export type {
   CredentialsService,
   CredentialsServiceDeps,
   CredentialView,
+  DidJobOptions,
   DidMethod,
   DidOperations,
   DidOwner,

@@ -11,7 +11,7 @@ import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
 import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
-import type { FinishedHook } from './platform.js';
+import type { FinishedHook, JobOutcome } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
 
@@ -138,15 +138,12 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
     }
-    // A retry (or a run after a stall) of a job cancelled meanwhile must not run
-    // again. The first attempt skips this read: a cancelled waiting job is removed
-    // from Redis, so only an already-started job can come back here cancelled.
-    if (job.attemptsStarted > 1) {
-      const row = await store.get(id);
-      if (row?.status === 'cancelled') {
-        logger.info({ queue: job.queueName, jobId: id }, 'job was cancelled; not running it again');
-        return;
-      }
+    const finished = await finishedAlready(store, job);
+    if (finished) {
+      logger.info({ queue: job.queueName, jobId: id, status: finished.status }, 'job is finished already; not running it again');
+      // Its first run may have died between the commit and the hook; the hook is idempotent.
+      if (finished.outcome) await onFinished?.({ id, name, data: parsed.data }, finished.outcome);
+      return;
     }
     const ctx: JobContext = createJobContext({
       store,
@@ -170,15 +167,22 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       const described = describeError(error);
-      await store.failed(id, attempt, described, final);
-      ctx.log.warn({ err: error, code: described.code, permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      const recorded = await store.failed(id, attempt, described, final);
+      ctx.log.warn({ err: error, code: described.code, permanent, final, recorded }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
-      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
+      // A failure the row refused (another run owns it) is not this job's outcome.
+      if (final && recorded) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
       throw new HandlerFailure(error, permanent);
     }
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
-    await store.completed(id, attempt, result);
+    if (!(await store.completed(id, attempt, result))) {
+      // Another run of this job (a newer attempt, or one that finished first) owns the
+      // row: its outcome stands, and its hook reports it, not this run's.
+      ctx.log.warn('job completed, but another run of it already recorded an outcome; this one is dropped');
+      observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
+      return;
+    }
     if (debug) ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
     // first outcome, and the hook (idempotent too) runs again.
@@ -190,6 +194,26 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       throw error;
     }
     observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
+  };
+}
+
+/**
+ * The row of a job that must not run again, with the outcome its hook reports, or
+ * null. Every pick-up reads the row's status, first attempts too: besides retries
+ * and restarts after a stall, a job the reconciler re-added (Redis lost it while a
+ * worker ran it) starts as attempt 1 although another run may have finished it.
+ * Jobs picked up together share the query (JobStore.status).
+ */
+async function finishedAlready(store: JobStore, job: Job): Promise<{ status: string; outcome: JobOutcome | null } | null> {
+  const id = job.id as string;
+  const status = await store.status(id);
+  if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') return null;
+  if (status === 'cancelled') return { status, outcome: null };
+  const row = await store.get(id);
+  if (!row) return { status, outcome: null };
+  return {
+    status,
+    outcome: status === 'completed' ? { status, result: row.result } : { status, error: row.error ?? { code: 'failed', message: 'failed' } },
   };
 }
 
