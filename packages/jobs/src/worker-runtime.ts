@@ -3,7 +3,7 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { createPostgresBackend, DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, isPermanent } from '@vcq/errors';
@@ -58,8 +58,8 @@ const DATABASE_DOWN_DELAY_MS = 2000;
  * an attempt, so an outage longer than the retry schedule cannot leave a job failed
  * in BullMQ while its row, which could not be written, still says it is open.
  */
-export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook, observer: JobObserver = unobserved) {
-  const run = processJob(store, handlers, logger, onFinished, observer);
+export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook, observer: JobObserver = unobserved, lockMs = 30_000) {
+  const run = processJob(store, handlers, logger, onFinished, observer, lockMs);
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
@@ -107,7 +107,7 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
   return failure;
 }
 
-function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver) {
+function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver, lockMs: number) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     const name = findJob(job.queueName, job.name);
@@ -167,6 +167,10 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       const described = describeError(error);
+      if (final && (await supersededBy(job, lockMs))) {
+        ctx.log.warn({ err: error }, 'job attempt failed after it lost its lock; the run that took it over records the outcome');
+        throw new HandlerFailure(error, permanent);
+      }
       const recorded = await store.failed(id, attempt, described, final);
       ctx.log.warn({ err: error, code: described.code, permanent, final, recorded }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
@@ -176,6 +180,8 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     }
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
+    // A completion is recorded even after a lost lock: it is a valid outcome (the handler is
+    // idempotent), and the run that took over may itself never finish.
     if (!(await store.completed(id, attempt, result))) {
       // Another run of this job (a newer attempt, or one that finished first) owns the
       // row: its outcome stands, and its hook reports it, not this run's.
@@ -217,6 +223,21 @@ async function finishedAlready(store: JobStore, job: Job): Promise<{ status: str
   };
 }
 
+/**
+ * Whether a newer run of this job has started since this one did: its lock expired
+ * while it ran (an event-loop stall outlived the renewals) and the stalled check handed
+ * the job out again. Its failure is then not recorded: a stale final failure would close
+ * a row the live run may complete. Free while the lock surely holds: it lives `lockMs` from the pick-up, and
+ * renewals only extend it; past half of that, one read of the job from the backend.
+ */
+async function supersededBy(job: Job, lockMs: number): Promise<boolean> {
+  if (Date.now() - (job.processedOn ?? Date.now()) < lockMs / 2) return false;
+  // The job's own queue handle (its Worker) reads it on either backend; BullMQ keeps it protected.
+  const queue = (job as unknown as { queue: Parameters<typeof Job.fromId>[0] }).queue;
+  const current = await Job.fromId(queue, job.id as string).catch(() => undefined);
+  return current !== undefined && current.attemptsStarted > job.attemptsStarted;
+}
+
 /** How long a job waited for a worker: from its add (plus any requested delay) to its start. */
 function waitedMs(job: Job): number {
   const due = job.timestamp + (job.opts.delay ?? 0);
@@ -231,11 +252,12 @@ export interface WorkerRuntime {
 
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
-  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer);
+  const lockMs = options.lockDurationMs ?? 30_000;
+  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, lockMs);
   const schedule = options.webhookSchedule ?? [];
   const common = {
     concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
+    lockDuration: lockMs,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     settings: {
       // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
