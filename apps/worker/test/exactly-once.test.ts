@@ -72,6 +72,22 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
     return { ids, finishedBefore, started, second };
   }
 
+  it('when a job is delivered for its first time but its row is finished already (re-added after another run finished it), then its handler does not run', async () => {
+    const [{ n: before }] = (await world.sql<{ n: string }>('SELECT count(*) AS n FROM dids')) as [{ n: string }];
+    const id = (await api.platform.submit('did-create', { method: 'key' })).job.id;
+    // Another run finished it while this delivery waited in the queue.
+    await world.sql(`UPDATE jobs SET status = 'completed', attempt = 1, progress = 100, result = '{"did":"did:key:elsewhere"}', completed_at = now() WHERE id = $1`, [id]);
+    const proc = await worker();
+    await proc.waitForLine(new RegExp(`"jobId":"${id}".*finished already; not running it again`));
+    expect(proc.lines.some((l) => l.includes(id) && l.includes('"msg":"job started"'))).toBe(false);
+    const [{ n: after }] = (await world.sql<{ n: string }>('SELECT count(*) AS n FROM dids')) as [{ n: string }];
+    expect(Number(after)).toBe(Number(before));
+    const [row] = await world.sql<{ did: string }>("SELECT result->>'did' AS did FROM jobs WHERE id = $1", [id]);
+    expect(row?.did).toBe('did:key:elsewhere');
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  });
+
   it('when the worker is SIGKILLed during a burst of DID creations, then each job stored exactly one DID and no finished job ran again', async () => {
     const [{ n: before }] = (await world.sql<{ n: string }>('SELECT count(*) AS n FROM dids')) as [{ n: string }];
     const { ids, finishedBefore, started, second } = await killMidBurst('did-create', { method: 'key' });
