@@ -1,6 +1,6 @@
 import { type Request, Router } from 'express';
 import type { JobRecord, JobStore } from '@vcq/db';
-import type { JobWatcher } from '../job-watcher.js';
+import type { JobWaiter } from '@vcq/jobs';
 import { jobView } from '../job-view.js';
 import { visibleOr404 } from '../tenancy.js';
 import { isUuid } from '../validation.js';
@@ -8,7 +8,7 @@ import { isUuid } from '../validation.js';
 const terminal = (job: JobRecord) => job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
 
 /** `GET /api/jobs/:id` (a job of any queue) and its live `events` stream. */
-export function jobRoutes(store: JobStore, watcher: JobWatcher): Router {
+export function jobRoutes(store: JobStore, watcher: JobWaiter): Router {
   const router = Router();
   /** The job when the request's organization may see it; 404 otherwise. */
   const find = async (req: Request, id: string) => visibleOr404(req, isUuid(id) ? await store.get(id) : null, `no job ${id}`);
