@@ -23,6 +23,7 @@ export type {
   CredentialsService,
   CredentialsServiceDeps,
   CredentialView,
+  DidJobOptions,
   DidMethod,
   DidOperations,
   DidOwner,

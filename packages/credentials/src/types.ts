@@ -97,13 +97,18 @@ export interface IssuerBackend {
   issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<IssueResult>;
 }
 
+/** The job a DID operation runs for: a re-run of the same job makes no second change. */
+export interface DidJobOptions {
+  jobId?: string;
+}
+
 export interface DidOperations {
-  /** Creates a DID with a fresh or imported Ed25519 key, controlled by `owner`. */
-  create(input: DidCreateInput, owner?: DidOwner): Promise<DidView>;
+  /** Creates a DID with a fresh or imported Ed25519 key, controlled by `owner`; with a `jobId`, again for the same job returns the same DID. */
+  create(input: DidCreateInput, owner?: DidOwner, options?: DidJobOptions): Promise<DidView>;
   /** Resolves any supported DID: did:key from the DID, ours from the database, other did:web over HTTPS. */
   resolve(did: string): Promise<DidResolution>;
   /** Rotates the key and/or adds and removes services of one of `owner`'s did:web DIDs (another's is a NotFoundError). */
-  update(did: string, input: DidUpdateInput, owner?: DidOwner): Promise<DidView>;
+  update(did: string, input: DidUpdateInput, owner?: DidOwner, options?: DidJobOptions): Promise<DidView>;
   /** Deactivates one of `owner`'s did:web DIDs; idempotent. */
   deactivate(did: string, owner?: DidOwner): Promise<DidView>;
   /** The organization that controls `did`, or null when vcq does not hold it. */

@@ -71,6 +71,7 @@ export class DuplicateJobError extends Error {
 export class JobStore {
   readonly writes: WriteBuffer;
   private readonly creates: Coalescer<NewJob, JobRecord>;
+  private readonly statusReads: Coalescer<string, JobStatus | null>;
 
   constructor(
     readonly db: Db,
@@ -80,6 +81,13 @@ export class JobStore {
     // Rows are committed before their job is accepted (invariant 1); concurrent
     // submissions share the commit.
     this.creates = new Coalescer((jobs) => insertJobs(db, jobs), { windowMs: 0, maxBatch: bufferOptions.maxBatch, maxInFlight: 2 });
+    // Workers read a row's status as they pick its job up; jobs picked up together share the query.
+    this.statusReads = new Coalescer((ids) => readStatuses(db, ids), { windowMs: 0, maxBatch: bufferOptions.maxBatch, maxInFlight: 2 });
+  }
+
+  /** A row's status now (null when there is no such row); concurrent reads share one query. */
+  status(id: string): Promise<JobStatus | null> {
+    return this.statusReads.submit(id);
   }
 
   /**
@@ -259,6 +267,19 @@ export class JobStore {
     await this.creates.flush();
     await this.writes.flush();
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The status of each of `ids`, in one query; an id that is no uuid has no row. */
+async function readStatuses(db: Db, ids: string[]): Promise<Array<Settled<JobStatus | null>>> {
+  const wanted = ids.filter((id) => UUID.test(id));
+  const rows =
+    wanted.length === 0
+      ? []
+      : await db.$queryRaw<Array<{ id: string; status: JobStatus }>>`SELECT id::text AS id, status::text AS status FROM jobs WHERE id = ANY(${wanted}::uuid[])`;
+  const byId = new Map(rows.map((r) => [r.id, r.status]));
+  return ids.map((id) => ({ ok: true, value: byId.get(id.toLowerCase()) ?? null }));
 }
 
 /**

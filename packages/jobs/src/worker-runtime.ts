@@ -3,7 +3,7 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { createPostgresBackend, DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
@@ -12,7 +12,7 @@ import { webhookRetryDelay } from '@vcq/webhooks';
 import { jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
 import { EngineEvents } from './events.js';
-import type { FinishedHook } from './platform.js';
+import type { FinishedHook, JobOutcome } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
 import { runnableJob } from './redelivery.js';
@@ -70,8 +70,9 @@ export function createProcessor(
   onFinished?: FinishedHook,
   observer: JobObserver = unobserved,
   events: EngineEvents = new EngineEvents(),
+  lockMs = 30_000,
 ) {
-  const run = processJob(store, handlers, logger, onFinished, observer, events);
+  const run = processJob(store, handlers, logger, onFinished, observer, events, lockMs);
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
@@ -135,7 +136,15 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
   return failure;
 }
 
-function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver, events: EngineEvents) {
+function processJob(
+  store: JobStore,
+  handlers: Handlers,
+  logger: Logger,
+  onFinished: FinishedHook | undefined,
+  observer: JobObserver,
+  events: EngineEvents,
+  lockMs: number,
+) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     // Its name and data, or its row's when Redis lost them; see runnableJob.
@@ -171,15 +180,12 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
     }
-    // A retry (or a run after a stall) of a job cancelled meanwhile must not run
-    // again. The first attempt skips this read: a cancelled waiting job is removed
-    // from Redis, so only an already-started job can come back here cancelled.
-    if (job.attemptsStarted > 1) {
-      const row = await store.get(id);
-      if (row?.status === 'cancelled') {
-        logger.info({ queue: job.queueName, jobId: id }, 'job was cancelled; not running it again');
-        return;
-      }
+    const finished = await finishedAlready(store, job);
+    if (finished) {
+      logger.info({ queue: job.queueName, jobId: id, status: finished.status }, 'job is finished already; not running it again');
+      // Its first run may have died between the commit and the hook; the hook is idempotent.
+      if (finished.outcome) await onFinished?.({ id, name, data: parsed.data }, finished.outcome);
+      return;
     }
     const ctx: JobContext = createJobContext({
       store,
@@ -206,16 +212,29 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       const described = describeError(error);
-      await store.failed(id, attempt, described, final);
+      if (final && (await supersededBy(job, lockMs))) {
+        ctx.log.warn({ err: error }, 'job attempt failed after it lost its lock; the run that took it over records the outcome');
+        throw new HandlerFailure(error, permanent);
+      }
+      const recorded = await store.failed(id, attempt, described, final);
       events.safeEmit('job:failed', { ...about, error: described, final, durationMs: performance.now() - startedAt });
-      ctx.log.warn({ err: error, code: described.code, permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      ctx.log.warn({ err: error, code: described.code, permanent, final, recorded }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
-      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
+      // A failure the row refused (another run owns it) is not this job's outcome.
+      if (final && recorded) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
       throw new HandlerFailure(error, permanent);
     }
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
-    await store.completed(id, attempt, result);
+    // A completion is recorded even after a lost lock: it is a valid outcome (the handler is
+    // idempotent), and the run that took over may itself never finish.
+    if (!(await store.completed(id, attempt, result))) {
+      // Another run of this job (a newer attempt, or one that finished first) owns the
+      // row: its outcome stands, and its hook and events report it, not this run's.
+      ctx.log.warn('job completed, but another run of it already recorded an outcome; this one is dropped');
+      observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
+      return;
+    }
     events.safeEmit('job:completed', { ...about, durationMs });
     if (debug) ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
@@ -229,6 +248,41 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     }
     observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
   };
+}
+
+/**
+ * The row of a job that must not run again, with the outcome its hook reports, or
+ * null. Every pick-up reads the row's status, first attempts too: besides retries
+ * and restarts after a stall, a job the reconciler re-added (Redis lost it while a
+ * worker ran it) starts as attempt 1 although another run may have finished it.
+ * Jobs picked up together share the query (JobStore.status).
+ */
+async function finishedAlready(store: JobStore, job: Job): Promise<{ status: string; outcome: JobOutcome | null } | null> {
+  const id = job.id as string;
+  const status = await store.status(id);
+  if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') return null;
+  if (status === 'cancelled') return { status, outcome: null };
+  const row = await store.get(id);
+  if (!row) return { status, outcome: null };
+  return {
+    status,
+    outcome: status === 'completed' ? { status, result: row.result } : { status, error: row.error ?? { code: 'failed', message: 'failed' } },
+  };
+}
+
+/**
+ * Whether a newer run of this job has started since this one did: its lock expired
+ * while it ran (an event-loop stall outlived the renewals) and the stalled check handed
+ * the job out again. Its failure is then not recorded: a stale final failure would close
+ * a row the live run may complete. Free while the lock surely holds: it lives `lockMs` from the pick-up, and
+ * renewals only extend it; past half of that, one read of the job from the backend.
+ */
+async function supersededBy(job: Job, lockMs: number): Promise<boolean> {
+  if (Date.now() - (job.processedOn ?? Date.now()) < lockMs / 2) return false;
+  // The job's own queue handle (its Worker) reads it on either backend; BullMQ keeps it protected.
+  const queue = (job as unknown as { queue: Parameters<typeof Job.fromId>[0] }).queue;
+  const current = await Job.fromId(queue, job.id as string).catch(() => undefined);
+  return current !== undefined && current.attemptsStarted > job.attemptsStarted;
 }
 
 /** How long a job waited for a worker: from its add (plus any requested delay) to its start. */
@@ -248,7 +302,8 @@ export interface WorkerRuntime {
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   const events = options.events ?? new EngineEvents();
-  const run = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events);
+  const lockMs = options.lockDurationMs ?? 30_000;
+  const run = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events, lockMs);
   // What is running now, so a shutdown past its timeout can hand it back to the queue.
   const active = new Map<string, { job: Job; token: string | undefined }>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
@@ -263,7 +318,7 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   const schedule = options.webhookSchedule ?? [];
   const common = {
     concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
+    lockDuration: lockMs,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     settings: {
       // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
