@@ -149,7 +149,8 @@ function processJob(
     const id = job.id as string;
     // Its name and data, or its row's when Redis lost them; see runnableJob.
     const { name, data, attempt, finalIfFails } = await runnableJob(job, store);
-    const labels = { queue: job.queueName, name: name ?? job.name };
+    // Metrics and events carry the BullMQ job name (`deliver`), also for a job restored from its row.
+    const labels = { queue: job.queueName, name: job.name || (name ? jobCatalog[name].name : '') };
     const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
