@@ -208,7 +208,7 @@ export function mountRoutes(app: Router, prefix: string, routes: BoundRoute[], d
     const body = spec.auth === 'none' ? [] : spec.body && 'multipart' in spec.body ? door.upload : [door.json];
     router[spec.method](path, ...entrance, readParamsAndQuery(spec), ...body, handle(route));
   }
-  if (prefix && routes.every((r) => r.spec.auth !== 'none')) router.use(door.auth.authenticate);
+  if (prefix && routes.every((r) => r.spec.auth !== 'none')) router.use(door.auth.authenticate, door.limit);
   app.use(prefix || '/', router);
 }
 
