@@ -200,7 +200,8 @@ export function mountRoutes(app: Router, prefix: string, routes: BoundRoute[], d
     if (!spec.path.startsWith(prefix)) throw new Error(`${spec.path} is not under ${prefix}`);
     const path = spec.expressPath ?? (spec.path.slice(prefix.length).replace(/\{([^}]+)\}/g, ':$1') || '/');
     if ('app' in route) {
-      router.use(path as string, door.auth.authenticate, door.auth.require(spec.auth as Scope), door.json, route.app);
+      const entrance = spec.auth === 'none' ? [] : [door.auth.authenticate, door.auth.require(spec.auth), door.json];
+      router.use(path as string, ...entrance, route.app);
       continue;
     }
     const entrance = spec.auth === 'none' ? [] : [door.auth.authenticate, door.limit, door.auth.require(spec.auth)];
