@@ -14,7 +14,7 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
-import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type QueueSet, type TaskControl } from '@vcq/jobs';
+import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type JobWaiter, type QueueSet, type TaskControl } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
 import type { VcEventsService } from '@vcq/vc-events';
@@ -40,7 +40,6 @@ import { queueAdminRoutes } from './routes/queue-admin.js';
 import { taskAdminRoutes, webhookAdminRoutes } from './routes/tasks.js';
 import { legacyVcEventRoutes, vcEventsAdminRoutes } from './routes/vc-events.js';
 import { verificationRoutes } from './routes/verification.js';
-import type { JobWatcher } from './job-watcher.js';
 
 export interface AppDeps {
   db: Db;
@@ -68,7 +67,7 @@ export interface AppDeps {
   /** PUBLIC_BASE_URL: this deployment's own origin, for the cross-site check. */
   publicBaseUrl: string;
   jsonBodyLimit: string;
-  watcher: JobWatcher;
+  watcher: JobWaiter;
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
   dashboard: express.Router | null;
   /** Scheduled tasks: their state, runs and manual triggers. */

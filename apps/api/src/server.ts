@@ -8,6 +8,7 @@ import {
   createServices,
   createStoreFromConfig,
   type JobPlatform,
+  JobWaiter,
   queueBackendFromConfig,
   queueNames,
   TaskControl,
@@ -16,7 +17,6 @@ import {
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
-import { JobWatcher } from './job-watcher.js';
 import { createAuthFailureLimiter } from './middleware/auth-failures.js';
 import { answerClientError } from './middleware/problem.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
@@ -28,6 +28,8 @@ export interface ApiServer {
   url: string;
   port: number;
   platform: JobPlatform;
+  /** The API's one waiter on job rows (Prefer: wait, SSE, the VC API; tests wait with it too). */
+  waiter: JobWaiter;
   metrics: VcqMetrics;
   /** Where `/metrics` is scraped: on the API's port, or on METRICS_PORT. */
   metricsUrl: string;
@@ -60,7 +62,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   });
   metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
   metrics.collectFallback(() => !platform.isQueueAvailable());
-  const watcher = new JobWatcher(store);
+  const watcher = new JobWaiter({ store, connectionString: config.DATABASE_URL, logger });
   const dashboard = dashboardRouter({
     ...(backend.kind === 'postgres' ? { queues } : { redisUrl: config.REDIS_URL }),
     prefix: config.QUEUE_PREFIX,
@@ -126,6 +128,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     url: `http://127.0.0.1:${port}`,
     port,
     platform,
+    waiter: watcher,
     metrics,
     metricsUrl: metricsServer?.url ?? `http://127.0.0.1:${port}/metrics`,
     close() {
@@ -134,9 +137,10 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
           server.close(() => resolve());
         });
         // Live event streams would hold the server open; end them so clients reconnect elsewhere.
-        watcher.close();
+        const waitsEnded = watcher.close();
         server.closeIdleConnections();
         await closed;
+        await waitsEnded;
         await metricsServer?.close();
         await dashboard.close();
         await store.close();

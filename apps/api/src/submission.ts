@@ -5,13 +5,8 @@
  * when it ends within N seconds.
  */
 import type { Request, Response } from 'express';
-import type { JobStatus } from '@vcq/db';
-import type { JobName, JobPlatform, Submission } from '@vcq/jobs';
-import type { JobWatcher } from './job-watcher.js';
+import { ENDED, type JobName, type JobPlatform, type JobWaiter, type Submission } from '@vcq/jobs';
 import { jobView } from './job-view.js';
-
-/** The states a waiting request answers on: the job has ended, one way or another. */
-export const ENDED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 /** The `wait` preference in seconds, capped; undefined when absent or malformed. */
 export function preferWait(req: Request, maxSeconds: number): number | undefined {
@@ -24,8 +19,8 @@ export function preferWait(req: Request, maxSeconds: number): number | undefined
 export interface Responder {
   platform: JobPlatform;
   preferWaitMaxSeconds: number;
-  /** The API's one watcher of job rows: waiting requests share its polling. */
-  watcher: JobWatcher;
+  /** The API's one waiter on job rows: waiting requests share its LISTEN connection and reads. */
+  watcher: JobWaiter;
 }
 
 /** Sends the answer for a submission (see the module comment). */
@@ -45,7 +40,7 @@ export async function sendSubmission<N extends JobName>(
   const wait = preferWait(req, deps.preferWaitMaxSeconds);
   if (wait !== undefined) {
     res.setHeader('Preference-Applied', `wait=${wait}`);
-    const done = await deps.watcher.waitFor(jobId, ENDED, wait * 1000);
+    const done = await deps.watcher.wait(jobId, ENDED, wait * 1000);
     if (done) {
       const view = jobView(done);
       res.status(200).json({ ...view, pollUrl: options.pollUrl });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDED } from '@vcq/jobs';
 import { readMetric } from '@vcq/metrics';
 import { freePort, scrapeLikePrometheus } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
@@ -94,11 +95,11 @@ describe('API /metrics', () => {
     const done = await submit(await world.content());
     const broken = await world.content();
     const failed = await submit(broken, `${world.manifests.url}/manifests/${randomUUID()}.json`);
-    expect((await api.platform.waitForOutcome(done, 30_000))?.status).toBe('completed');
-    expect((await api.platform.waitForOutcome(failed, 30_000))?.status).toBe('failed');
+    expect((await api.waiter.wait(done, ENDED, 30_000))?.status).toBe('completed');
+    expect((await api.waiter.wait(failed, ENDED, 30_000))?.status).toBe('failed');
     // Every job of the file has settled by now, so Postgres holds still while we compare.
     for (const id of (await world.sql<{ id: string }>(`SELECT id FROM jobs WHERE status IN ('queued', 'processing')`)).map((r) => r.id)) {
-      await api.platform.waitForOutcome(id, 30_000);
+      await api.waiter.wait(id, ENDED, 30_000);
     }
 
     const text = await scrape(api);

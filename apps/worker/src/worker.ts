@@ -7,6 +7,7 @@ import type { Config } from '@vcq/config';
 import {
   createServices,
   createStoreFromConfig,
+  type EngineEvents,
   queueBackendFromConfig,
   startReconciler,
   startTaskWorkers,
@@ -27,6 +28,8 @@ export interface WorkerProcess {
   tasks: TaskControl;
   /** This process's instruments (tests read them without HTTP). */
   metrics: VcqMetrics;
+  /** The engine's typed events: jobs started, progressing, completed, failed, stalled; workers ready and closed. */
+  events: EngineEvents;
   /** Where `/metrics` is served; null when WORKER_METRICS_PORT is unset. */
   metricsUrl: string | null;
   close(): Promise<void>;
@@ -118,6 +121,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     reconcile: () => reconciler.runNow(),
     tasks,
     metrics,
+    events: runtime.events,
     metricsUrl: metricsServer?.url ?? null,
     close() {
       closing ??= (async () => {

@@ -10,7 +10,9 @@ import {
   createProducerConnection,
   createServices,
   createStoreFromConfig,
+  ENDED,
   type JobPlatform,
+  JobWaiter,
   QueueSet,
   queueOverridesFromConfig,
   waitForReady,
@@ -49,11 +51,14 @@ async function startProducer(config: Config) {
   const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
   const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
   const { platform } = createServices(config, { db, store, queues, logger });
+  const waiter = new JobWaiter({ store, connectionString: config.DATABASE_URL });
   await waitForReady(redis, config.REDIS_TIMEOUT_MS);
   return {
     platform,
     queues,
+    waiter,
     async close() {
+      await waiter.close();
       await store.close();
       await queues.close();
       await closeRedis(redis);
@@ -106,8 +111,8 @@ describe('worker /metrics', () => {
     const missing = await world.content({ register: false });
     const failId = await submitVerify(producer.platform, { manifestUri: `${world.manifests.url}/manifests/${randomUUID()}.json`, hash: missing.hash });
 
-    expect((await producer.platform.waitForOutcome(okId, 30_000))?.status).toBe('completed');
-    expect((await producer.platform.waitForOutcome(failId, 30_000))?.status).toBe('failed');
+    expect((await producer.waiter.wait(okId, ENDED, 30_000))?.status).toBe('completed');
+    expect((await producer.waiter.wait(failId, ENDED, 30_000))?.status).toBe('failed');
     const text = await scrapeUntil(
       (t) => readMetric(t, 'vcq_jobs_completed_total', verification) === 1 && readMetric(t, 'vcq_jobs_failed_total', verification) === 1,
       'the completed and failed counters',
@@ -142,7 +147,7 @@ describe('worker /metrics', () => {
       maxAttempts: 1,
     });
     await worker.reconcile();
-    expect((await producer.platform.waitForOutcome(id, 30_000))?.status).toBe('completed');
+    expect((await producer.waiter.wait(id, ENDED, 30_000))?.status).toBe('completed');
     const text = await scrape();
     expect(readMetric(text, 'vcq_reconciler_readded_total', { queue: 'verification' })).toBe(before + 1);
   });

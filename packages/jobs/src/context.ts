@@ -13,6 +13,8 @@ export function createJobContext(args: {
   attempt: number;
   mode: 'async' | 'sync';
   signal: AbortSignal;
+  /** Told each progress value as it is reported (the engine's `job:progress` event). */
+  onProgress?: (percent: number) => void;
 }): JobContext {
   // Made on first use: most jobs log nothing at the default level, and binding a
   // child logger costs more than many a job's own work.
@@ -31,6 +33,7 @@ export function createJobContext(args: {
     signal: args.signal,
     progress(percent) {
       const value = Math.max(0, Math.min(100, Math.round(percent)));
+      args.onProgress?.(value);
       // Progress is advisory: a lost write is overtaken by the next one or the outcome.
       args.store.progress(args.jobId, args.attempt, value).catch((error: unknown) => {
         logger().warn({ err: error }, 'progress write failed');

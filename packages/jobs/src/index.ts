@@ -2,6 +2,8 @@ export * from './catalog.js';
 export * from './processor.js';
 export { createHandlers, type HandlerDeps } from './handlers.js';
 export { createJobContext } from './context.js';
+export { EngineEvents, type EngineEventMap, type EngineEventName, type JobEventBase } from './events.js';
+export { ENDED, JOB_CHANGES_CHANNEL, JobWaiter, type JobWaiterOptions } from './job-waiter.js';
 export { JobPlatform, type JobPlatformOptions, type Submission } from './platform.js';
 export { QueueSet, withTimeout, type PostgresQueueConnection, type QueueSetOptions } from './queues.js';
 export { createProducerConnection, createWorkerConnection, closeRedis, waitForReady } from './redis.js';

@@ -190,16 +190,4 @@ export class JobPlatform {
     if (!this.options.onFinished) return;
     await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: error }, 'finished-hook failed'));
   }
-
-  /** Resolves with the job once it is completed or failed, or null after `timeoutMs`. */
-  async waitForOutcome(id: string, timeoutMs: number, pollMs = 20): Promise<JobRecord | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await this.options.store.get(id);
-      if (job && (job.status === 'completed' || job.status === 'failed')) return job;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
-    }
-  }
 }

@@ -11,6 +11,7 @@ import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
 import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
+import { EngineEvents } from './events.js';
 import type { FinishedHook } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
 import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
@@ -36,6 +37,8 @@ export interface WorkerRuntimeOptions {
   webhookSchedule?: number[];
   /** Told when jobs are picked up and how each attempt ends (metrics); default: nothing. */
   observer?: JobObserver;
+  /** Where the runtime's typed events go; one is made when not given (`WorkerRuntime.events`). */
+  events?: EngineEvents;
 }
 
 /** What the runtime reports about jobs as they run; `VcqMetrics['jobs']` is one. */
@@ -58,8 +61,15 @@ const DATABASE_DOWN_DELAY_MS = 2000;
  * an attempt, so an outage longer than the retry schedule cannot leave a job failed
  * in BullMQ while its row, which could not be written, still says it is open.
  */
-export function createProcessor(store: JobStore, handlers: Handlers, logger: Logger, onFinished?: FinishedHook, observer: JobObserver = unobserved) {
-  const run = processJob(store, handlers, logger, onFinished, observer);
+export function createProcessor(
+  store: JobStore,
+  handlers: Handlers,
+  logger: Logger,
+  onFinished?: FinishedHook,
+  observer: JobObserver = unobserved,
+  events: EngineEvents = new EngineEvents(),
+) {
+  const run = processJob(store, handlers, logger, onFinished, observer, events);
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
@@ -107,7 +117,7 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
   return failure;
 }
 
-function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver) {
+function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver, events: EngineEvents) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
     const name = findJob(job.queueName, job.name);
@@ -116,6 +126,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     const attempt = Math.max(job.attemptsStarted, 1);
     const finalIfFails = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const labels = { queue: job.queueName, name: job.name };
+    const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
       try {
@@ -127,7 +138,9 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     // Only the first start measures queueing: a retry's wait is its own backoff.
     if (job.attemptsStarted <= 1) observe(() => observer.picked({ ...labels, waitMs: waitedMs(job) }));
     if (!name) {
-      await store.failed(id, attempt, { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` }, true);
+      const error = { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` };
+      await store.failed(id, attempt, error, true);
+      events.safeEmit('job:failed', { ...about, error, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(`no handler for ${job.queueName}/${job.name}`);
     }
@@ -135,6 +148,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     if (!parsed.success) {
       const message = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       await store.failed(id, attempt, { code: 'invalid_job_data', message }, true);
+      events.safeEmit('job:failed', { ...about, error: { code: 'invalid_job_data', message }, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
     }
@@ -157,7 +171,9 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       attempt,
       mode: 'async',
       signal: signal ?? new AbortController().signal,
+      onProgress: (progress) => events.safeEmit('job:progress', { ...about, progress }),
     });
+    events.safeEmit('job:started', about);
     void store.started(id, attempt).catch((error: unknown) => ctx.log.warn({ err: error }, 'start write failed'));
     const debug = logger.isLevelEnabled('debug');
     if (debug) ctx.log.debug('job started');
@@ -171,6 +187,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       const described = describeError(error);
       await store.failed(id, attempt, described, final);
+      events.safeEmit('job:failed', { ...about, error: described, final, durationMs: performance.now() - startedAt });
       ctx.log.warn({ err: error, code: described.code, permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
       if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
@@ -179,6 +196,7 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
     await store.completed(id, attempt, result);
+    events.safeEmit('job:completed', { ...about, durationMs });
     if (debug) ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
     // first outcome, and the hook (idempotent too) runs again.
@@ -201,13 +219,16 @@ function waitedMs(job: Job): number {
 
 export interface WorkerRuntime {
   workers: Worker[];
+  /** Jobs started, progressing, completed, failed and stalled; workers ready and closed. */
+  events: EngineEvents;
   /** Stops taking work and waits (up to `timeoutMs`) for active jobs to finish. */
   close(timeoutMs: number): Promise<void>;
 }
 
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
-  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer);
+  const events = options.events ?? new EngineEvents();
+  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events);
   const schedule = options.webhookSchedule ?? [];
   const common = {
     concurrency: options.concurrency,
@@ -224,11 +245,17 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
       : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
     worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
-    worker.on('stalled', (jobId) => options.logger.warn({ queue, jobId }, 'job stalled; it will run again'));
+    worker.on('stalled', (jobId) => {
+      options.logger.warn({ queue, jobId }, 'job stalled; it will run again');
+      events.safeEmit('job:stalled', { queue, id: jobId });
+    });
+    worker.on('ready', () => events.safeEmit('worker:ready', { queue }));
+    worker.on('closed', () => events.safeEmit('worker:closed', { queue }));
     return worker;
   });
   return {
     workers,
+    events,
     close: (timeoutMs) => closeWorkers(workers, timeoutMs, () => options.logger.warn({ timeoutMs }, 'active jobs did not finish in time; forcing close (they will run again)')),
   };
 }

@@ -7,11 +7,11 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '@vcq/errors';
 import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
-import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
+import { DidDeactivateJobSchema, DidUpdateJobSchema, ENDED, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
-import { ENDED, sendSubmission, type Responder } from '../submission.js';
+import { sendSubmission, type Responder } from '../submission.js';
 import { canSee, ownerFor, OwnerFieldsSchema, tenantOf, visibleOr404 } from '../tenancy.js';
 
 export interface CredentialRouteDeps extends Responder {
@@ -199,7 +199,7 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
 async function runToEnd(req: Request, deps: CredentialRouteDeps, name: JobName, input: unknown): Promise<unknown> {
   const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
   if (submission.mode === 'sync') return submission.result;
-  const job = await deps.watcher.waitFor(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
+  const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
   if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
   if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
   if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { JobRecord, JobStore } from '@vcq/db';
-import type { JobWatcher } from '../job-watcher.js';
+import type { JobWaiter } from '@vcq/jobs';
 import { jobView } from '../job-view.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
@@ -16,7 +16,7 @@ const IdParams = z.object({ id: z.string().describe('The job id (a UUID).') });
 const find = async (store: JobStore, req: Request, id: string) => visibleOr404(req, isUuid(id) ? await store.get(id) : null, `no job ${id}`);
 
 /** `GET /api/jobs/:id` (a job of any queue) and its live `events` stream. */
-export const jobRoutes = new RouteGroup<{ store: JobStore; watcher: JobWatcher }>()
+export const jobRoutes = new RouteGroup<{ store: JobStore; watcher: JobWaiter }>()
   .get(
     {
       path: '/api/jobs/{id}',
