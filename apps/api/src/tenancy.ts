@@ -10,7 +10,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ORGANIZATION_ID } from '@vcq/config';
-import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
+import { AppError, fieldErrorsFromZod, NotFoundError, ValidationError } from '@vcq/errors';
 
 /** Who a request acts for. */
 export interface Tenant {
@@ -60,9 +60,8 @@ export function ownerFor(req: Request, requested: { organizationId?: unknown; us
   const tenant = tenantOf(req);
   const fields = OwnerFieldsSchema.safeParse({ organizationId: requested.organizationId, userId: requested.userId });
   if (!fields.success) {
-    const issue = fields.error.issues[0];
-    const field = String(issue?.path[0] ?? 'organizationId');
-    throw new ValidationError(`invalid ${field}`, [{ field, message: issue?.message ?? 'is invalid' }]);
+    const errors = fieldErrorsFromZod(fields.error, { fallbackField: 'organizationId' });
+    throw new ValidationError(`invalid ${errors[0]?.field ?? 'organizationId'}`, errors);
   }
   const { organizationId, userId } = fields.data;
   if (organizationId !== undefined && organizationId !== tenant.organizationId && !tenant.platformWide) {

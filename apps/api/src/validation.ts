@@ -7,10 +7,7 @@ import { MAX_JSON_DEPTH } from '@vcq/http';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(
-    `invalid ${what}`,
-    parsed.error.issues.map((i) => ({ field: i.path.join('.') || what, message: i.message })),
-  );
+  throw ValidationError.fromZod(parsed.error, `invalid ${what}`, { fallbackField: what });
 }
 
 /** The path of the first string (value or key) in `value` that Postgres cannot store, or null. */

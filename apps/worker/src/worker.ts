@@ -35,6 +35,25 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
+/** How long one shutdown step after the drain may take before the next one goes ahead. */
+const CLOSE_STEP_MS = 1000;
+
+/** Waits for a close step up to CLOSE_STEP_MS; one that fails or takes longer is logged and left behind. */
+async function bounded(step: Promise<unknown> | undefined, what: string, logger: Logger): Promise<void> {
+  if (!step) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_STEP_MS);
+  });
+  try {
+    if ((await Promise.race([step, late])) === 'late') logger.warn({ step: what, afterMs: CLOSE_STEP_MS }, 'shutdown step is taking too long; going on without it');
+  } catch (error) {
+    logger.warn({ step: what, err: error instanceof Error ? error.message : String(error) }, 'shutdown step failed');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts consuming every queue in the catalog. */
 export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' })): Promise<WorkerProcess> {
   const metrics = createMetrics();
@@ -129,12 +148,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
         stopWatchingBackend();
         await reconciler.stop();
         await Promise.all([runtime.close(config.SHUTDOWN_TIMEOUT_MS), taskRuntime.close(config.SHUTDOWN_TIMEOUT_MS)]);
-        await store.close();
-        await tasks.close();
-        await backend.close();
-        await db.$disconnect();
+        // Each step is bounded, so one that hangs (a Redis that never answers) leaves
+        // the others their turn within the shutdown grace; the flush comes first.
+        await bounded(store.close(), 'flushing job writes', logger);
+        await bounded(tasks.close(), 'closing task queues', logger);
+        await bounded(backend.close(), 'closing the queue backend', logger);
+        await bounded(db.$disconnect(), 'closing the database', logger);
         // Last, so the drain above can still be watched.
-        await metricsServer?.close();
+        await bounded(metricsServer?.close(), 'closing the metrics server', logger);
         logger.info('worker stopped');
       })();
       return closing;

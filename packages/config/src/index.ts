@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
+import { fieldErrorsFromZod } from '@vcq/errors';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -224,8 +225,7 @@ export const ConfigSchema = z
     DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5000),
     DATABASE_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(5000),
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-    // Only the Redis backend ships in this release; the value is accepted so a
-    // deployment can be configured ahead of the PostgreSQL backend (see README).
+    // Where the queues live: Redis (BullMQ), or vcq's own Postgres for a deployment without Redis (see README).
     QUEUE_BACKEND: z.enum(['redis', 'postgres'], { message: 'must be redis or postgres' }).default('redis'),
     // Namespaces every Redis key, so several vcq deployments (or test runs) can share one Redis.
     QUEUE_PREFIX: z
@@ -236,6 +236,9 @@ export const ConfigSchema = z
     // How long the API waits for Redis before treating it as down. Invariant 6: the
     // API notices within about a second rather than hanging on an offline queue.
     REDIS_TIMEOUT_MS: int(50, 60_000).default(1000),
+    // A Redis that evicts keys drops job hashes and with them accepted work, so a
+    // maxmemory-policy other than noeviction stops start-up; true only warns (loudly).
+    REDIS_ALLOW_EVICTION: booleanFromEnv.default(false),
 
     // `key[:scope+scope][@organization]`, or `sha256:<hex of the key>[:scopes][@organization]`;
     // scopes are submit, read, admin. See parseApiKeys for the defaults.
@@ -265,12 +268,14 @@ export const ConfigSchema = z
     // The reconcile task: open rows that Redis does not hold are re-added (every minute).
     RECONCILE_ENABLED: booleanFromEnv.default(true),
     RECONCILE_CRON: cron.default('* * * * *'),
-    // No longer read: the reconcile task runs on RECONCILE_CRON. Kept so existing
-    // environments that set it still load.
-    RECONCILE_INTERVAL_MS: int(100, 86_400_000).default(10_000),
     // A row must be this old before the reconciler looks at it, so it does not race
     // the API's own add right after the commit.
     RECONCILE_GRACE_MS: int(0, 86_400_000).default(5000),
+    // A synchronous run (Redis down) holds a lease this long, renewed every third of it;
+    // once its API process has died and the lease has expired, the reconciler hands the
+    // job to the queue. Longer than a renewal can be late (a busy event loop), shorter
+    // than a caller would wait for a dead request's job to be finished.
+    SYNC_LEASE_MS: int(1000, 3_600_000).default(30_000),
     // Status/progress writes are coalesced for this long and flushed as one statement.
     WRITE_FLUSH_MS: int(0, 1000).default(5),
     WRITE_BATCH_MAX: int(1, 10_000).default(500),
@@ -302,6 +307,8 @@ export const ConfigSchema = z
     STATUS_LIST_TTL: duration(1000, 86_400_000, '5m'),
     STATUS_LIST_VALIDITY: duration(60_000, 366 * 86_400_000, '1d'),
     ISSUER_BACKEND: z.enum(['builtin', 'vc-api'], { message: 'must be builtin or vc-api' }).default('builtin'),
+    // The encoding of an issuance that names no `format`: a VCDM 1.1 VC-JWT, or VCDM 2.0 with VC-JOSE-COSE.
+    CREDENTIAL_FORMAT: z.enum(['jwt_vc_json', 'vc+jwt'], { message: 'must be jwt_vc_json or vc+jwt' }).default('jwt_vc_json'),
     // A W3C VC API issuer (POST <url>/credentials/issue) for ISSUER_BACKEND=vc-api.
     VC_API_URL: url(['http:', 'https:']).optional(),
     VC_API_TOKEN: z.string().optional(),
@@ -551,11 +558,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = ConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
-      const value = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+    fieldErrorsFromZod(parsed.error, { fallbackField: '(environment)' }).map(({ field: key, message }) => {
+      // The schema is flat (one key a variable), so the field names the variable.
+      const value = cleaned[key.split('.')[0] ?? key];
       const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(key) ? '' : ` (got "${value}")`;
-      return `${key} ${issue.message}${shown}`;
+      return `${key} ${message}${shown}`;
     }),
   );
 }

@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(config.API_KEYS).toEqual(['dev-local-key']);
     expect(config.ENABLE_TASK_SCHEDULING).toBe(true);
     expect(config.JOB_ATTEMPTS).toBeUndefined();
+    expect(config.SYNC_LEASE_MS).toBe(30_000);
+  });
+
+  it('when SYNC_LEASE_MS is set, then it is read, and a lease under a second is refused naming the bound', () => {
+    expect(loadConfig({ SYNC_LEASE_MS: '5000' }).SYNC_LEASE_MS).toBe(5000);
+    expect(() => loadConfig({ SYNC_LEASE_MS: '200' })).toThrow(/SYNC_LEASE_MS/);
   });
 
   it('when values are given as strings, then they are coerced to their types', () => {
@@ -29,6 +35,12 @@ describe('loadConfig', () => {
     expect(config.ENABLE_TASK_SCHEDULING).toBe(false);
     expect(config.QUEUE_CONCURRENCY).toBe(25);
     expect(config.JOB_BACKOFF_MS).toBe(100);
+  });
+
+  it('when REDIS_ALLOW_EVICTION is unset, then eviction is refused; true allows it and a non-boolean is refused by name', () => {
+    expect(loadConfig({}).REDIS_ALLOW_EVICTION).toBe(false);
+    expect(loadConfig({ REDIS_ALLOW_EVICTION: 'true' }).REDIS_ALLOW_EVICTION).toBe(true);
+    expect(() => loadConfig({ REDIS_ALLOW_EVICTION: 'sometimes' })).toThrow(/REDIS_ALLOW_EVICTION .*must be true or false/);
   });
 
   it('when a variable is empty, then it counts as unset', () => {
@@ -78,6 +90,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '10, 20,30' }).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([10, 20, 30]);
     expect(loadConfig({}).WEBHOOK_RETRY_SCHEDULE_MS).toEqual([60_000, 300_000, 900_000, 3_600_000, 21_600_000]);
     expect(() => loadConfig({ ISSUER_BACKEND: 'vc-api' })).toThrow(/VC_API_URL is required when ISSUER_BACKEND=vc-api/);
+    expect(loadConfig({}).CREDENTIAL_FORMAT).toBe('jwt_vc_json');
+    expect(loadConfig({ CREDENTIAL_FORMAT: 'vc+jwt' }).CREDENTIAL_FORMAT).toBe('vc+jwt');
+    expect(() => loadConfig({ CREDENTIAL_FORMAT: 'ldp' })).toThrow(/CREDENTIAL_FORMAT must be jwt_vc_json or vc\+jwt/);
   });
 
   it('when a number is out of range, then the bound is named', () => {
@@ -161,6 +176,12 @@ describe('outbound requests', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' })).toThrow(/WEBHOOK_ALLOW_PRIVATE is no longer supported: .*EGRESS_ALLOW_PRIVATE_HOSTS/);
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' })).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
     expect(loadConfig({})).not.toHaveProperty('WEBHOOK_ALLOW_PRIVATE');
+  });
+
+  it('when an old environment still sets RECONCILE_INTERVAL_MS (never read), then it loads and the setting is dropped', () => {
+    const config = loadConfig({ RECONCILE_INTERVAL_MS: '200' });
+    expect(config).not.toHaveProperty('RECONCILE_INTERVAL_MS');
+    expect(config.RECONCILE_CRON).toBe('* * * * *');
   });
 });
 

@@ -9,6 +9,8 @@ import { signJwt } from './jwt.js';
 import type { IssueCredentialInput } from './schemas.js';
 import { allocateStatusIndexes, STATUS_PURPOSE } from './status-list.js';
 import type { IssueResult, IssuerBackend } from './types.js';
+import { decodeJwt } from './jwt.js';
+import { credentialV2, isVcJoseHeader, VC_JOSE_TYP } from './vc-jose.js';
 import { credentialPayload } from './vc-jwt.js';
 
 export interface BuiltinIssuerDeps {
@@ -158,7 +160,7 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
   // Whole seconds, so the stored dates equal the credential's nbf and exp.
   const issuedAt = wholeSeconds(input.now);
   const expiresAt = input.expirationDate ? wholeSeconds(new Date(input.expirationDate)) : null;
-  const payload = credentialPayload({
+  const fields = {
     id: input.id,
     issuer: input.issuerDid,
     subject: input.subjectDid,
@@ -168,12 +170,17 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
     expiresAt,
     status: {
       id: `${statusListCredential}#${index}`,
-      type: 'BitstringStatusListEntry',
+      type: 'BitstringStatusListEntry' as const,
       statusPurpose: STATUS_PURPOSE,
       statusListIndex: String(index),
       statusListCredential,
     },
-  });
+  };
+  // VC-JOSE-COSE §3.1.1: typ vc+jwt, cty vc; the payload is the credential itself.
+  const jose = input.format === 'vc+jwt';
+  const jwt = jose
+    ? signJwt({ typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId }, credentialV2(fields), loaded.signer)
+    : signJwt({ typ: 'JWT', kid: loaded.keyId }, credentialPayload(fields), loaded.signer);
   return {
     id: input.id,
     publicId: `urn:uuid:${input.id}`,
@@ -182,12 +189,17 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
     type: input.credentialType,
     issuedAt,
     expiresAt,
-    jwt: signJwt({ typ: 'JWT', kid: loaded.keyId }, payload, loaded.signer),
+    jwt,
     statusListId: listId,
     statusListIndex: index,
     organizationId: ownerOf(input),
     userId: input.userId ?? null,
   };
+}
+
+/** The format a stored credential JWT was issued in. */
+function formatOf(jwt: string): 'vc+jwt' | 'jwt_vc_json' {
+  return isVcJoseHeader(decodeJwt(jwt).header) ? 'vc+jwt' : 'jwt_vc_json';
 }
 
 /** The organization an issuance is for (the default one for requests made without). */
@@ -213,9 +225,10 @@ export function existingIssueResult(
     existing.issuer !== input.issuerDid ||
     existing.subject !== input.subjectDid ||
     existing.type !== input.credentialType ||
-    existing.organizationId !== ownerOf(input)
+    existing.organizationId !== ownerOf(input) ||
+    (input.format !== undefined && formatOf(existing.jwt) !== input.format)
   ) {
-    throw new PermanentJobError(`Credential ${existing.id} already exists for a different issuer, subject or type`, {
+    throw new PermanentJobError(`Credential ${existing.id} already exists for a different issuer, subject, type or format`, {
       code: 'credential_id_conflict',
       status: 409,
     });

@@ -33,7 +33,7 @@ import {
   type Ed25519PrivateJwk,
   type ServiceInput,
 } from './schemas.js';
-import type { DidMethod, DidOperations, DidOwner, DidResolution, DidView } from './types.js';
+import type { DidJobOptions, DidMethod, DidOperations, DidOwner, DidResolution, DidView } from './types.js';
 import { fieldError, parseInput } from './validation.js';
 
 const MAX_DID_DOCUMENT_BYTES = 256 * 1024;
@@ -87,7 +87,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
 
   const sealSeed = (did: string, seed: Uint8Array) => sealSecret(deps.keyEncryptionKey, seed, keyContext(did));
 
-  async function create(raw: DidCreateInput, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
+  async function create(raw: DidCreateInput, owner: DidOwner = DEFAULT_OWNER, options: DidJobOptions = {}): Promise<DidView> {
     const input = parseInput(DidCreateInputSchema, raw, 'DID creation input');
     if (input.method === 'key') {
       if (input.path?.length) throw fieldError('path', 'only applies to did:web');
@@ -123,7 +123,13 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
       }
       const keyId = `${did}#${multikey}`;
 
-      const existing = await deps.db.did.findUnique({ where: { did } });
+      const jobId = options.jobId;
+      // One query for both: the DID this job made on an earlier run (a fresh did:key
+      // differs on every run, so only the job id finds it), and a DID already at `did`.
+      const found = await deps.db.did.findMany({ where: jobId ? { OR: [{ jobId }, { did }] } : { did } });
+      const made = jobId ? found.find((row) => row.jobId === jobId) : undefined;
+      if (made) return toView(made);
+      const existing = found[0];
       if (existing) return sameKeyOrConflict(existing, publicKey, imported, owner);
       const now = deps.now();
       try {
@@ -137,6 +143,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
             encryptedKey: sealSeed(did, seed),
             services: json(services),
             organizationId: owner.organizationId,
+            jobId: jobId ?? null,
             createdAt: now,
             updatedAt: now,
           },
@@ -144,6 +151,9 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
         return toView(row);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
+        // A duplicate run of this same job stored its DID a moment ago: that is the one.
+        const sameJob = jobId ? await deps.db.did.findUnique({ where: { jobId } }) : null;
+        if (sameJob) return toView(sameJob);
         // Another request created the same DID a moment ago.
         const winner = await deps.db.did.findUnique({ where: { did } });
         if (!winner) throw error;
@@ -216,7 +226,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
     };
   }
 
-  async function update(did: string, raw: DidUpdateInput, owner: DidOwner = DEFAULT_OWNER): Promise<DidView> {
+  async function update(did: string, raw: DidUpdateInput, owner: DidOwner = DEFAULT_OWNER, options: DidJobOptions = {}): Promise<DidView> {
     const input = parseInput(DidUpdateInputSchema, raw, 'DID update');
     if (!input.rotateKey && !input.addServices?.length && !input.removeServices?.length && !input.retireKeys?.length) {
       throw fieldError('(root)', 'asks for nothing: give rotateKey, addServices, removeServices or retireKeys');
@@ -228,6 +238,11 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
 
     return deps.db.$transaction(async (tx) => {
       const current = await lockOwnDid(tx, did, owner);
+      // This job's update is in already (its run was cut short after the commit): applying
+      // it again would rotate the key a second time. Adding and removing services or
+      // retiring keys is the same twice; a rotation is not. Only the last update is
+      // remembered, so a re-run after another job's update would apply again.
+      if (options.jobId !== undefined && current.lastJobId === options.jobId) return toView(current);
       if (current.status === 'deactivated') {
         throw new PermanentJobError(`${did} is deactivated and can no longer be updated`, { code: 'did_deactivated', status: 409 });
       }
@@ -268,6 +283,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
           encryptedKey,
           services: json(services),
           previousKeys: json(previousKeys),
+          lastJobId: options.jobId ?? null,
           updatedAt: deps.now(),
         },
       });

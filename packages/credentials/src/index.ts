@@ -2,6 +2,8 @@ export { createCredentialsService, DEFAULT_PUBLISHED_TTL_MS, DEFAULT_PUBLISHED_V
 export type { StatusListPublication } from './status-list-publisher.js';
 export { createVcApiIssuerBackend, type VcApiIssuerOptions, vcApi } from './vc-api.js';
 export {
+  CREDENTIAL_FORMATS,
+  type CredentialFormat,
   DidCreateInputSchema,
   type DidCreateInput,
   DidSchema,
@@ -21,6 +23,7 @@ export type {
   CredentialsService,
   CredentialsServiceDeps,
   CredentialView,
+  DidJobOptions,
   DidMethod,
   DidOperations,
   DidOwner,

@@ -95,6 +95,15 @@ export type DidUpdateInput = z.infer<typeof DidUpdateInputSchema>;
 const TYPE_TERM = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 const MAX_CLAIMS_JSON_BYTES = 64 * 1024;
 
+/**
+ * The encodings vcq issues: `jwt_vc_json`, a VCDM 1.1 VC-JWT (the `vc` claim; the
+ * name OpenID4VCI gives it), and `vc+jwt`, a VCDM 2.0 credential secured with
+ * VC-JOSE-COSE (the payload is the credential).
+ */
+export const CREDENTIAL_FORMATS = ['jwt_vc_json', 'vc+jwt'] as const;
+export const CredentialFormatSchema = z.enum(CREDENTIAL_FORMATS, { message: `must be one of ${CREDENTIAL_FORMATS.join(', ')}` });
+export type CredentialFormat = z.infer<typeof CredentialFormatSchema>;
+
 export const IssueCredentialInputSchema = z.object({
   issuerDid: DidSchema,
   subjectDid: DidSchema,
@@ -109,6 +118,8 @@ export const IssueCredentialInputSchema = z.object({
       message: `must be at most ${MAX_CLAIMS_JSON_BYTES} bytes of JSON`,
     }),
   expirationDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00Z)' }).optional(),
+  /** How the credential is encoded and secured; CREDENTIAL_FORMAT when not given. */
+  format: CredentialFormatSchema.optional(),
   organizationId: z.string().min(1).max(200).optional(),
   userId: z.string().min(1).max(200).optional(),
   /** Carried for the webhook sender; the credentials domain does not call it. */

@@ -111,7 +111,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     dids: registry.operations,
     credentials: {
       async issue(raw): Promise<IssueResult> {
-        const input = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
+        const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
+        const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
         const requestedId = (raw as { id?: unknown } | null)?.id;
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {

@@ -16,7 +16,7 @@ import type { Db } from '@vcq/db';
 import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
 import type { StatusListCacheSettings, StatusListObserver } from './status-list-cache.js';
-import type { DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
+import type { CredentialFormat, DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
 import type { StatusListPublication } from './status-list-publisher.js';
 
 export type DidMethod = 'key' | 'web';
@@ -97,13 +97,18 @@ export interface IssuerBackend {
   issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<IssueResult>;
 }
 
+/** The job a DID operation runs for: a re-run of the same job makes no second change. */
+export interface DidJobOptions {
+  jobId?: string;
+}
+
 export interface DidOperations {
-  /** Creates a DID with a fresh or imported Ed25519 key, controlled by `owner`. */
-  create(input: DidCreateInput, owner?: DidOwner): Promise<DidView>;
+  /** Creates a DID with a fresh or imported Ed25519 key, controlled by `owner`; with a `jobId`, again for the same job returns the same DID. */
+  create(input: DidCreateInput, owner?: DidOwner, options?: DidJobOptions): Promise<DidView>;
   /** Resolves any supported DID: did:key from the DID, ours from the database, other did:web over HTTPS. */
   resolve(did: string): Promise<DidResolution>;
   /** Rotates the key and/or adds and removes services of one of `owner`'s did:web DIDs (another's is a NotFoundError). */
-  update(did: string, input: DidUpdateInput, owner?: DidOwner): Promise<DidView>;
+  update(did: string, input: DidUpdateInput, owner?: DidOwner, options?: DidJobOptions): Promise<DidView>;
   /** Deactivates one of `owner`'s did:web DIDs; idempotent. */
   deactivate(did: string, owner?: DidOwner): Promise<DidView>;
   /** The organization that controls `did`, or null when vcq does not hold it. */
@@ -156,6 +161,8 @@ export interface CredentialsServiceDeps {
   egress: EgressClient;
   /** Defaults to the built-in signer. */
   issuerBackend?: IssuerBackend;
+  /** CREDENTIAL_FORMAT: the encoding of an issuance that names none; `jwt_vc_json` unless given. */
+  defaultFormat?: CredentialFormat;
   now?: () => Date;
   /** The cache of other hosts' status lists; defaults in status-list-cache.ts. */
   statusListCache?: StatusListCacheSettings;

@@ -5,6 +5,7 @@
  */
 import { isObject } from './did-document.js';
 import { type DecodedJwt, decodeJwt, MalformedJwtError } from './jwt.js';
+import { isVcJoseHeader, parseVcJosePayload, VC_JOSE_MEDIA_TYPE, VC_JWT_MEDIA_TYPE } from './vc-jose.js';
 
 export const VC_CONTEXT_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** The Bitstring Status List terms for VC Data Model 1.1 credentials. */
@@ -70,9 +71,17 @@ export function seconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-/** Parses a VC-JWT without checking its signature; MalformedJwtError says what is wrong. */
+/**
+ * Parses a credential JWT without checking its signature: a VCDM 2.0 VC-JOSE-COSE
+ * one when its header says `typ: vc+jwt` (vc-jose.ts), else a VCDM 1.1 VC-JWT.
+ * MalformedJwtError says what is wrong.
+ */
 export function parseVcJwt(token: string): ParsedVcJwt {
   const jwt = decodeJwt(token.trim());
+  if (isVcJoseHeader(jwt.header)) {
+    const fields = parseVcJosePayload(jwt);
+    return { jwt, ...fields, statusEntries: statusEntries(fields.vc.credentialStatus) };
+  }
   const { payload } = jwt;
   const vc = payload.vc;
   if (!isObject(vc)) throw new MalformedJwtError('has no "vc" claim holding a credential');
@@ -159,7 +168,11 @@ export function jwtFromEnvelope(value: unknown): string | null {
   return data.includes('%') ? decodeURIComponent(data) : data;
 }
 
-/** A VC 2.0 EnvelopedVerifiableCredential around a VC-JWT. */
-export function envelope(vcJwt: string): { '@context': string; id: string; type: 'EnvelopedVerifiableCredential' } {
-  return { '@context': VC_CONTEXT_V2, id: `data:application/vc+jwt,${vcJwt}`, type: 'EnvelopedVerifiableCredential' };
+/**
+ * A VC 2.0 EnvelopedVerifiableCredential around a credential JWT, labelled with what
+ * it is: `application/vc+jwt` for VC-JOSE-COSE, `application/jwt` for a VCDM 1.1 VC-JWT.
+ */
+export function envelope(vcJwt: string): { '@context': string[]; id: string; type: 'EnvelopedVerifiableCredential' } {
+  const mediaType = isVcJoseHeader(decodeJwt(vcJwt).header) ? VC_JOSE_MEDIA_TYPE : VC_JWT_MEDIA_TYPE;
+  return { '@context': [VC_CONTEXT_V2], id: `data:${mediaType},${vcJwt}`, type: 'EnvelopedVerifiableCredential' };
 }

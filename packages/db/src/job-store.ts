@@ -30,6 +30,8 @@ export interface JobRecord {
   organizationId: string;
   /** Who in that organization it is for, when the caller said. */
   userId: string | null;
+  /** A synchronous run's lease (see `renewLease`); null for async rows. */
+  leaseUntil: Date | null;
 }
 
 export interface NewJob {
@@ -42,6 +44,8 @@ export interface NewJob {
   /** The owner; the default organization when not given. */
   organizationId?: string;
   userId?: string | null;
+  /** A sync run's first lease (ms from now); the run renews it while it lives. */
+  leaseMs?: number;
 }
 
 export interface ListQuery {
@@ -67,6 +71,7 @@ export class DuplicateJobError extends Error {
 export class JobStore {
   readonly writes: WriteBuffer;
   private readonly creates: Coalescer<NewJob, JobRecord>;
+  private readonly statusReads: Coalescer<string, JobStatus | null>;
 
   constructor(
     readonly db: Db,
@@ -76,6 +81,13 @@ export class JobStore {
     // Rows are committed before their job is accepted (invariant 1); concurrent
     // submissions share the commit.
     this.creates = new Coalescer((jobs) => insertJobs(db, jobs), { windowMs: 0, maxBatch: bufferOptions.maxBatch, maxInFlight: 2 });
+    // Workers read a row's status as they pick its job up; jobs picked up together share the query.
+    this.statusReads = new Coalescer((ids) => readStatuses(db, ids), { windowMs: 0, maxBatch: bufferOptions.maxBatch, maxInFlight: 2 });
+  }
+
+  /** A row's status now (null when there is no such row); concurrent reads share one query. */
+  status(id: string): Promise<JobStatus | null> {
+    return this.statusReads.submit(id);
   }
 
   /**
@@ -129,21 +141,56 @@ export class JobStore {
   }
 
   /**
-   * Async rows still open (queued or processing) and untouched for `graceMs`:
-   * the reconciler checks each against Redis. Keyset-paged by id.
+   * Open rows (queued or processing) untouched for `graceMs` that belong to a queue
+   * job or to no one: every async row, and the sync rows whose run's lease has expired
+   * (their API process died mid-run). The reconciler checks each against the queue.
+   * Keyset-paged by id.
    */
   async findOpenAsync(options: { graceMs: number; limit: number; afterId?: string }): Promise<JobRecord[]> {
+    const now = new Date();
     const rows = await this.db.job.findMany({
       where: {
-        mode: 'async',
         status: { in: ['queued', 'processing'] },
-        updatedAt: { lt: new Date(Date.now() - options.graceMs) },
+        updatedAt: { lt: new Date(now.getTime() - options.graceMs) },
+        ...unowned(now),
         ...(options.afterId ? { id: { gt: options.afterId } } : {}),
       },
       orderBy: { id: 'asc' },
       take: options.limit,
     });
     return rows.map(toRecord);
+  }
+
+  /**
+   * Extends a sync run's lease to `ms` from now; false once the row is closed or was
+   * taken over (then the run no longer owns it).
+   */
+  async renewLease(id: string, ms: number): Promise<boolean> {
+    const updated = await this.db.job.updateMany({
+      where: { id, mode: 'sync', status: { in: ['queued', 'processing'] } },
+      data: { leaseUntil: new Date(Date.now() + ms) },
+    });
+    return updated.count === 1;
+  }
+
+  /**
+   * Takes over a sync row whose run's lease has expired: it becomes an async row (no
+   * lease) with `attempts` more attempts after the ones it has made, for the caller to
+   * add to the queue. Null when the row is not such a row (closed, async, or its run
+   * still renews its lease). An async row is returned as it is.
+   */
+  async adopt(id: string, attempts: number): Promise<JobRecord | null> {
+    const now = new Date();
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      UPDATE jobs SET mode = 'async'::"JobMode", lease_until = NULL, max_attempts = attempt + ${attempts}, updated_at = now()
+      WHERE id = ${id}::uuid AND mode = 'sync' AND status IN ('queued', 'processing')
+        AND (lease_until < ${now} OR lease_until IS NULL)
+      RETURNING id::text AS id`;
+    if (rows.length === 0) {
+      const row = await this.get(id);
+      return row && row.mode === 'async' && (row.status === 'queued' || row.status === 'processing') ? row : null;
+    }
+    return this.get(id);
   }
 
   /** Which of `ids` are still open (queued or processing) right now. */
@@ -175,6 +222,15 @@ export class JobStore {
       },
     });
     return updated.count === 1 ? this.get(id) : null;
+  }
+
+  /**
+   * Deletes a row that is still `queued`: a submission withdrawn before it was
+   * accepted (its add was refused outright). Returns whether it was deleted.
+   */
+  async discard(id: string): Promise<boolean> {
+    const deleted = await this.db.job.deleteMany({ where: { id, status: 'queued' } });
+    return deleted.count === 1;
   }
 
   /** Marks open rows cancelled (terminal); returns the ids that were still open. */
@@ -213,6 +269,19 @@ export class JobStore {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The status of each of `ids`, in one query; an id that is no uuid has no row. */
+async function readStatuses(db: Db, ids: string[]): Promise<Array<Settled<JobStatus | null>>> {
+  const wanted = ids.filter((id) => UUID.test(id));
+  const rows =
+    wanted.length === 0
+      ? []
+      : await db.$queryRaw<Array<{ id: string; status: JobStatus }>>`SELECT id::text AS id, status::text AS status FROM jobs WHERE id = ANY(${wanted}::uuid[])`;
+  const byId = new Map(rows.map((r) => [r.id, r.status]));
+  return ids.map((id) => ({ ok: true, value: byId.get(id.toLowerCase()) ?? null }));
+}
+
 /**
  * One INSERT for a batch of new jobs, the rows as a single JSON parameter. A taken id
  * (or one twice in the batch) is that job's DuplicateJobError; the others commit.
@@ -239,16 +308,17 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       completedAt: null,
       organizationId: job.organizationId ?? DEFAULT_ORGANIZATION,
       userId: job.userId ?? null,
+      leaseUntil: sync && job.leaseMs !== undefined ? new Date(now.getTime() + job.leaseMs) : null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the
   // records are built here rather than read back (the payload would be parsed again).
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, created_at, updated_at)
-    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", ${now}, ${now}
+    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, created_at, updated_at)
+    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", ${now}, ${now}
     FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
       AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
-        "organizationId" text, "userId" text)
+        "organizationId" text, "userId" text, "leaseUntil" timestamptz)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
   const inserted = new Set(rows.map((r) => r.id));
@@ -272,6 +342,16 @@ const insertedFields = (r: JobRecord) => ({
   startedAt: r.startedAt,
   organizationId: r.organizationId,
   userId: r.userId,
+  leaseUntil: r.leaseUntil,
+});
+
+/**
+ * Rows no live process owns but the queue may: async rows (their queue job), and sync
+ * rows whose lease expired (a null lease is a run from before leases, or one whose
+ * process died before its first renewal could matter; the grace period covers it).
+ */
+const unowned = (now: Date) => ({
+  OR: [{ mode: 'async' as const }, { mode: 'sync' as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
 });
 
 type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;

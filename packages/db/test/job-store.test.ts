@@ -285,15 +285,31 @@ describe('JobStore writes', () => {
     expect(rest.items).toHaveLength(1);
   });
 
-  it('when open rows are looked up for reconciling, then only async rows past the grace period come back', async () => {
+  it('when open rows are looked up for reconciling, then async rows and sync rows whose lease expired come back, past the grace period', async () => {
     const queue = `q-${randomUUID()}`;
     const open = await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'async', maxAttempts: 3 });
-    await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'sync', maxAttempts: 1 });
+    const running = await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'sync', maxAttempts: 1, leaseMs: 60_000 });
+    const orphan = await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'sync', maxAttempts: 1, leaseMs: 60_000 });
+    await store.db.job.update({ where: { id: orphan.id }, data: { leaseUntil: new Date(Date.now() - 1000) } });
     const done = await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'async', maxAttempts: 3 });
     await store.completed(done.id, 1, {});
     const none = await store.findOpenAsync({ graceMs: 60_000, limit: 100 });
     expect(none.map((r) => r.id)).not.toContain(open.id);
     const found = (await store.findOpenAsync({ graceMs: 0, limit: 10_000 })).filter((r) => r.queue === queue);
-    expect(found.map((r) => r.id)).toEqual([open.id]);
+    expect(found.map((r) => r.id).sort()).toEqual([open.id, orphan.id].sort());
+    expect(found.map((r) => r.id)).not.toContain(running.id);
+  });
+
+  it('when a sync row is adopted, then only an expired lease lets it go: it turns async with the given attempts after its own', async () => {
+    const queue = `q-${randomUUID()}`;
+    const row = await store.create({ id: randomUUID(), queue, name: 'verify', data: {}, mode: 'sync', maxAttempts: 1, leaseMs: 60_000 });
+    expect(await store.adopt(row.id, 3)).toBeNull();
+    expect(await store.renewLease(row.id, 60_000)).toBe(true);
+    // The process that ran it died a minute ago.
+    await store.db.job.update({ where: { id: row.id }, data: { leaseUntil: new Date(Date.now() - 60_000) } });
+    const adopted = await store.adopt(row.id, 3);
+    expect(adopted).toMatchObject({ mode: 'async', leaseUntil: null, attempt: 1, maxAttempts: 4, status: 'processing' });
+    // The run no longer owns it: its renewals are refused.
+    expect(await store.renewLease(row.id, 60_000)).toBe(false);
   });
 });

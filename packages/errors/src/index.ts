@@ -11,6 +11,8 @@
  * Errors wrap their cause (`{ cause }`) so logs keep the whole chain.
  */
 
+import type { ZodError } from 'zod';
+
 export interface FieldError {
   /** The request field (or JSON path) the problem is about. */
   field: string;
@@ -41,11 +43,54 @@ export class AppError extends Error {
   }
 }
 
+/** How zod issue paths become field names. */
+export interface ZodFieldOptions {
+  /** Put before every path (`payload` gives `payload.data.id`); an issue about the whole value is then named by it. */
+  prefix?: string;
+  /** The field of an issue about the whole value (an empty path) when there is no prefix; `(body)` by default. */
+  fallbackField?: string;
+}
+
+/**
+ * The one conversion from zod issues to field errors: each issue's path joined with
+ * dots, and its message. Only paths and messages: an issue can carry the input it
+ * refused, which may be a secret (a private key), so nothing else is kept.
+ */
+export function fieldErrorsFromZod(error: ZodError, options: ZodFieldOptions = {}): FieldError[] {
+  const { prefix, fallbackField = '(body)' } = options;
+  return error.issues.map((issue) => {
+    // String(): a path may hold numbers (array indices) and, in principle, symbols.
+    const path = issue.path.map(String).join('.');
+    const field = prefix ? (path ? `${prefix}.${path}` : prefix) : path || fallbackField;
+    return { field, message: issue.message };
+  });
+}
+
+/** Field errors as one line for a message or a log: `a.b is bad; c is bad`. */
+export function formatFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.field} ${e.message}`).join('; ');
+}
+
 /** 400: the caller sent something malformed. */
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   constructor(message: string, errors: FieldError[] = [], options: Omit<AppErrorOptions, 'errors'> = {}) {
     super('validation_failed', 400, message, { ...options, errors });
+  }
+
+  /**
+   * A ValidationError naming each field zod refused. With `detail`, the message is
+   * followed by the fields and their problems (`message: a.b is bad; c is bad`), for
+   * places where only the message travels (a job row, a log line).
+   */
+  static fromZod(
+    error: ZodError,
+    message: string,
+    options: ZodFieldOptions & Omit<AppErrorOptions, 'errors'> & { detail?: boolean } = {},
+  ): ValidationError {
+    const { prefix, fallbackField, detail, ...rest } = options;
+    const errors = fieldErrorsFromZod(error, { prefix, fallbackField });
+    return new ValidationError(detail ? `${message}: ${formatFieldErrors(errors)}` : message, errors, rest);
   }
 }
 

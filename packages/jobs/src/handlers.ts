@@ -39,17 +39,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // The job id doubles as the credential id, so a retried job returns the credential it made.
     'issue-credential': (data, ctx) => deps.credentials.credentials.issue({ ...withoutCallback(data), id: ctx.jobId }),
     'verify-credential': (data) => deps.credentials.credentials.verify(splitOwner(data).input),
-    'did-create': (data) => {
+    // Keyed by the job id too: a re-run returns the DID the first run stored (no second key).
+    'did-create': (data, ctx) => {
       const { input, owner } = splitOwner(data);
-      return deps.credentials.dids.create(input, owner);
+      return deps.credentials.dids.create(input, owner, { jobId: ctx.jobId });
     },
-    'did-update': (data) => {
+    // A re-run of an update already applied changes nothing (no second key rotation).
+    'did-update': (data, ctx) => {
       const {
         input: { did, ...update },
         owner,
       } = splitOwner(data);
-      return deps.credentials.dids.update(did, update, owner);
+      return deps.credentials.dids.update(did, update, owner, { jobId: ctx.jobId });
     },
+    // Idempotent by nature: deactivating a deactivated DID returns it as it is.
     'did-deactivate': (data) => deps.credentials.dids.deactivate(data.did, splitOwner(data).owner),
     'webhook-deliver': async (data, ctx) => {
       const delivery = deps.deliveries ? await deps.deliveries.get(data.deliveryId) : null;

@@ -4,13 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ORGANIZATION } from '@vcq/config';
-import { DuplicateJobError, type JobRecord, type JobStore } from '@vcq/db';
+import { DuplicateJobError, isDatabaseUnavailable, type JobRecord, type JobStore, type NewJob } from '@vcq/db';
 import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { jobCatalog, type JobData, type JobName, type JobResult } from './catalog.js';
 import { createJobContext } from './context.js';
 import type { Handlers } from './processor.js';
 import type { QueueSet } from './queues.js';
+import { takeOver } from './reconciler.js';
+import { addFromRow } from './redelivery.js';
+import { isOutOfMemory } from './redis.js';
 
 export type Submission<N extends JobName> =
   | { mode: 'async'; job: JobRecord; /** true when an earlier submission with the same id is returned */ replayed?: boolean }
@@ -35,7 +38,12 @@ export interface JobPlatformOptions {
   /** Refuses a job's outbound destinations (`callbackUrl`, `manifestUri`) at submit time (throws ValidationError). */
   checkDestinations?: (data: Record<string, unknown>) => Promise<void>;
   onFinished?: FinishedHook;
+  /** How long a synchronous run's lease lasts without renewal (SYNC_LEASE_MS); it is renewed every third of that. */
+  syncLeaseMs?: number;
 }
+
+/** SYNC_LEASE_MS's default. */
+export const DEFAULT_SYNC_LEASE_MS = 30_000;
 
 /** Whose job it is: recorded on the row and carried in the job's data for its handler. */
 export interface JobOwner {
@@ -64,6 +72,18 @@ const rowOwner = (owner: JobOwner) => ({ organizationId: owner.organizationId, u
 /** The row id exists already (the store's DuplicateJobError, or Prisma's P2002). */
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof DuplicateJobError || (error as { code?: string }).code === 'P2002';
+}
+
+/**
+ * Renews a sync run's lease every third of its length while the run lives; a process
+ * that dies stops renewing, and the reconciler takes the row over once it expires.
+ */
+function keepLease(store: JobStore, id: string, leaseMs: number, logger: Logger): { stop(): void } {
+  const timer = setInterval(() => {
+    store.renewLease(id, leaseMs).catch((error: unknown) => logger.warn({ jobId: id, err: error }, 'sync run lease renewal failed'));
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** JSON with sorted keys, so jsonb's reordering doesn't make equal data look different. */
@@ -109,17 +129,16 @@ export class JobPlatform {
 
   /**
    * Validates and accepts a job. Async: the row is committed before the add, and an
-   * add that fails after the commit is left to the reconciler (the job is accepted).
+   * add that fails after the commit is left to the reconciler (the job is accepted),
+   * unless Redis refused it for want of memory: then the row is withdrawn and the job
+   * runs synchronously (or is refused with 503), as with Redis down.
    * Sync: the handler runs now; its outcome is stored and returned (or thrown).
    */
   async submit<N extends JobName>(name: N, input: unknown, options: SubmitOptions = {}): Promise<Submission<N>> {
     const def = jobCatalog[name];
     const parsed = def.schema.safeParse(input);
     if (!parsed.success) {
-      throw new ValidationError(
-        `invalid ${name} job data`,
-        parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-      );
+      throw ValidationError.fromZod(parsed.error, `invalid ${name} job data`);
     }
     const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
     const data = withOwner(parsed.data as JobData<N>, owner) as JobData<N>;
@@ -128,13 +147,13 @@ export class JobPlatform {
     const id = options.id ?? randomUUID();
     if (options.id) {
       const existing = await store.get(options.id);
-      if (existing) return replay(existing, def.queue, def.name, data);
+      if (existing) return this.replayed(name, replay(existing, def.queue, def.name, data));
     }
 
     if (queues?.isAvailable()) {
       let job: JobRecord;
       try {
-        job = await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts, ...rowOwner(owner) });
+        job = await this.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts, ...rowOwner(owner) });
       } catch (error) {
         // Two submissions with the same id raced; the loser returns the winner's job.
         if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
@@ -142,10 +161,19 @@ export class JobPlatform {
       }
       try {
         await queues.add(name, id, data);
+        return { mode: 'async', job };
       } catch (error) {
-        logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
+        if (!isOutOfMemory(error)) {
+          logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
+          return { mode: 'async', job };
+        }
+        // A full Redis (maxmemory under noeviction) refused the add whole, and would
+        // refuse the reconciler's too: answering 202 would leave the row queued with
+        // nothing behind it. The row is withdrawn and the request goes on as if Redis
+        // were down (QueueSet counts it full until it has room again).
+        logger.error({ jobId: id, queue: def.queue }, 'redis is full (maxmemory reached, noeviction): not queueing new jobs until it has room');
+        await store.discard(id);
       }
-      return { mode: 'async', job };
     }
 
     if (this.options.fallbackMode === 'reject') {
@@ -159,10 +187,68 @@ export class JobPlatform {
     }
   }
 
+  /**
+   * Commits a new row. A create whose answer never came (the database went silent, a
+   * connection dropped) may have committed: the row is looked for once, and if it
+   * cannot be found the error names the job, so the caller polls it rather than
+   * assuming nothing was accepted and doing the work twice (the same Idempotency-Key
+   * then returns the job too).
+   */
+  private async create(job: NewJob): Promise<JobRecord> {
+    const { store } = this.options;
+    try {
+      return await store.create(job);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      const committed = await store.get(job.id).catch(() => null);
+      if (committed) return committed;
+      throw new UnavailableError('the database did not confirm the job; it may have been accepted: poll pollUrl before submitting again', {
+        cause: error,
+        extensions: { retryAfter: 5, jobId: job.id, pollUrl: `/api/jobs/${job.id}` },
+      });
+    }
+  }
+
+  /**
+   * An idempotent retry's answer. The earlier submission may have been a sync run
+   * whose API process died (its lease expired): the queue takes it over now rather
+   * than at the next reconcile pass, and the retry gets the job to poll, never a
+   * second run inside this request.
+   */
+  private async replayed<N extends JobName>(name: N, submission: Submission<N>): Promise<Submission<N>> {
+    const { queues, store, logger } = this.options;
+    const row = submission.job;
+    const orphaned = row.mode === 'sync' && (row.status === 'queued' || row.status === 'processing') && row.leaseUntil !== null && row.leaseUntil.getTime() < Date.now();
+    if (!orphaned || !queues?.isAvailable()) return submission;
+    try {
+      const owned = await takeOver(store, queues, name, row);
+      if (!owned) return submission;
+      await addFromRow(queues, name, owned);
+      logger.warn({ jobId: row.id, queue: row.queue }, 'synchronous run lost its process; job handed to the queue');
+      return { ...submission, job: owned } as Submission<N>;
+    } catch (error) {
+      // The reconciler takes it over later; the caller has the job to poll either way.
+      logger.warn({ jobId: row.id, err: error }, 'taking over an orphaned synchronous run failed');
+      return submission;
+    }
+  }
+
   private async runSync<N extends JobName>(name: N, id: string, data: JobData<N>, owner: JobOwner, signal?: AbortSignal): Promise<Submission<N>> {
     const def = jobCatalog[name];
+    const { store, logger } = this.options;
+    const leaseMs = this.options.syncLeaseMs ?? DEFAULT_SYNC_LEASE_MS;
+    await this.create({ id, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, leaseMs, ...rowOwner(owner) });
+    const lease = keepLease(store, id, leaseMs, logger);
+    try {
+      return await this.runSyncHandler(name, id, data, signal);
+    } finally {
+      lease.stop();
+    }
+  }
+
+  private async runSyncHandler<N extends JobName>(name: N, id: string, data: JobData<N>, signal?: AbortSignal): Promise<Submission<N>> {
+    const def = jobCatalog[name];
     const { store, logger, handlers } = this.options;
-    await store.create({ id, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, ...rowOwner(owner) });
     const ctx = createJobContext({ store, logger, jobId: id, name, queue: def.queue, attempt: 1, mode: 'sync', signal: signal ?? new AbortController().signal });
     ctx.log.info('redis unavailable; running job synchronously');
     const handler = handlers[name] as (d: JobData<N>, c: typeof ctx) => Promise<JobResult<N>>;

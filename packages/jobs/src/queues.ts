@@ -5,6 +5,10 @@
 import { createPostgresBackend, Queue, type PgPool } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobCatalog, queueNames, type JobName, type JobOptions } from './catalog.js';
+import { hasMemoryRoom, isOutOfMemory } from './redis.js';
+
+/** How often a Redis that refused an add for want of memory is asked whether it has room again. */
+const FULL_PROBE_MS = 1000;
 
 /**
  * BullMQ's PostgreSQL backend: one pg pool per process, shared by every Queue and
@@ -32,8 +36,38 @@ export const WEBHOOK_BACKOFF = 'webhook-schedule';
 
 export class QueueSet {
   private readonly queues = new Map<string, Queue>();
+  private fullProbe: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: QueueSetOptions) {}
+
+  /**
+   * Whether Redis refused an add for want of memory (`maxmemory` under `noeviction`)
+   * and has not been seen with room since: a full Redis counts as unavailable.
+   */
+  get full(): boolean {
+    return this.fullProbe !== undefined;
+  }
+
+  /** Counts Redis as full until an INFO memory probe (every FULL_PROBE_MS) sees room again. */
+  private markFull(): void {
+    const connection = this.options.connection;
+    if (this.fullProbe || !connection) return;
+    this.fullProbe = setInterval(() => {
+      hasMemoryRoom(connection).then(
+        (room) => {
+          if (room) this.clearFull();
+        },
+        // Unreachable is a different unavailability, seen through the connection's status.
+        () => {},
+      );
+    }, FULL_PROBE_MS);
+    this.fullProbe.unref();
+  }
+
+  private clearFull(): void {
+    clearInterval(this.fullProbe);
+    this.fullProbe = undefined;
+  }
   /**
    * Whether the backend can take work right now; for Redis a cheap status read, no
    * round trip. The PostgreSQL backend lives in vcq's own database: when that is
@@ -41,7 +75,7 @@ export class QueueSet {
    */
   isAvailable(): boolean {
     if (this.options.postgres) return true;
-    return this.options.connection?.status === 'ready';
+    return this.options.connection?.status === 'ready' && !this.full;
   }
 
   /** The Redis connection, or undefined on the PostgreSQL backend. */
@@ -102,13 +136,16 @@ export class QueueSet {
     return { ...catalog, ...global, ...this.options.perJob?.[name] };
   }
 
-  /** Adds a job under the row's id; adding the same id twice is harmless. */
-  async add(name: JobName, id: string, data: unknown): Promise<void> {
+  /**
+   * Adds a job under the row's id; adding the same id twice is harmless. `attempts`
+   * overrides the job type's, for a job re-added with some of its attempts spent.
+   */
+  async add(name: JobName, id: string, data: unknown, override: { attempts?: number } = {}): Promise<void> {
     const def = jobCatalog[name];
     const opts = this.jobOptions(name);
     const add = this.queue(def.queue).add(def.name, data, {
       jobId: id,
-      attempts: opts.attempts,
+      attempts: override.attempts ?? opts.attempts,
       backoff: opts.backoff === 'webhook-schedule' ? { type: WEBHOOK_BACKOFF } : { type: 'exponential', delay: opts.backoffMs },
       ...(opts.priority > 0 ? { priority: opts.priority } : {}),
       // Postgres keeps the history; Redis only holds what is still in flight.
@@ -119,6 +156,7 @@ export class QueueSet {
       await withTimeout(add, this.options.timeoutMs, `adding job ${id} to ${def.queue}`);
     } catch (error) {
       this.drop(def.queue);
+      if (isOutOfMemory(error)) this.markFull();
       throw error;
     }
   }
@@ -157,6 +195,7 @@ export class QueueSet {
   }
 
   async close(): Promise<void> {
+    this.clearFull();
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
   }
 }

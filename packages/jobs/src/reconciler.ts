@@ -1,18 +1,22 @@
 /**
  * The reconciler keeps invariant 2: a row that is open in Postgres but missing from
  * Redis (Redis restarted empty, an add failed after its commit) is added again under
- * its own id. Re-adding a job Redis still holds is a no-op, and handlers are
- * idempotent, so racing another reconciler or a finishing worker is harmless.
+ * its own id, numbered on from the attempts its row has made (see redelivery.ts),
+ * whatever its status: a job waiting between retries is `processing`. A synchronous
+ * run whose API process died (its lease expired) is taken over the same way. Re-adding
+ * a job Redis still holds is a no-op, and handlers are idempotent, so racing another
+ * reconciler or a finishing worker is harmless.
  *
  * It also closes a row whose job the queue failed without any handler reporting it:
  * BullMQ fails a job that stalled more often than allowed (its worker died or blocked
  * mid-job, twice) on its own, and the row would otherwise stay `processing` forever.
  */
-import type { JobStore } from '@vcq/db';
+import type { JobRecord, JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
-import { findJob } from './catalog.js';
+import { findJob, type JobName } from './catalog.js';
 import type { FinishedHook } from './platform.js';
 import type { QueueSet } from './queues.js';
+import { addFromRow } from './redelivery.js';
 
 export interface ReconcileOptions {
   store: JobStore;
@@ -39,7 +43,7 @@ export interface ReconcileReport {
   closed: number;
 }
 
-/** One pass over every open async row; returns how many were re-added. */
+/** One pass over every open row no live process owns; returns how many were re-added. */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const { store, queues, logger } = options;
   const report: ReconcileReport = { checked: 0, readded: 0, closed: 0 };
@@ -79,7 +83,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         logger.error({ jobId: row.id, queue: row.queue, jobName: row.name }, 'open row has no catalog entry; cannot re-add');
         continue;
       }
-      await queues.add(name, row.id, row.data);
+      const owned = await takeOver(store, queues, name, row);
+      if (!owned) continue;
+      await addFromRow(queues, name, owned);
       report.readded++;
       try {
         options.observer?.readded({ queue: row.queue, name: row.name });
@@ -92,6 +98,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   if (report.readded > 0) logger.warn(report, 'reconciler re-added jobs missing from redis');
   else if (report.closed > 0) logger.warn(report, 'reconciler closed rows the queue had failed');
   return report;
+}
+
+/**
+ * The row to re-add, as the queue's from now on: an async row as it is; a sync row
+ * whose run's lease expired (its API process died) becomes async, with the job type's
+ * attempts after the one that was cut short. Null when a sync run renewed its lease
+ * meanwhile, or the row closed.
+ */
+export async function takeOver(store: JobStore, queues: QueueSet, name: JobName, row: JobRecord): Promise<JobRecord | null> {
+  if (row.mode !== 'sync') return row;
+  return store.adopt(row.id, queues.jobOptions(name).attempts);
 }
 
 export interface Reconciler {

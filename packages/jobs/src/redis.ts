@@ -89,3 +89,54 @@ export async function waitForReady(redis: Redis, timeoutMs: number): Promise<boo
     redis.on('error', onError);
   });
 }
+
+/** Redis's refusal of a write at `maxmemory` under `noeviction`: nothing of the command was applied. */
+export function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /\bOOM command not allowed\b/.test(error.message);
+}
+
+/** A Redis that may evict keys: it would drop job hashes, and with them accepted work. */
+export class EvictionPolicyError extends Error {
+  constructor(readonly policy: string) {
+    super(
+      `Redis maxmemory-policy is "${policy}", so Redis may evict job keys and lose accepted work; ` +
+        'set maxmemory-policy noeviction on the Redis server (or REDIS_ALLOW_EVICTION=true to start anyway)',
+    );
+    this.name = 'EvictionPolicyError';
+  }
+}
+
+/**
+ * Reads `maxmemory-policy` and refuses (throws EvictionPolicyError) anything but
+ * `noeviction`, or only warns with `allowEviction`. A server that refuses CONFIG
+ * (managed Redis often does) is warned about and accepted: its policy is unknown.
+ */
+export async function checkEvictionPolicy(redis: Redis, options: { allowEviction: boolean; logger?: Logger }): Promise<void> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    policy = reply[1];
+  } catch (error) {
+    options.logger?.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'could not read Redis maxmemory-policy (CONFIG refused); make sure it is noeviction, or evicted job keys lose accepted work',
+    );
+    return;
+  }
+  if (policy === undefined || policy === 'noeviction') return;
+  const refusal = new EvictionPolicyError(policy);
+  if (!options.allowEviction) throw refusal;
+  options.logger?.error({ policy }, `${refusal.message}; starting anyway because REDIS_ALLOW_EVICTION=true`);
+}
+
+/**
+ * Whether a Redis at its `maxmemory` has room again (INFO memory: used below the
+ * limit, or no limit at all). An answer of "room" may still meet an OOM on the next
+ * write; that write then marks it full again.
+ */
+export async function hasMemoryRoom(redis: Redis): Promise<boolean> {
+  const info = await redis.info('memory');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  const max = field('maxmemory');
+  return !(max > 0) || field('used_memory') < max;
+}

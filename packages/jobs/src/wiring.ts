@@ -19,7 +19,7 @@ import { createHandlers } from './handlers.js';
 import { JobPlatform } from './platform.js';
 import type { Handlers } from './processor.js';
 import { QueueSet, type PostgresQueueConnection } from './queues.js';
-import { closeRedis, createProducerConnection, createWorkerConnection, onEveryReady, waitForReady } from './redis.js';
+import { checkEvictionPolicy, closeRedis, createProducerConnection, createWorkerConnection, onEveryReady, waitForReady } from './redis.js';
 import { postgresTaskBackend, redisTaskBackend, type TaskQueueBackend } from './task-runtime.js';
 import type { ReconcileObserver } from './reconciler.js';
 import { createTaskHandlers } from './task-handlers.js';
@@ -66,6 +66,7 @@ export function credentialsFromConfig(config: Config, db: Db, egress: EgressClie
     fetchTimeoutMs: config.MANIFEST_FETCH_TIMEOUT_MS,
     egress,
     statusListTtlMs: config.STATUS_LIST_TTL,
+    defaultFormat: config.CREDENTIAL_FORMAT,
     statusListValidityMs: config.STATUS_LIST_VALIDITY,
     ...(config.ISSUER_BACKEND === 'vc-api' && config.VC_API_URL
       ? {
@@ -172,6 +173,7 @@ export function createServices(
     handlers,
     logger: deps.logger,
     fallbackMode: config.FALLBACK_MODE,
+    syncLeaseMs: config.SYNC_LEASE_MS,
     checkDestinations: destinationCheck(config, egress),
     onFinished: createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger }),
   });
@@ -256,6 +258,7 @@ export async function queueBackendFromConfig(config: Config, logger: Logger, opt
     };
   }
   const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  await guardEvictionPolicy(producer, config, logger);
   const consumer = options.consumer ? createWorkerConnection(config.REDIS_URL, logger) : undefined;
   const queues = new QueueSet({ connection: producer, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...overrides });
   const tasks = redisTaskBackend({ producer, ...(consumer ? { consumer } : {}), prefix: config.QUEUE_PREFIX });
@@ -274,6 +277,27 @@ export async function queueBackendFromConfig(config: Config, logger: Logger, opt
       if (consumer) await closeRedis(consumer);
     },
   };
+}
+
+/**
+ * Refuses to start on a Redis that may evict keys (see checkEvictionPolicy). A Redis
+ * down at start is checked when it first comes up; the process is serving by then,
+ * so a bad policy is an error line rather than a refusal.
+ */
+async function guardEvictionPolicy(producer: Redis, config: Config, logger: Logger): Promise<void> {
+  const check = { allowEviction: config.REDIS_ALLOW_EVICTION, logger };
+  if (await waitForReady(producer, config.REDIS_TIMEOUT_MS)) {
+    try {
+      await checkEvictionPolicy(producer, check);
+    } catch (error) {
+      await closeRedis(producer);
+      throw error;
+    }
+    return;
+  }
+  producer.once('ready', () => {
+    checkEvictionPolicy(producer, check).catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'redis may evict job keys'));
+  });
 }
 
 /** BullMQ's schema in vcq's database (QUEUE_BACKEND=postgres). */

@@ -3,18 +3,20 @@
  * BullMQ job into a plain handler call with Postgres bookkeeping around it.
  */
 import { performance } from 'node:perf_hooks';
-import { createPostgresBackend, DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { createPostgresBackend, DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
-import { AppError, describeError, isPermanent } from '@vcq/errors';
+import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { webhookRetryDelay } from '@vcq/webhooks';
-import { findJob, jobCatalog, queueNames, type JobName } from './catalog.js';
+import { jobCatalog, queueNames, type JobName } from './catalog.js';
 import { createJobContext } from './context.js';
 import { EngineEvents } from './events.js';
-import type { FinishedHook } from './platform.js';
+import type { FinishedHook, JobOutcome } from './platform.js';
 import type { Handlers, JobContext } from './processor.js';
-import { WEBHOOK_BACKOFF, type PostgresQueueConnection } from './queues.js';
+import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
+import { runnableJob } from './redelivery.js';
+import { isOutOfMemory } from './redis.js';
 
 export interface WorkerRuntimeOptions {
   /** The Redis backend's worker connection. */
@@ -68,12 +70,19 @@ export function createProcessor(
   onFinished?: FinishedHook,
   observer: JobObserver = unobserved,
   events: EngineEvents = new EngineEvents(),
+  lockMs = 30_000,
 ) {
-  const run = processJob(store, handlers, logger, onFinished, observer, events);
+  const run = processJob(store, handlers, logger, onFinished, observer, events, lockMs);
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
     } catch (thrown) {
+      // Handed back to the queue by a shutdown past its timeout (see closeWorkers):
+      // not a failure, and BullMQ must not count it as one.
+      if (thrown instanceof ShutdownInterrupt) {
+        logger.info({ queue: job.queueName, jobId: job.id }, 'job interrupted by shutdown; it will run again');
+        throw new WaitingError();
+      }
       const handled = thrown instanceof HandlerFailure;
       const error = handled ? thrown.cause : thrown;
       // Domain errors (a peer refusing connections is an UpstreamError) keep their retry budget.
@@ -90,6 +99,16 @@ export function createProcessor(
       throw queueFailure(error, handled ? thrown.permanent : error instanceof UnrecoverableError);
     }
   };
+}
+
+/** The abort reason handlers see when a shutdown's timeout passed while they ran. */
+export const SHUTDOWN_ABORT = 'worker shutting down';
+
+/** A handler that ended because shutdown aborted it; its row is left open for the next run. */
+class ShutdownInterrupt extends Error {
+  constructor() {
+    super('interrupted by shutdown');
+  }
 }
 
 /** A handler's failure, already recorded and logged, on its way to BullMQ. */
@@ -117,15 +136,20 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
   return failure;
 }
 
-function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinished: FinishedHook | undefined, observer: JobObserver, events: EngineEvents) {
+function processJob(
+  store: JobStore,
+  handlers: Handlers,
+  logger: Logger,
+  onFinished: FinishedHook | undefined,
+  observer: JobObserver,
+  events: EngineEvents,
+  lockMs: number,
+) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
-    const name = findJob(job.queueName, job.name);
-    // attemptsStarted also counts restarts after a stall, so a stalled duplicate
-    // carries an older number than the attempt that replaced it.
-    const attempt = Math.max(job.attemptsStarted, 1);
-    const finalIfFails = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const labels = { queue: job.queueName, name: job.name };
+    // Its name and data, or its row's when Redis lost them; see runnableJob.
+    const { name, data, attempt, finalIfFails } = await runnableJob(job, store);
+    const labels = { queue: job.queueName, name: name ?? job.name };
     const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
@@ -138,29 +162,30 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     // Only the first start measures queueing: a retry's wait is its own backoff.
     if (job.attemptsStarted <= 1) observe(() => observer.picked({ ...labels, waitMs: waitedMs(job) }));
     if (!name) {
-      const error = { code: 'unknown_job', message: `no handler for ${job.queueName}/${job.name}` };
+      // A job with no name is one Redis lost the contents of, and no row holds it either.
+      const message = job.name ? `no handler for ${job.queueName}/${job.name}` : `job ${id} lost its data in the queue and has no row to run from`;
+      const error = { code: 'unknown_job', message };
       await store.failed(id, attempt, error, true);
       events.safeEmit('job:failed', { ...about, error, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
-      throw new UnrecoverableError(`no handler for ${job.queueName}/${job.name}`);
+      throw new UnrecoverableError(message);
     }
-    const parsed = jobCatalog[name].schema.safeParse(job.data);
+    const parsed = jobCatalog[name].schema.safeParse(data);
     if (!parsed.success) {
-      const message = `invalid job data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      const message = `invalid job data: ${fieldErrorsFromZod(parsed.error, { fallbackField: '' })
+        .map((e) => `${e.field}: ${e.message}`)
+        .join('; ')}`;
       await store.failed(id, attempt, { code: 'invalid_job_data', message }, true);
       events.safeEmit('job:failed', { ...about, error: { code: 'invalid_job_data', message }, final: true });
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
     }
-    // A retry (or a run after a stall) of a job cancelled meanwhile must not run
-    // again. The first attempt skips this read: a cancelled waiting job is removed
-    // from Redis, so only an already-started job can come back here cancelled.
-    if (job.attemptsStarted > 1) {
-      const row = await store.get(id);
-      if (row?.status === 'cancelled') {
-        logger.info({ queue: job.queueName, jobId: id }, 'job was cancelled; not running it again');
-        return;
-      }
+    const finished = await finishedAlready(store, job);
+    if (finished) {
+      logger.info({ queue: job.queueName, jobId: id, status: finished.status }, 'job is finished already; not running it again');
+      // Its first run may have died between the commit and the hook; the hook is idempotent.
+      if (finished.outcome) await onFinished?.({ id, name, data: parsed.data }, finished.outcome);
+      return;
     }
     const ctx: JobContext = createJobContext({
       store,
@@ -182,20 +207,34 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     try {
       result = await (handlers[name] as (d: unknown, c: JobContext) => Promise<unknown>)(parsed.data, ctx);
     } catch (error) {
+      if (signal?.aborted && signal.reason === SHUTDOWN_ABORT) throw new ShutdownInterrupt();
       const permanent = isPermanent(error);
       const final = permanent || finalIfFails;
       observe(() => observer.finished({ ...labels, outcome: final ? 'failed' : 'retry', durationMs: performance.now() - startedAt }));
       const described = describeError(error);
-      await store.failed(id, attempt, described, final);
+      if (final && (await supersededBy(job, lockMs))) {
+        ctx.log.warn({ err: error }, 'job attempt failed after it lost its lock; the run that took it over records the outcome');
+        throw new HandlerFailure(error, permanent);
+      }
+      const recorded = await store.failed(id, attempt, described, final);
       events.safeEmit('job:failed', { ...about, error: described, final, durationMs: performance.now() - startedAt });
-      ctx.log.warn({ err: error, code: described.code, permanent, final }, final ? 'job failed' : 'job attempt failed; will retry');
+      ctx.log.warn({ err: error, code: described.code, permanent, final, recorded }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
-      if (final) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
+      // A failure the row refused (another run owns it) is not this job's outcome.
+      if (final && recorded) await onFinished?.({ id, name, data: parsed.data }, { status: 'failed', error: described });
       throw new HandlerFailure(error, permanent);
     }
     const durationMs = performance.now() - startedAt;
     // Awaited: BullMQ must not forget the job before Postgres has its outcome.
-    await store.completed(id, attempt, result);
+    // A completion is recorded even after a lost lock: it is a valid outcome (the handler is
+    // idempotent), and the run that took over may itself never finish.
+    if (!(await store.completed(id, attempt, result))) {
+      // Another run of this job (a newer attempt, or one that finished first) owns the
+      // row: its outcome stands, and its hook and events report it, not this run's.
+      ctx.log.warn('job completed, but another run of it already recorded an outcome; this one is dropped');
+      observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
+      return;
+    }
     events.safeEmit('job:completed', { ...about, durationMs });
     if (debug) ctx.log.debug('job completed');
     // If the hook fails, the job retries: the handler is idempotent, the row keeps its
@@ -209,6 +248,41 @@ function processJob(store: JobStore, handlers: Handlers, logger: Logger, onFinis
     }
     observe(() => observer.finished({ ...labels, outcome: 'completed', durationMs }));
   };
+}
+
+/**
+ * The row of a job that must not run again, with the outcome its hook reports, or
+ * null. Every pick-up reads the row's status, first attempts too: besides retries
+ * and restarts after a stall, a job the reconciler re-added (Redis lost it while a
+ * worker ran it) starts as attempt 1 although another run may have finished it.
+ * Jobs picked up together share the query (JobStore.status).
+ */
+async function finishedAlready(store: JobStore, job: Job): Promise<{ status: string; outcome: JobOutcome | null } | null> {
+  const id = job.id as string;
+  const status = await store.status(id);
+  if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') return null;
+  if (status === 'cancelled') return { status, outcome: null };
+  const row = await store.get(id);
+  if (!row) return { status, outcome: null };
+  return {
+    status,
+    outcome: status === 'completed' ? { status, result: row.result } : { status, error: row.error ?? { code: 'failed', message: 'failed' } },
+  };
+}
+
+/**
+ * Whether a newer run of this job has started since this one did: its lock expired
+ * while it ran (an event-loop stall outlived the renewals) and the stalled check handed
+ * the job out again. Its failure is then not recorded: a stale final failure would close
+ * a row the live run may complete. Free while the lock surely holds: it lives `lockMs` from the pick-up, and
+ * renewals only extend it; past half of that, one read of the job from the backend.
+ */
+async function supersededBy(job: Job, lockMs: number): Promise<boolean> {
+  if (Date.now() - (job.processedOn ?? Date.now()) < lockMs / 2) return false;
+  // The job's own queue handle (its Worker) reads it on either backend; BullMQ keeps it protected.
+  const queue = (job as unknown as { queue: Parameters<typeof Job.fromId>[0] }).queue;
+  const current = await Job.fromId(queue, job.id as string).catch(() => undefined);
+  return current !== undefined && current.attemptsStarted > job.attemptsStarted;
 }
 
 /** How long a job waited for a worker: from its add (plus any requested delay) to its start. */
@@ -228,11 +302,23 @@ export interface WorkerRuntime {
 /** Starts a Worker for every catalog queue (or the ones named). */
 export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   const events = options.events ?? new EngineEvents();
-  const processor = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events);
+  const lockMs = options.lockDurationMs ?? 30_000;
+  const run = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events, lockMs);
+  // What is running now, so a shutdown past its timeout can hand it back to the queue.
+  const active = new Map<string, { job: Job; token: string | undefined }>();
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
+    const key = `${job.queueName}/${job.id}`;
+    active.set(key, { job, token });
+    try {
+      await run(job, token, signal);
+    } finally {
+      active.delete(key);
+    }
+  };
   const schedule = options.webhookSchedule ?? [];
   const common = {
     concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
+    lockDuration: lockMs,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     settings: {
       // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
@@ -244,7 +330,11 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
       : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
-    worker.on('error', (error) => options.logger.error({ queue, err: error.message }, 'worker error'));
+    worker.on('error', (error) => {
+      // A full Redis refuses BullMQ's moves: jobs would stall silently, so it is named.
+      if (isOutOfMemory(error)) options.logger.error({ queue, err: error.message }, 'redis is full (maxmemory reached, noeviction): jobs cannot be moved; free memory or raise maxmemory');
+      else options.logger.error({ queue, err: error.message }, 'worker error');
+    });
     worker.on('stalled', (jobId) => {
       options.logger.warn({ queue, jobId }, 'job stalled; it will run again');
       events.safeEmit('job:stalled', { queue, id: jobId });
@@ -256,24 +346,62 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
   return {
     workers,
     events,
-    close: (timeoutMs) => closeWorkers(workers, timeoutMs, () => options.logger.warn({ timeoutMs }, 'active jobs did not finish in time; forcing close (they will run again)')),
+    close: (timeoutMs) =>
+      closeWorkers(workers, timeoutMs, async () => {
+        options.logger.warn({ timeoutMs, active: active.size }, 'active jobs did not finish in time; handing them back to the queue (they will run again)');
+        await handBack([...active.values()], options.logger);
+      }),
   };
 }
 
+/** How long a hand-back of active jobs may take (Redis may be slow or gone). */
+const HAND_BACK_TIMEOUT_MS = 1000;
+
+/**
+ * Moves jobs still running at the shutdown deadline back to waiting, releasing their
+ * locks: the next worker runs them at once, without spending an attempt or counting a
+ * stall. A job whose move fails (Redis gone) keeps its lock and returns when it expires.
+ */
+async function handBack(jobs: Array<{ job: Job; token: string | undefined }>, logger: Logger): Promise<void> {
+  await Promise.all(
+    jobs.map(async ({ job, token }) => {
+      try {
+        await withTimeout(job.moveToWait(token), HAND_BACK_TIMEOUT_MS, `handing job ${job.id} back`);
+      } catch (error) {
+        logger.warn({ queue: job.queueName, jobId: job.id, err: error instanceof Error ? error.message : String(error) }, 'could not hand a job back; it runs again once its lock expires');
+      }
+    }),
+  );
+}
+
+/** How long aborted handlers get to settle once a shutdown's timeout has passed. */
+const ABORT_SETTLE_MS = 500;
+
 /**
  * Closes BullMQ workers gracefully (they stop taking work and let active jobs finish),
- * and forcibly after `timeoutMs`, telling `onTimeout` first.
+ * bounded by `timeoutMs`: then `onTimeout` runs (hand the jobs back), active handlers
+ * are aborted with SHUTDOWN_ABORT, and after a short settle this returns whether or
+ * not they ended. BullMQ's `close(true)` cannot be used for that: once a graceful
+ * close has begun it returns that same pending close.
  */
-export async function closeWorkers(workers: Worker[], timeoutMs: number, onTimeout: () => void): Promise<void> {
+export async function closeWorkers(workers: Worker[], timeoutMs: number, onTimeout: () => void | Promise<void>): Promise<void> {
+  const closed = Promise.all(workers.map((w) => w.close().catch(() => {}))).then(() => 'closed' as const);
+  if ((await raceTimer(closed, timeoutMs)) === 'closed') return;
+  await onTimeout();
+  for (const w of workers) w.cancelAllJobs(SHUTDOWN_ABORT);
+  await raceTimer(closed, ABORT_SETTLE_MS);
+}
+
+/** `promise`'s value, or 'timeout' after `ms`. */
+async function raceTimer<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    timer = setTimeout(() => resolve('timeout'), ms);
   });
-  const outcome = await Promise.race([Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const), deadline]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    onTimeout();
-    await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

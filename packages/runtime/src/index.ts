@@ -5,6 +5,12 @@
 import { type Config, loadConfigOrExit } from '@vcq/config';
 import { createLogger, type Logger } from '@vcq/logger';
 
+/**
+ * What a shutdown may take beyond SHUTDOWN_TIMEOUT_MS: the final write flush and
+ * closing connections. Past both the process exits 1 whatever is still open.
+ */
+export const SHUTDOWN_GRACE_MS = 2000;
+
 export interface Service {
   close(): Promise<void>;
 }
@@ -25,7 +31,13 @@ export async function runService(name: string, start: (config: Config, logger: L
     // A second signal must not start a second shutdown racing the first.
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal }, 'shutting down: draining work in progress');
+    logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: draining work in progress');
+    // The last resort: a close step that hangs (a peer that never answers) must not keep the process alive.
+    const hardStop = setTimeout(() => {
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS, graceMs: SHUTDOWN_GRACE_MS }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_MS plus grace; exiting now');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_GRACE_MS);
+    hardStop.unref();
     service.close().then(
       () => process.exit(0),
       (error: unknown) => {

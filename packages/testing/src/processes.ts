@@ -118,12 +118,23 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A private Redis on its own port, for tests that stop or empty Redis. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** `maxmemory`, e.g. `4mb` (default: no limit). */
+  maxmemory?: string;
+  /** `maxmemory-policy`, e.g. `noeviction` or `allkeys-lru` (Redis's default: noeviction). */
+  maxmemoryPolicy?: string;
+}
+
+/** A private Redis on its own port, for tests that stop, empty or fill Redis. */
+export async function startRedisServer(port?: number, options: RedisServerOptions = {}): Promise<RedisServer> {
   const p = port ?? (await freePort());
+  const memory = [
+    ...(options.maxmemory ? ['--maxmemory', options.maxmemory] : []),
+    ...(options.maxmemoryPolicy ? ['--maxmemory-policy', options.maxmemoryPolicy] : []),
+  ];
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...memory], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@
  * answer, a body that is not a page) is an `AnalyticsApiError`, so a run can tell
  * "the API let us down" (stop, keep the state) from a record's own failure.
  */
-import { UpstreamError } from '@vcq/errors';
+import { fieldErrorsFromZod, formatFieldErrors, UpstreamError } from '@vcq/errors';
 import { type VcSummaryPage, VcSummaryPageSchema } from './record.js';
 
 /** The analytics API failed; the window it was reading must be read again later. */
@@ -88,7 +88,7 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): Analytic
     }
     const parsed = VcSummaryPageSchema.safeParse(body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ');
+      const issues = formatFieldErrors(fieldErrorsFromZod(parsed.error));
       return fail(`answered a body that is not a VC summary page: ${issues}`, response.status);
     }
     return parsed.data;

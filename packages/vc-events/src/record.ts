@@ -3,6 +3,7 @@
  * client validates pages with these schemas, the legacy route validates its body with
  * the same record schema, and the fake API in the tests builds its answers from them.
  */
+import { fieldErrorsFromZod, formatFieldErrors } from '@vcq/errors';
 import { z } from 'zod';
 
 /**
@@ -76,7 +77,7 @@ export function parseRecord(raw: unknown): ParsedRecord {
     recordId: salvage(fields.id),
     vcPublicId: salvage(fields.vc_public_id),
     type: salvage(fields.type),
-    error: `malformed record: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'} ${i.message}`).join('; ')}`,
+    error: `malformed record: ${formatFieldErrors(fieldErrorsFromZod(parsed.error, { fallbackField: '(record)' }))}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { type EgressClient, type EgressResponse, EgressTooLargeError } from '@vcq/egress';
-import { PermanentJobError, UpstreamError } from '@vcq/errors';
+import { fieldErrorsFromZod, formatFieldErrors, PermanentJobError, UpstreamError } from '@vcq/errors';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { resolveManifestUrl } from './manifest-uri.js';
@@ -76,14 +76,11 @@ export async function fetchManifest(uri: string, deps: ManifestFetchDeps, signal
 
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({
-      field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
-      message: issue.message,
-    }));
-    throw new PermanentJobError(
-      `Manifest ${uri} does not match the manifest schema: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
-      { code: 'manifest_invalid', errors },
-    );
+    const errors = fieldErrorsFromZod(parsed.error, { fallbackField: '(root)' });
+    throw new PermanentJobError(`Manifest ${uri} does not match the manifest schema: ${formatFieldErrors(errors)}`, {
+      code: 'manifest_invalid',
+      errors,
+    });
   }
   return parsed.data;
 }

@@ -163,11 +163,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 function parseInput(input: VerificationInput): VerificationInput {
   const parsed = VerificationInputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
-  throw new ValidationError(
-    `Invalid verification input: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
-    errors,
-  );
+  throw ValidationError.fromZod(parsed.error, 'Invalid verification input', { fallbackField: '', detail: true });
 }
 
 /** The manifest's signer, or null when the signature is malformed or does not recover. */

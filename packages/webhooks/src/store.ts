@@ -86,8 +86,7 @@ export function createWebhookStore(db: Db): WebhookStore {
     async createDelivery(input) {
       const payload = WebhookPayloadSchema.safeParse(input.payload);
       if (!payload.success) {
-        const errors = payload.error.issues.map((issue) => ({ field: ['payload', ...issue.path].join('.'), message: issue.message }));
-        throw new ValidationError(`Invalid webhook payload: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
+        throw ValidationError.fromZod(payload.error, 'Invalid webhook payload', { prefix: 'payload', detail: true });
       }
       // The body says what happened; the row is found by the same facts, so they must agree.
       if (payload.data.event !== input.event || payload.data.jobId !== input.sourceJobId) {

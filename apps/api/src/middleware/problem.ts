@@ -157,6 +157,8 @@ export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
       if (error.status >= 500) req.log?.warn({ err: error, code: error.code }, error.message);
       else req.log?.info({ code: error.code, detail: error.message }, 'request rejected');
       if (error.status === 503) res.setHeader('Retry-After', String(error.extensions?.retryAfter ?? 5));
+      // A 503 that names a job which may have been accepted points at where to look.
+      if (typeof error.extensions?.pollUrl === 'string') res.setHeader('Location', error.extensions.pollUrl);
       sendProblem(res, error.status, error.code, error.message, { ...(error.errors?.length ? { errors: error.errors } : {}), ...error.extensions });
       return;
     }

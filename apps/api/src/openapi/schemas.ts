@@ -250,8 +250,8 @@ export const VcApiIssueRequestSchema = z
 
 export const VcApiIssueResponseSchema = z.object({
   verifiableCredential: z.object({
-    '@context': z.string(),
-    id: z.string().describe('`data:application/vc+jwt,<VC-JWT>`.'),
+    '@context': z.array(z.string()),
+    id: z.string().describe('`data:application/vc+jwt,<JWT>` for a VC-JOSE-COSE credential, `data:application/jwt,<VC-JWT>` for a VCDM 1.1 VC-JWT.'),
     type: z.literal('EnvelopedVerifiableCredential'),
   }),
 });
@@ -260,7 +260,7 @@ export const VcApiVerifyRequestSchema = z
   .object({
     verifiableCredential: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .describe('A VC-JWT, or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` id.'),
+      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id.'),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe('A W3C VC API verify request.');
