@@ -190,8 +190,8 @@ export interface Door {
 /**
  * Mounts `routes` (each path starting with `prefix`) on one router at `prefix`, each
  * behind the door its declaration asks for. Under a prefix whose routes all need a
- * key, a path that names no route needs one too (401 without), as before routes
- * carried their own door.
+ * key, a request no route takes needs one too (401 without), and its JSON body is
+ * checked like theirs, as before routes carried their own door.
  */
 export function mountRoutes(app: Router, prefix: string, routes: BoundRoute[], door: Door): void {
   const router = Router();
@@ -209,7 +209,8 @@ export function mountRoutes(app: Router, prefix: string, routes: BoundRoute[], d
     const body = spec.auth === 'none' ? [] : spec.body && 'multipart' in spec.body ? door.upload : [door.json];
     router[spec.method](path, ...entrance, readParamsAndQuery(spec), ...body, handle(route));
   }
-  if (prefix && routes.every((r) => r.spec.auth !== 'none')) router.use(door.auth.authenticate, door.limit);
+  // What no route takes (another method, OPTIONS, an unknown path) still meets the door, body included.
+  if (prefix && routes.every((r) => r.spec.auth !== 'none')) router.use(door.auth.authenticate, door.limit, door.json);
   app.use(prefix || '/', router);
 }
 

@@ -150,9 +150,13 @@ describe('a declared route', () => {
     expect(await post('/toy/optional', SUBMIT)).toEqual({ status: 200, body: { tag: 'none' } });
   });
 
-  it('when a path under a keyed prefix has no route, then 401 without a key and 404 with one; a public prefix is not gated', async () => {
+  it('when no route under a keyed prefix takes a request, then 401 without a key, 404 with one, 400 for a body the door refuses; a public prefix is not gated', async () => {
     expect((await post('/toy/nothing-here', {})).status).toBe(401);
     expect((await post('/toy/nothing-here', SUBMIT)).status).toBe(404);
+    // Another method on a declared path: Express would answer OPTIONS by itself, but not before the door has read the body.
+    const options = await fetch(`${base}/toy/optional`, { method: 'OPTIONS', headers: { ...SUBMIT, 'content-type': 'application/json' }, body: `{"a":"x${String.fromCharCode(0)}"}` });
+    expect(options.status).toBe(400);
+    expect((await fetch(`${base}/toy/optional`, { method: 'OPTIONS' })).status).toBe(401);
     expect((await fetch(`${base}/open/nothing-here`)).status).toBe(404);
     expect(await (await fetch(`${base}/open/ping`)).json()).toEqual({ pong: true });
   });
