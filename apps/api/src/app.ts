@@ -5,9 +5,10 @@
  * then each other authenticated area with its scope, then the public DID documents
  * (their `/<path>/did.json` pattern must not shadow anything), then 404 and errors.
  *
- * Nothing of a body is read before its caller is known: each authenticated area
- * runs authentication (refusing addresses that keep failing first), its rate limit
- * and its scope check, and only then parses JSON. Public routes parse no body.
+ * Nothing of a body is read before its caller is known: each keyed route runs
+ * authentication (refusing addresses that keep failing first), its rate limit and
+ * the scope its declaration names, and only then reads its body (routing.ts).
+ * Public routes read no body.
  */
 import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
@@ -21,15 +22,19 @@ import { apiKeyAuth } from './middleware/auth.js';
 import type { AuthFailureLimiter } from './middleware/auth-failures.js';
 import { jsonBody } from './middleware/json-body.js';
 import { browserGuard } from './middleware/browser-guard.js';
-import { httpMetrics, metricsRoute } from './middleware/metrics.js';
+import { httpMetrics } from './middleware/metrics.js';
 import { errorHandler, notFound } from './middleware/problem.js';
 import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
 import { corsFor, securityHeaders } from './middleware/security.js';
 import { storableUrl } from './middleware/storable-url.js';
-import { docsRoutes } from './openapi/routes.js';
+import { hashedUpload } from './middleware/upload.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { docsAssets, docsRoutes } from './openapi/routes.js';
+import { type BoundRoute, type Door, mountRoutes } from './routing.js';
 import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './routes/credentials.js';
-import { healthRoutes } from './routes/health.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueAdminRoutes } from './routes/queue-admin.js';
 import { taskAdminRoutes, webhookAdminRoutes } from './routes/tasks.js';
@@ -85,46 +90,42 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.corsOrigins.length > 0) app.use(corsFor(deps.corsOrigins));
   app.use(storableUrl);
 
-  const auth = apiKeyAuth(deps.apiKeys, { failures: deps.authFailures });
-  const limit = rateLimit(deps.rateLimiter);
-  const body = jsonBody(deps.jsonBodyLimit);
+  const door: Door = {
+    auth: apiKeyAuth(deps.apiKeys, { failures: deps.authFailures }),
+    limit: rateLimit(deps.rateLimiter),
+    json: jsonBody(deps.jsonBodyLimit),
+    upload: hashedUpload(deps.maxUploadBytes),
+  };
   const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds, watcher: deps.watcher };
-
-  const api = express.Router();
-  // GET/HEAD need `read`; everything else creates or changes something and needs `submit`.
-  api.use(auth.authenticate, limit, auth.scopeByMethod, body);
-  api.use(
-    verificationRoutes({
-      ...responder,
-      handlers: deps.handlers,
-      logger: deps.logger,
-      maxUploadBytes: deps.maxUploadBytes,
-      defaultRegistryAddress: deps.defaultRegistryAddress,
-    }),
-  );
-  api.use(credentialRoutes({ ...responder, credentials: deps.credentials }));
-  api.use(jobRoutes(deps.platform.store, deps.watcher));
-  // The busiest routes first: every router entered on the way costs each request.
-  app.use('/api', api);
-  app.use(healthRoutes({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
-  if (!deps.metricsOnOwnPort) app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken));
-  app.use(docsRoutes());
-
-  app.use('/credentials', auth.authenticate, limit, auth.require('submit'), body, vcApiRoutes({ ...responder, credentials: deps.credentials }));
-  app.use('/queue', auth.authenticate, limit, auth.require('admin'), body, queueAdminRoutes({ platform: deps.platform, queues: deps.queues }));
+  const credentials = { ...responder, credentials: deps.credentials };
   const taskDeps = {
     tasks: deps.tasks,
     schedulingEnabled: deps.schedulingEnabled,
     preferWaitMaxSeconds: deps.preferWaitMaxSeconds,
     unavailable: deps.vcEvents.configured ? {} : { 'vc-events': ANALYTICS_NOT_CONFIGURED },
   };
-  app.use('/admin/tasks', auth.authenticate, limit, auth.require('admin'), body, taskAdminRoutes(taskDeps));
-  app.use('/admin/vc-events', auth.authenticate, limit, auth.require('admin'), body, vcEventsAdminRoutes({ ...taskDeps, vcEvents: deps.vcEvents }));
-  app.use('/webhooks', auth.authenticate, limit, auth.require('admin'), body, webhookAdminRoutes(taskDeps));
-  // The legacy event route of the first API: any key that may submit work may send events.
-  app.use('/users/vc', auth.authenticate, limit, auth.require('submit'), body, legacyVcEventRoutes({ vcEvents: deps.vcEvents }));
-  if (deps.dashboard) app.use('/admin/queues', auth.authenticate, auth.require('admin'), body, deps.dashboard);
-  app.use(publicDocumentRoutes(deps.credentials));
+
+  const routes = (prefix: string, bound: BoundRoute[]) => mountRoutes(app, prefix, bound, door);
+
+  // The busiest routes first: every router entered on the way costs each request.
+  routes('/api', [
+    ...verificationRoutes.bind({ ...responder, handlers: deps.handlers, defaultRegistryAddress: deps.defaultRegistryAddress }),
+    ...credentialRoutes.bind(credentials),
+    ...jobRoutes.bind({ store: deps.platform.store, watcher: deps.watcher }),
+  ]);
+  routes('', healthRoutes.bind({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));
+  if (!deps.metricsOnOwnPort) routes('', metricsRoutes.bind({ metrics: deps.metrics, token: deps.metricsToken }));
+  routes('', docsRoutes.bind({ document: buildOpenApiDocument }));
+  app.use(docsAssets());
+
+  routes('/credentials', vcApiRoutes.bind(credentials));
+  routes('/queue', queueAdminRoutes.bind({ platform: deps.platform, queues: deps.queues }));
+  routes('/admin/tasks', taskAdminRoutes.bind(taskDeps));
+  routes('/admin/vc-events', vcEventsAdminRoutes.bind({ ...taskDeps, vcEvents: deps.vcEvents }));
+  routes('/webhooks', webhookAdminRoutes.bind(taskDeps));
+  routes('/users/vc', legacyVcEventRoutes.bind({ vcEvents: deps.vcEvents }));
+  if (deps.dashboard) routes('/admin/queues', dashboardRoutes.bind({ dashboard: deps.dashboard }));
+  routes('', publicDocumentRoutes.bind(deps.credentials));
 
   app.use(notFound);
   app.use(errorHandler(deps.maxUploadBytes));

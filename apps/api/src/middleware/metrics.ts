@@ -3,11 +3,11 @@
  * TEMPLATE they matched (`/api/jobs/:id`), never by the raw URL, so the number of
  * series stays bounded whatever clients send.
  */
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { SCRAPE_CHALLENGE, SCRAPE_REFUSED, scrapeAllowed, type VcqMetrics } from '@vcq/metrics';
 import { sendProblem } from './problem.js';
 
-/** The label for requests no route matched (404s, auth refusals before routing, static files). */
+/** The label for requests no route matched (404s, a keyed area's refusals of paths it has no route for, static files). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Times every request and records it by method, route template and status. */
@@ -25,19 +25,17 @@ export function httpMetrics(metrics: VcqMetrics): RequestHandler {
   };
 }
 
-/** Serves the registry in Prometheus text format; with `token` (METRICS_TOKEN), only to a scrape that sends it. */
-export function metricsRoute(metrics: VcqMetrics, token: string | undefined): RequestHandler {
-  return async (req, res) => {
-    if (!scrapeAllowed(req.header('authorization'), token)) {
-      res.setHeader('WWW-Authenticate', SCRAPE_CHALLENGE);
-      sendProblem(res, 401, 'unauthorized', SCRAPE_REFUSED);
-      return;
-    }
-    const body = await metrics.render();
-    res.setHeader('content-type', metrics.contentType);
-    res.setHeader('cache-control', 'no-store');
-    res.send(body);
-  };
+/** Answers a scrape with the registry in Prometheus text format; with `token` (METRICS_TOKEN), only one that sends it. */
+export async function scrape(req: Request, res: Response, metrics: VcqMetrics, token: string | undefined): Promise<void> {
+  if (!scrapeAllowed(req.header('authorization'), token)) {
+    res.setHeader('WWW-Authenticate', SCRAPE_CHALLENGE);
+    sendProblem(res, 401, 'unauthorized', SCRAPE_REFUSED);
+    return;
+  }
+  const body = await metrics.render();
+  res.setHeader('content-type', metrics.contentType);
+  res.setHeader('cache-control', 'no-store');
+  res.send(body);
 }
 
 /** Per request: the route Express matched and its full template, taken when it was set. */

@@ -1,15 +1,39 @@
 /**
- * Builds the OpenAPI 3.1 document from the route table. Every zod schema goes
+ * Builds the OpenAPI 3.1 document from the routes' own declarations (routing.ts,
+ * gathered in routes/index.ts). Every zod schema goes
  * through one `z.toJSONSchema` run over a registry, so shared shapes (Problem,
  * JobView, ...) become `components.schemas` once and are referenced everywhere else.
  * Schemas are converted in `input` mode: a request schema's defaults and coercions
  * describe what a client may send, and refinements zod cannot express are left out.
  */
 import { z } from 'zod';
-import { problemResponses, type ProblemStatus, type ResponseDoc, type RouteDoc, routeTable } from './route-table.js';
+import { routeSpecs } from '../routes/index.js';
+import type { ProblemStatus, ResponseDoc, RouteSpec } from '../routing.js';
 import * as s from './schemas.js';
 
 type Json = Record<string, unknown>;
+
+/** Problem answers shared by many operations (`components.responses`). */
+const problemResponses: Record<ProblemStatus, { name: string; description: string }> = {
+  400: { name: 'BadRequest', description: 'The request is malformed; `errors` names each invalid field. JSON nested deeper than 64 levels, and text Postgres cannot store (NUL, unpaired UTF-16 surrogates) anywhere in a body, form, query or path, are refused here too.' },
+  401: { name: 'Unauthorized', description: 'No API key, or not a valid one.' },
+  403: {
+    name: 'Forbidden',
+    description: 'The API key lacks the scope this operation needs; or, for anything but GET and HEAD, the key came as Basic (a browser sends that by itself) or the request came from a page of another site (`Sec-Fetch-Site`, or an `Origin` not in CORS_ORIGINS).',
+  },
+  404: { name: 'NotFound', description: 'There is no such resource.' },
+  409: { name: 'Conflict', description: 'The request conflicts with the resource’s state.' },
+  410: { name: 'Gone', description: 'The resource existed and is gone for good: a deactivated did:web serves no document (`urn:vcq:problem:did_deactivated`).' },
+  413: { name: 'ContentTooLarge', description: 'The body is larger than the limit (`JSON_BODY_LIMIT`, or `MAX_UPLOAD_BYTES` for uploads).' },
+  415: { name: 'UnsupportedMediaType', description: 'Not a body this operation reads: uploads are `multipart/form-data` with the file in the field `file`; JSON is UTF-8.' },
+  422: { name: 'UnprocessableContent', description: 'The job ran and failed (e.g. an unknown issuer).' },
+  429: { name: 'TooManyRequests', description: 'This API key has spent its rate limit, or this client address has failed authentication too often (`AUTH_FAILURE_RATE_LIMIT_POINTS`); retry after `Retry-After` seconds.' },
+  500: { name: 'InternalError', description: 'An unexpected error; it has been logged under `requestId`.' },
+  502: { name: 'BadGateway', description: 'A peer (RPC node, manifest host, DID host, remote issuer) failed.' },
+  503: { name: 'ServiceUnavailable', description: 'A dependency (database or queue) is unavailable; retry after `Retry-After` seconds.' },
+  504: { name: 'GatewayTimeout', description: 'The job did not finish in time; poll it at the URL in `detail`.' },
+};
+
 
 /** Named components; request bodies are named after their operation, and every other schema is inlined. */
 const namedSchemas: Record<string, z.ZodType> = {
@@ -185,8 +209,9 @@ const privateId = (operationId: string, part: string) => `__${operationId}_${par
 function build(): Json {
   const set = new SchemaSet(namedSchemas);
   // Register everything first: zod converts a registry in one run.
-  const ids = new Map<RouteDoc, SchemaIds>();
-  for (const route of routeTable) {
+  const routes = routeSpecs();
+  const ids = new Map<RouteSpec, SchemaIds>();
+  for (const route of routes) {
     const entry: SchemaIds = { responses: new Map() };
     if (route.params) entry.params = set.add(route.params, privateId(route.operationId, 'params'));
     if (route.query) entry.query = set.add(route.query, privateId(route.operationId, 'query'));
@@ -200,12 +225,12 @@ function build(): Json {
 
   const schemaRef = (id: string) => (id.startsWith('__') ? set.get(id) : ref('schemas', id));
   const paths: Record<string, Record<string, Json>> = {};
-  for (const route of routeTable) {
+  for (const route of routes) {
     const entry = ids.get(route) as SchemaIds;
     const operation = operationFor(route, entry, set, schemaRef);
     paths[route.path] ??= {};
     const methods = paths[route.path] as Record<string, Json>;
-    if (methods[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is in the route table twice`);
+    if (methods[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is declared twice`);
     methods[route.method] = operation;
   }
 
@@ -236,7 +261,7 @@ function build(): Json {
   };
 }
 
-function operationFor(route: RouteDoc, entry: SchemaIds, set: SchemaSet, schemaRef: (id: string) => Json): Json {
+function operationFor(route: RouteSpec, entry: SchemaIds, set: SchemaSet, schemaRef: (id: string) => Json): Json {
   const parameterList: Json[] = [];
   if (entry.params) parameterList.push(...objectParameters(set.get(entry.params), 'path'));
   if (entry.query) parameterList.push(...objectParameters(set.get(entry.query), 'query'));

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
-import { buildOpenApiDocument } from './document.js';
+import { z } from 'zod';
+import { RouteGroup } from '../routing.js';
 
 /** Where `/docs` loads its scripts and styles from. */
 export const DOCS_ASSETS_PATH = '/docs/assets';
@@ -28,21 +29,44 @@ const assets = new Map<string, string>([
   ['docs-init.js', join(pageDir, 'docs-init.js')],
 ]);
 
-/** The API's own documentation routes (public). */
-export function docsRoutes(): Router {
+/** `GET /openapi.json` and `GET /docs` (public); the document is passed in, since it is built from these declarations too. */
+export const docsRoutes = new RouteGroup<{ document: () => object }>()
+  .get(
+    {
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This OpenAPI 3.1 document',
+      tag: 'Documentation',
+      auth: 'none',
+      responses: { 200: { description: 'The document.', schema: z.record(z.string(), z.unknown()) } },
+    },
+    ({ res, deps }) => {
+      documentJson ??= JSON.stringify(deps.document());
+      res.type('application/json').send(documentJson);
+    },
+  )
+  .get(
+    {
+      path: '/docs',
+      operationId: 'getDocsPage',
+      summary: 'Interactive API documentation (Swagger UI)',
+      tag: 'Documentation',
+      auth: 'none',
+      responses: { 200: { description: 'An HTML page.', mediaType: 'text/html', schema: z.string() } },
+    },
+    ({ res }) => {
+      page ??= readFileSync(join(pageDir, 'index.html'), 'utf8');
+      res.type('html').setHeader('cache-control', 'no-cache').send(page);
+    },
+  );
+
+// The document and the page are the same for the life of the process.
+let documentJson: string | undefined;
+let page: string | undefined;
+
+/** The page's scripts and styles (not API operations, so not in the document). */
+export function docsAssets(): Router {
   const router = Router();
-  const page = readFileSync(join(pageDir, 'index.html'), 'utf8');
-  let documentJson: string | undefined;
-
-  router.get('/openapi.json', (_req, res) => {
-    documentJson ??= JSON.stringify(buildOpenApiDocument());
-    res.type('application/json').send(documentJson);
-  });
-
-  router.get('/docs', (_req, res) => {
-    res.type('html').setHeader('cache-control', 'no-cache').send(page);
-  });
-
   router.get(`${DOCS_ASSETS_PATH}/:file`, (req, res, next) => {
     const file = assets.get(req.params.file);
     if (!file) {
@@ -53,6 +77,5 @@ export function docsRoutes(): Router {
     // the names are an allowlist, so no request can reach any other file.
     res.sendFile(file, { maxAge: '1h', dotfiles: 'allow' });
   });
-
   return router;
 }

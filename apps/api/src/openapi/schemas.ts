@@ -1,6 +1,6 @@
 /**
- * Zod schemas for what the API answers. Requests are validated by schemas that live
- * beside their routes and are imported by the route table; responses are built by
+ * Zod schemas for what the API answers. Requests are validated by the schemas their
+ * routes declare (beside each handler, see routing.ts); responses are built by
  * plain functions (`jobView`, the credentials service, ...), so their shapes are
  * described here, and `keyChecks` at the bottom fails to compile when a documented
  * shape and the type the code sends stop having the same fields.

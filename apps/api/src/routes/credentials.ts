@@ -3,15 +3,16 @@
  * revocation, the VC API shape (`/credentials/issue`, `/credentials/verify`), and the
  * public documents vcq hosts (did:web DID documents, status-list credentials).
  */
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
+import { AppError, NotFoundError } from '@vcq/errors';
 import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, ENDED, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
+import * as s from '../openapi/schemas.js';
+import { RouteGroup } from '../routing.js';
 import { sendSubmission, type Responder } from '../submission.js';
 import { canSee, ownerFor, OwnerFieldsSchema, tenantOf, visibleOr404 } from '../tenancy.js';
-import { parseInput } from '../validation.js';
 
 export interface CredentialRouteDeps extends Responder {
   credentials: CredentialsService;
@@ -25,144 +26,304 @@ const messages: Partial<Record<JobName, string>> = {
   'did-deactivate': 'DID deactivation queued',
 };
 
-/** A JSON body; express.json leaves `{}`-less requests undefined. */
-const body = (req: Request): unknown => {
-  if (!req.is('application/json') && req.body === undefined) {
-    throw new ValidationError('send a JSON body (content-type: application/json)', [{ field: '(body)', message: 'must be a JSON object' }]);
-  }
-  return req.body ?? {};
-};
-
 /** `POST /api/dids` body: a DID to create (imported keys are handled in the request). */
-export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional(), ...OwnerFieldsSchema.shape });
+export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional(), ...OwnerFieldsSchema.shape }).describe(
+  '`{"method":"key"}` queues a fresh did:key; `{"method":"web","path":[…]}` a did:web under PUBLIC_BASE_URL. With `seedHex` or `privateKeyJwk` the key is imported and stored in the request (201), never queued.',
+);
+// The DID comes from the path, not the body; the job's own schema checks it with the rest when it is submitted.
+const DidUpdateBody = DidUpdateJobSchema.omit({ did: true });
+const DidDeactivateBody = DidDeactivateJobSchema.omit({ did: true });
 
-/** Routes under /api that need an API key. */
-export function credentialRoutes(deps: CredentialRouteDeps): Router {
-  const router = Router();
+const DidParams = z.object({ did: z.string().describe('The DID, URL-encoded (`did%3Akey%3Az6Mk…`).') });
+const CredentialParams = z.object({ id: z.string().describe('The credential id: a UUID or its `urn:uuid:` public id.') });
+const jobsPoll = { pollPath: '/api/jobs/{jobId}' };
 
-  /** Submits a job owned by `owner` (by default: the request's own organization, or the one an admin key names). */
-  const submit = async (req: Request, res: Response, name: JobName, input: object, owner = ownerFor(req, input)) => {
-    const id = idempotentJobId(req);
-    const submission = await deps.platform.submit(name, input, { owner, ...(id ? { id } : {}) });
-    await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
-  };
+/** Submits a job owned by `owner` (by default: the request's own organization, or the one an admin key names). */
+async function submit(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, owner = ownerFor(req, input)): Promise<void> {
+  const id = idempotentJobId(req);
+  const submission = await deps.platform.submit(name, input, { owner, ...(id ? { id } : {}) });
+  await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
+}
 
-  router.post('/credentials/issue', async (req, res) => {
-    const input = parseInput(IssueCredentialJobSchema, body(req), 'body');
-    // A did:key naming no usable key is the caller's 400 now, not a job that fails later.
-    assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
-    await submit(req, res, 'issue-credential', input);
-  });
-  router.post('/credentials/verify', async (req, res) => {
-    await submit(req, res, 'verify-credential', parseInput(VerifyCredentialJobSchema, body(req), 'body'));
-  });
-  router.get('/credentials/:id', async (req, res) => {
-    res.json(visibleOr404(req, await deps.credentials.credentials.get(req.params.id), `no credential ${req.params.id}`));
-  });
-  router.post('/credentials/:id/revoke', async (req, res) => {
-    const credential = visibleOr404(req, await deps.credentials.credentials.get(req.params.id), `No credential ${req.params.id}`);
-    res.json(await deps.credentials.credentials.revoke(credential.id));
-  });
+/**
+ * The owner of a change to `did`: another organization's DID is answered as one vcq
+ * does not hold; a platform-wide key acts for the DID's own organization.
+ */
+async function didOwner(req: Request, deps: CredentialRouteDeps, did: string, input: object) {
+  const controller = await deps.credentials.dids.ownerOf(did);
+  if (controller === null) return ownerFor(req, input);
+  if (!canSee(req, controller)) throw new NotFoundError(`vcq has no DID ${did}`);
+  return tenantOf(req).platformWide ? { ...ownerFor(req, input), organizationId: controller } : ownerFor(req, input);
+}
 
-  router.post('/dids', async (req, res) => {
-    const input = parseInput(DidCreateRequestSchema, body(req), 'body');
-    if (input.seedHex || input.privateKeyJwk) {
-      // An imported key is encrypted and stored here, in the request, so that no
-      // private key ever sits in a job payload (Redis or the jobs table).
-      const { callbackUrl: _, organizationId: __, userId: ___, ...create } = input;
-      res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create, ownerFor(req, input)) });
-      return;
-    }
-    await submit(req, res, 'did-create', input);
-  });
+/** DIDs and credentials under /api (job-creating routes, reads, revocation). */
+export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
+  .post(
+    {
+      path: '/api/dids',
+      operationId: 'createDid',
+      summary: 'Create a DID (did:key or did:web)',
+      tag: 'DIDs',
+      auth: 'submit',
+      body: { json: DidCreateRequestSchema, required: true },
+      createsJob: jobsPoll,
+      responses: { 201: { description: 'An imported key, stored in the request.', schema: s.DidImportedSchema } },
+    },
+    async ({ body, req, res, deps }) => {
+      if (body.seedHex || body.privateKeyJwk) {
+        // An imported key is encrypted and stored here, in the request, so that no
+        // private key ever sits in a job payload (Redis or the jobs table).
+        const { callbackUrl: _, organizationId: __, userId: ___, ...create } = body;
+        res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create, ownerFor(req, body)) });
+        return;
+      }
+      await submit(req, res, deps, 'did-create', body);
+    },
+  )
+  .get(
+    {
+      path: '/api/dids/{did}',
+      operationId: 'resolveDid',
+      summary: 'Resolve a DID',
+      tag: 'DIDs',
+      auth: 'read',
+      params: DidParams,
+      responses: { 200: { description: 'The DID resolution result.', schema: s.DidResolutionSchema } },
+      problems: [400, 404, 502],
+    },
+    async ({ params, res, deps }) => {
+      res.json(await deps.credentials.dids.resolve(params.did));
+    },
+  )
+  .post(
+    {
+      path: '/api/dids/{did}/update',
+      operationId: 'updateDid',
+      summary: 'Rotate the key and/or change the services of a did:web DID',
+      description: 'did:key cannot be updated: such a job fails at once, without retries.',
+      tag: 'DIDs',
+      auth: 'submit',
+      params: DidParams,
+      body: { json: DidUpdateBody, required: true },
+      createsJob: jobsPoll,
+      responses: {},
+    },
+    async ({ params: { did }, body, req, res, deps }) => {
+      await submit(req, res, deps, 'did-update', { ...body, did }, await didOwner(req, deps, did, body));
+    },
+  )
+  .post(
+    {
+      path: '/api/dids/{did}/deactivate',
+      operationId: 'deactivateDid',
+      summary: 'Deactivate a did:web DID',
+      description: 'did:key cannot be deactivated: such a job fails at once, without retries.',
+      tag: 'DIDs',
+      auth: 'submit',
+      params: DidParams,
+      body: { json: DidDeactivateBody, required: false },
+      createsJob: jobsPoll,
+      responses: {},
+    },
+    async ({ params: { did }, body, req, res, deps }) => {
+      await submit(req, res, deps, 'did-deactivate', { ...body, did }, await didOwner(req, deps, did, body));
+    },
+  )
+  .post(
+    {
+      path: '/api/credentials/issue',
+      operationId: 'issueCredential',
+      summary: 'Queue the issuance of a VC-JWT',
+      description: 'The job’s result is an IssueResult.',
+      tag: 'Credentials',
+      auth: 'submit',
+      body: { json: IssueCredentialJobSchema, required: true },
+      createsJob: jobsPoll,
+      responses: {},
+    },
+    async ({ body, req, res, deps }) => {
+      // A did:key naming no usable key is the caller's 400 now, not a job that fails later.
+      assertDidKeys({ issuerDid: body.issuerDid, subjectDid: body.subjectDid });
+      await submit(req, res, deps, 'issue-credential', body);
+    },
+  )
+  .post(
+    {
+      path: '/api/credentials/verify',
+      operationId: 'verifyCredential',
+      summary: 'Queue the verification of a VC-JWT',
+      description: 'The job’s result is a CredentialVerifyResult.',
+      tag: 'Credentials',
+      auth: 'submit',
+      body: { json: VerifyCredentialJobSchema, required: true },
+      createsJob: jobsPoll,
+      responses: {},
+    },
+    async ({ body, req, res, deps }) => {
+      await submit(req, res, deps, 'verify-credential', body);
+    },
+  )
+  .get(
+    {
+      path: '/api/credentials/{id}',
+      operationId: 'getCredential',
+      summary: 'A credential vcq issued',
+      tag: 'Credentials',
+      auth: 'read',
+      params: CredentialParams,
+      responses: { 200: { description: 'The credential.', schema: s.CredentialViewSchema } },
+      problems: [404],
+    },
+    async ({ params: { id }, req, res, deps }) => {
+      res.json(visibleOr404(req, await deps.credentials.credentials.get(id), `no credential ${id}`));
+    },
+  )
+  .post(
+    {
+      path: '/api/credentials/{id}/revoke',
+      operationId: 'revokeCredential',
+      summary: 'Revoke a credential (idempotent)',
+      tag: 'Credentials',
+      auth: 'submit',
+      params: CredentialParams,
+      responses: { 200: { description: 'The revoked credential.', schema: s.CredentialViewSchema } },
+      problems: [404],
+    },
+    async ({ params: { id }, req, res, deps }) => {
+      const credential = visibleOr404(req, await deps.credentials.credentials.get(id), `No credential ${id}`);
+      res.json(await deps.credentials.credentials.revoke(credential.id));
+    },
+  );
 
-  /**
-   * The owner of a change to `did`: another organization's DID is answered as one vcq
-   * does not hold; a platform-wide key acts for the DID's own organization.
-   */
-  const didOwner = async (req: Request, did: string, input: object) => {
-    const controller = await deps.credentials.dids.ownerOf(did);
-    if (controller === null) return ownerFor(req, input);
-    if (!canSee(req, controller)) throw new NotFoundError(`vcq has no DID ${did}`);
-    return tenantOf(req).platformWide ? { ...ownerFor(req, input), organizationId: controller } : ownerFor(req, input);
-  };
-  router.get('/dids/:did', async (req, res) => {
-    res.json(await deps.credentials.dids.resolve(req.params.did));
-  });
-  router.post('/dids/:did/update', async (req, res) => {
-    const input = parseInput(DidUpdateJobSchema, { ...(body(req) as object), did: req.params.did }, 'body');
-    await submit(req, res, 'did-update', input, await didOwner(req, input.did, input));
-  });
-  router.post('/dids/:did/deactivate', async (req, res) => {
-    const extra = req.body && typeof req.body === 'object' ? (req.body as object) : {};
-    const input = parseInput(DidDeactivateJobSchema, { ...extra, did: req.params.did }, 'body');
-    await submit(req, res, 'did-deactivate', input, await didOwner(req, input.did, input));
-  });
-  return router;
+/** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
+async function runToEnd(req: Request, deps: CredentialRouteDeps, name: JobName, input: unknown): Promise<unknown> {
+  const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
+  if (submission.mode === 'sync') return submission.result;
+  const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
+  if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
+  if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
+  if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');
+  return job.result;
 }
 
 /**
  * The W3C VC API shape, for clients (and remote vcq issuer backends) that speak it.
- * It answers with the finished credential, so it runs the job and waits for it.
+ * It answers with the finished credential, so it runs the job and waits for it. Its
+ * bodies are read by the VC API mapping (packages/credentials), which owns their rules.
  */
-export function vcApiRoutes(deps: CredentialRouteDeps): Router {
-  const router = Router();
-  /** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
-  const run = async (req: Request, name: JobName, input: unknown): Promise<unknown> => {
-    const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
-    if (submission.mode === 'sync') return submission.result;
-    const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
-    if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
-    if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
-    if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');
-    return job.result;
-  };
-  // Mounted at /credentials.
-  router.post('/issue', async (req, res) => {
-    const result = await run(req, 'issue-credential', vcApi.issueRequestToInput(body(req)));
-    res.status(201).json(vcApi.issueResponse(result as never));
-  });
-  router.post('/verify', async (req, res) => {
-    const result = await run(req, 'verify-credential', vcApi.verifyRequestToInput(body(req)));
-    res.status(200).json(vcApi.verifyResponse(result as never));
-  });
-  return router;
-}
+export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
+  .post(
+    {
+      path: '/credentials/issue',
+      operationId: 'vcApiIssue',
+      summary: 'Issue a credential (W3C VC API)',
+      description: 'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      tag: 'VC API',
+      auth: 'submit',
+      body: { json: s.VcApiIssueRequestSchema, required: true, parse: (raw: unknown) => vcApi.issueRequestToInput(raw) },
+      responses: { 201: { description: 'The credential as an EnvelopedVerifiableCredential.', schema: s.VcApiIssueResponseSchema } },
+      problems: [400, 409, 413, 422, 503, 504],
+    },
+    async ({ body, req, res, deps }) => {
+      const result = await runToEnd(req, deps, 'issue-credential', body);
+      res.status(201).json(vcApi.issueResponse(result as never));
+    },
+  )
+  .post(
+    {
+      path: '/credentials/verify',
+      operationId: 'vcApiVerify',
+      summary: 'Verify a credential (W3C VC API)',
+      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      tag: 'VC API',
+      auth: 'submit',
+      body: { json: s.VcApiVerifyRequestSchema, required: true, parse: (raw: unknown) => vcApi.verifyRequestToInput(raw) },
+      responses: { 200: { description: 'The verification outcome.', schema: s.VcApiVerifyResponseSchema } },
+      problems: [400, 409, 413, 422, 503, 504],
+    },
+    async ({ body, req, res, deps }) => {
+      const result = await runToEnd(req, deps, 'verify-credential', body);
+      res.status(200).json(vcApi.verifyResponse(result as never));
+    },
+  );
 
 /** Public documents: did:web DID documents and status-list credentials. */
-export function publicDocumentRoutes(credentials: CredentialsService): Router {
-  const router = Router();
-  router.get('/.well-known/did.json', async (_req, res) => {
-    const doc = await credentials.dids.webDocument([]);
-    if (!doc) throw new NotFoundError('no DID document for this host');
-    res.type('application/did+json').json(doc);
-  });
-  router.get('/status-lists/:id', async (req, res) => {
-    const list = await credentials.credentials.statusListCredential(req.params.id);
-    if (!list) throw new NotFoundError(`no status list ${req.params.id}`);
-    // Caches may keep it for its ttl, never past its validUntil; the same bytes keep the same ETag.
-    const maxAge = Math.max(0, Math.floor(Math.min(list.ttlMs, list.validUntil.getTime() - Date.now()) / 1000));
-    res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
-    res.setHeader('ETag', list.etag);
-    res.setHeader('Last-Modified', list.signedAt.toUTCString());
-    res.setHeader('Expires', list.validUntil.toUTCString());
-    if (notModified(req, list.etag, list.signedAt)) {
-      res.status(304).end();
-      return;
-    }
-    res.type(list.mediaType).send(list.credential);
-  });
+export const publicDocumentRoutes = new RouteGroup<CredentialsService>()
+  .get(
+    {
+      path: '/.well-known/did.json',
+      operationId: 'getHostDidDocument',
+      summary: 'The did:web document of this host',
+      tag: 'Public documents',
+      auth: 'none',
+      responses: { 200: { description: 'The DID document of `did:web:<host>`.', mediaType: 'application/did+json', schema: s.DidDocumentSchema } },
+      problems: [404, 410],
+    },
+    async ({ res, deps: credentials }) => {
+      const doc = await credentials.dids.webDocument([]);
+      if (!doc) throw new NotFoundError('no DID document for this host');
+      res.type('application/did+json').json(doc);
+    },
+  )
+  .get(
+    {
+      path: '/status-lists/{id}',
+      operationId: 'getStatusListCredential',
+      summary: 'A signed Bitstring Status List credential',
+      tag: 'Public documents',
+      auth: 'none',
+      params: z.object({ id: z.string().describe('The status list id.') }),
+      responses: {
+        200: {
+          description:
+            "The BitstringStatusListCredential as a VC-JWT (signed when a status changes or half its validity has passed, not per request). Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
+          mediaType: 'application/jwt',
+          schema: z.string(),
+          headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
+        },
+        304: { description: 'Not modified: the `If-None-Match` or `If-Modified-Since` sent still names the current list.', headers: ['ETag', 'CacheControl'] },
+      },
+      problems: [404],
+    },
+    async ({ params: { id }, req, res, deps: credentials }) => {
+      const list = await credentials.credentials.statusListCredential(id);
+      if (!list) throw new NotFoundError(`no status list ${id}`);
+      // Caches may keep it for its ttl, never past its validUntil; the same bytes keep the same ETag.
+      const maxAge = Math.max(0, Math.floor(Math.min(list.ttlMs, list.validUntil.getTime() - Date.now()) / 1000));
+      res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
+      res.setHeader('ETag', list.etag);
+      res.setHeader('Last-Modified', list.signedAt.toUTCString());
+      res.setHeader('Expires', list.validUntil.toUTCString());
+      if (notModified(req, list.etag, list.signedAt)) {
+        res.status(304).end();
+        return;
+      }
+      res.type(list.mediaType).send(list.credential);
+    },
+  )
   // did:web:<host>:<a>:<b> lives at /a/b/did.json (after every other route). Path
   // segments are plain unreserved characters, so the raw (undecoded) path is compared
   // as it is: anything percent-encoded names no DID and gets a 404, never a decode error.
-  router.get(/^\/.+\/did\.json$/, async (req, res) => {
-    const path = req.path.slice(1, -'/did.json'.length);
-    const doc = await credentials.dids.webDocument(path.split('/'));
-    if (!doc) throw new NotFoundError(`no DID document at ${req.path}`);
-    res.type('application/did+json').json(doc);
-  });
-  return router;
-}
+  .get(
+    {
+      path: '/{path}/did.json',
+      expressPath: /^\/.+\/did\.json$/,
+      operationId: 'getPathDidDocument',
+      summary: 'A did:web document hosted by vcq',
+      description: '`did:web:<host>:a:b` lives at `/a/b/did.json`.',
+      tag: 'Public documents',
+      auth: 'none',
+      params: z.object({ path: z.string().describe('The DID’s path segments joined with `/` (e.g. `issuers/acme`).') }),
+      responses: { 200: { description: 'The DID document.', mediaType: 'application/did+json', schema: s.DidDocumentSchema } },
+      problems: [404, 410],
+    },
+    async ({ req, res, deps: credentials }) => {
+      const path = req.path.slice(1, -'/did.json'.length);
+      const doc = await credentials.dids.webDocument(path.split('/'));
+      if (!doc) throw new NotFoundError(`no DID document at ${req.path}`);
+      res.type('application/did+json').json(doc);
+    },
+  );
 
 /**
  * RFC 9110 §13.1: whether a conditional GET already holds this representation. The

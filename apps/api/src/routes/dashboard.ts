@@ -1,6 +1,6 @@
 /**
  * Bull Board at `/admin/queues`: a read-only view of every catalog queue for
- * operators. Authentication and the admin scope are the mount point's job.
+ * operators. Authentication and the admin scope come from its declaration.
  *
  * The board has its own Redis connection and Queues rather than the API's: the
  * producer connection fails fast, and a BullMQ Queue initialises once, at
@@ -11,7 +11,9 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { closeRedis, createWorkerConnection, QueueSet, queueNames } from '@vcq/jobs';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
+import { RouteGroup } from '../routing.js';
 
 export interface DashboardOptions {
   /** Redis backend: the board opens its own retrying connection to this URL. */
@@ -23,6 +25,20 @@ export interface DashboardOptions {
   /** Where the router is mounted; the page's links and API calls are built from it. */
   basePath: string;
 }
+
+/** `GET /admin/queues` and everything under it: the board's page, assets and data API. */
+export const dashboardRoutes = new RouteGroup<{ dashboard: RequestHandler }>().app(
+  {
+    path: '/admin/queues',
+    operationId: 'getQueueDashboard',
+    summary: 'Queue dashboard (Bull Board, read-only)',
+    description: 'An HTML application; browsers can sign in with Basic authentication, the API key as password.',
+    tag: 'Queue administration',
+    auth: 'admin',
+    responses: { 200: { description: 'The dashboard.', mediaType: 'text/html', schema: z.string() } },
+  },
+  (deps) => deps.dashboard,
+);
 
 /** The dashboard's router; `close()` releases its Redis connection. */
 export type DashboardRouter = Router & { close(): Promise<void> };

@@ -3,12 +3,13 @@
  * queues that keep the Postgres rows true.
  */
 import type { Queue } from 'bullmq';
-import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError, UnavailableError } from '@vcq/errors';
 import { findJob, queueNames, type JobName, type JobPlatform, type QueueSet } from '@vcq/jobs';
 import { jobView } from '../job-view.js';
-import { isUuid, parseInput } from '../validation.js';
+import * as s from '../openapi/schemas.js';
+import { RouteGroup } from '../routing.js';
+import { isUuid } from '../validation.js';
 
 export const QueueStateSchema = z.enum(['waiting', 'active', 'completed', 'failed', 'delayed'], {
   message: 'must be one of waiting, active, completed, failed, delayed',
@@ -55,122 +56,228 @@ async function queueStats(platform: JobPlatform, queue: Queue, name: string) {
   return { name, paused, waiting, active, completed: rows.completed, failed: rows.failed, delayed, total: waiting + active + delayed + rows.completed + rows.failed };
 }
 
-/** `/queue/...` routes (mounted behind the admin scope). Answers are `{success: true, data}`. */
-export function queueAdminRoutes(deps: QueueAdminDeps): Router {
-  const router = Router();
-  const { platform } = deps;
+const QueueParams = z.object({
+  name: z.enum(queueNames as [string, ...string[]], { error: (issue) => `no queue ${String(issue.input)} (queues: ${queueNames.join(', ')})` }).describe('A queue name.'),
+});
+const QueueJobParams = QueueParams.extend({ jobId: z.string().describe('The job id (a UUID; the BullMQ id is the same).') });
 
-  const queueFor = (name: string): Queue => {
-    if (!queueNames.includes(name)) throw new NotFoundError(`no queue ${name} (queues: ${queueNames.join(', ')})`);
-    if (!deps.queues?.isAvailable()) throw new UnavailableError('the queue backend (Redis) is unavailable; queue administration needs it');
-    return deps.queues.queue(name);
-  };
-  const rowFor = async (name: string, id: string) => {
-    const row = isUuid(id) ? await platform.store.get(id) : null;
-    if (!row || row.queue !== name) throw new NotFoundError(`no job ${id} in queue ${name}`);
-    return row;
-  };
-
-  router.get('/stats', async (_req, res) => {
-    const data = await Promise.all(queueNames.map((name) => queueStats(platform, queueFor(name), name)));
-    res.json({ success: true, data });
-  });
-
-  router.get('/:name/stats', async (req, res) => {
-    res.json({ success: true, data: await queueStats(platform, queueFor(req.params.name), req.params.name) });
-  });
-
-  router.get('/:name/jobs', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    const { status, start, end } = parseInput(QueueJobsQuerySchema, req.query, 'query');
-    if (status === 'completed' || status === 'failed') {
-      // Redis forgets finished jobs; their history is in Postgres.
-      const { items, total } = await platform.store.list({ queue: req.params.name, status, limit: end - start + 1, offset: start });
-      res.json({ success: true, data: { status, start, end, total, jobs: items.map(jobView) } });
-      return;
-    }
-    const states = status === 'waiting' ? ['waiting', 'prioritized'] : [status];
-    const jobs = await queue.getJobs(states as never, start, end, false);
-    const rows = new Map((await platform.store.getMany(jobs.map((j) => j.id as string))).map((r) => [r.id, r]));
-    res.json({
-      success: true,
-      data: {
-        status,
-        start,
-        end,
-        jobs: jobs.map((j) => {
-          const row = rows.get(j.id as string);
-          return row ? { ...jobView(row), queueState: status } : { id: j.id, type: j.name, queueState: status, progress: j.progress };
-        }),
-      },
-    });
-  });
-
-  router.get('/:name/job/:jobId', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    const row = await rowFor(req.params.name, req.params.jobId);
-    const state = await queue.getJobState(row.id);
-    res.json({ success: true, data: { ...jobView(row), queueState: publicState(state) } });
-  });
-
-  router.post('/:name/job/:jobId/retry', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    const row = await rowFor(req.params.name, req.params.jobId);
-    if (row.status !== 'failed' && row.status !== 'cancelled') {
-      throw new AppError('not_retryable', 409, `job ${row.id} is ${row.status}; only failed or cancelled jobs can be retried`);
-    }
-    const job = await queue.getJob(row.id);
-    const inFailedSet = job ? (await job.getState()) === 'failed' : false;
-    // Retried in place, BullMQ keeps counting attempts upwards; re-added from scratch
-    // (Redis no longer has it), it counts from 1 again, and so must the row.
-    const requeued = await platform.store.requeue(row.id, { resetAttempt: !inFailedSet });
-    if (!requeued) throw new AppError('not_retryable', 409, `job ${row.id} changed state; try again`);
-    const name = findJob(row.queue, row.name) as JobName;
-    if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
-    else {
-      await job?.remove().catch(() => undefined);
-      await (deps.queues as QueueSet).add(name, row.id, row.data);
-    }
-    res.json({ success: true, data: jobView(requeued) });
-  });
-
-  router.delete('/:name/job/:jobId', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    const row = await rowFor(req.params.name, req.params.jobId);
-    const job = await queue.getJob(row.id);
-    const state = job ? await job.getState() : 'unknown';
-    if (state === 'active') {
-      // The running attempt is not torn out from under its worker: the row is closed
-      // now, the attempt's outcome will be refused, and it will not be retried.
-      await platform.store.cancel([row.id]);
-      res.status(202).json({ success: true, data: { id: row.id, cancelled: true, removed: false, queueState: state } });
-      return;
-    }
-    if (job) await job.remove();
-    const cancelled = await platform.store.cancel([row.id]);
-    res.json({ success: true, data: { id: row.id, cancelled: cancelled.length === 1, removed: Boolean(job), queueState: publicState(state) } });
-  });
-
-  router.post('/:name/pause', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    await queue.pause();
-    res.json({ success: true, data: { name: req.params.name, paused: true } });
-  });
-
-  router.post('/:name/resume', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    await queue.resume();
-    res.json({ success: true, data: { name: req.params.name, paused: false } });
-  });
-
-  router.post('/:name/clean', async (req, res) => {
-    const queue = queueFor(req.params.name);
-    const body = parseInput(CleanBodySchema, req.body ?? {}, 'body');
-    const ids = await queue.clean(body.grace, body.limit, body.status === 'waiting' ? 'wait' : body.status);
-    // Jobs cleaned before they ran will never run: their rows say so.
-    const cancelled = body.status === 'completed' || body.status === 'failed' ? [] : await platform.store.cancel(ids);
-    res.json({ success: true, data: { name: req.params.name, status: body.status, removed: ids.length, cancelled: cancelled.length, ids } });
-  });
-
-  return router;
+/** The queue, when the queue backend answers (503 otherwise: queue administration needs it). */
+function queueFor(deps: QueueAdminDeps, name: string): Queue {
+  if (!deps.queues?.isAvailable()) throw new UnavailableError('the queue backend (Redis) is unavailable; queue administration needs it');
+  return deps.queues.queue(name);
 }
+
+async function rowFor(platform: JobPlatform, name: string, id: string) {
+  const row = isUuid(id) ? await platform.store.get(id) : null;
+  if (!row || row.queue !== name) throw new NotFoundError(`no job ${id} in queue ${name}`);
+  return row;
+}
+
+/** `/queue/...` routes (admin scope). Answers are `{success: true, data}`. */
+export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
+  .get(
+    {
+      path: '/queue/stats',
+      operationId: 'getAllQueueStats',
+      summary: 'Counts of every queue',
+      tag: 'Queue administration',
+      auth: 'admin',
+      responses: { 200: { description: 'One entry per queue.', schema: s.QueueStatsListResponseSchema } },
+      problems: [503],
+    },
+    async ({ res, deps }) => {
+      const data = await Promise.all(queueNames.map((name) => queueStats(deps.platform, queueFor(deps, name), name)));
+      res.json({ success: true, data });
+    },
+  )
+  .get(
+    {
+      path: '/queue/{name}/stats',
+      operationId: 'getQueueStats',
+      summary: 'Counts of one queue',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      responses: { 200: { description: 'The counts.', schema: s.QueueStatsResponseSchema } },
+      problems: [404, 503],
+    },
+    async ({ params: { name }, res, deps }) => {
+      res.json({ success: true, data: await queueStats(deps.platform, queueFor(deps, name), name) });
+    },
+  )
+  .get(
+    {
+      path: '/queue/{name}/jobs',
+      operationId: 'listQueueJobs',
+      summary: 'Jobs of a queue in one state, newest first',
+      description: 'Completed and failed jobs come from Postgres (Redis forgets them); the others from the queue. `end` is inclusive and at most 1000 past `start`.',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      query: QueueJobsQuerySchema,
+      responses: { 200: { description: 'The jobs.', schema: s.QueueJobListResponseSchema } },
+      problems: [400, 404, 503],
+    },
+    async ({ params: { name }, query: { status, start, end }, res, deps }) => {
+      const queue = queueFor(deps, name);
+      if (status === 'completed' || status === 'failed') {
+        // Redis forgets finished jobs; their history is in Postgres.
+        const { items, total } = await deps.platform.store.list({ queue: name, status, limit: end - start + 1, offset: start });
+        res.json({ success: true, data: { status, start, end, total, jobs: items.map(jobView) } });
+        return;
+      }
+      const states = status === 'waiting' ? ['waiting', 'prioritized'] : [status];
+      const jobs = await queue.getJobs(states as never, start, end, false);
+      const rows = new Map((await deps.platform.store.getMany(jobs.map((j) => j.id as string))).map((r) => [r.id, r]));
+      res.json({
+        success: true,
+        data: {
+          status,
+          start,
+          end,
+          jobs: jobs.map((j) => {
+            const row = rows.get(j.id as string);
+            return row ? { ...jobView(row), queueState: status } : { id: j.id, type: j.name, queueState: status, progress: j.progress };
+          }),
+        },
+      });
+    },
+  )
+  .get(
+    {
+      path: '/queue/{name}/job/{jobId}',
+      operationId: 'getQueueJob',
+      summary: 'A job with its BullMQ state',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueJobParams,
+      responses: { 200: { description: 'The job.', schema: s.QueueJobResponseSchema } },
+      problems: [404, 503],
+    },
+    async ({ params: { name, jobId }, res, deps }) => {
+      const queue = queueFor(deps, name);
+      const row = await rowFor(deps.platform, name, jobId);
+      const state = await queue.getJobState(row.id);
+      res.json({ success: true, data: { ...jobView(row), queueState: publicState(state) } });
+    },
+  )
+  .post(
+    {
+      path: '/queue/{name}/job/{jobId}/retry',
+      operationId: 'retryQueueJob',
+      summary: 'Retry a failed or cancelled job',
+      description: 'The row goes back to `queued` with a new attempt.',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueJobParams,
+      responses: {
+        200: { description: 'The requeued job.', schema: s.QueueRetryResponseSchema },
+        409: { description: 'The job is not failed or cancelled (or changed state meanwhile).', mediaType: 'application/problem+json', schema: s.ProblemSchema },
+      },
+      problems: [404, 503],
+    },
+    async ({ params: { name, jobId }, res, deps }) => {
+      const queue = queueFor(deps, name);
+      const row = await rowFor(deps.platform, name, jobId);
+      if (row.status !== 'failed' && row.status !== 'cancelled') {
+        throw new AppError('not_retryable', 409, `job ${row.id} is ${row.status}; only failed or cancelled jobs can be retried`);
+      }
+      const job = await queue.getJob(row.id);
+      const inFailedSet = job ? (await job.getState()) === 'failed' : false;
+      // Retried in place, BullMQ keeps counting attempts upwards; re-added from scratch
+      // (Redis no longer has it), it counts from 1 again, and so must the row.
+      const requeued = await deps.platform.store.requeue(row.id, { resetAttempt: !inFailedSet });
+      if (!requeued) throw new AppError('not_retryable', 409, `job ${row.id} changed state; try again`);
+      const jobName = findJob(row.queue, row.name) as JobName;
+      if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
+      else {
+        await job?.remove().catch(() => undefined);
+        await (deps.queues as QueueSet).add(jobName, row.id, row.data);
+      }
+      res.json({ success: true, data: jobView(requeued) });
+    },
+  )
+  .delete(
+    {
+      path: '/queue/{name}/job/{jobId}',
+      operationId: 'removeQueueJob',
+      summary: 'Remove a job; its row is marked cancelled',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueJobParams,
+      responses: {
+        200: { description: 'Removed.', schema: s.QueueRemoveResponseSchema },
+        202: { description: 'The job is running: its row is cancelled now and the attempt is not retried, but it is not torn from its worker.', schema: s.QueueRemoveResponseSchema },
+      },
+      problems: [404, 503],
+    },
+    async ({ params: { name, jobId }, res, deps }) => {
+      const queue = queueFor(deps, name);
+      const row = await rowFor(deps.platform, name, jobId);
+      const job = await queue.getJob(row.id);
+      const state = job ? await job.getState() : 'unknown';
+      if (state === 'active') {
+        // The running attempt is not torn out from under its worker: the row is closed
+        // now, the attempt's outcome will be refused, and it will not be retried.
+        await deps.platform.store.cancel([row.id]);
+        res.status(202).json({ success: true, data: { id: row.id, cancelled: true, removed: false, queueState: state } });
+        return;
+      }
+      if (job) await job.remove();
+      const cancelled = await deps.platform.store.cancel([row.id]);
+      res.json({ success: true, data: { id: row.id, cancelled: cancelled.length === 1, removed: Boolean(job), queueState: publicState(state) } });
+    },
+  )
+  .post(
+    {
+      path: '/queue/{name}/pause',
+      operationId: 'pauseQueue',
+      summary: 'Pause a queue (no job starts until resumed)',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      responses: { 200: { description: 'Paused.', schema: s.QueuePauseResponseSchema } },
+      problems: [404, 503],
+    },
+    async ({ params: { name }, res, deps }) => {
+      await queueFor(deps, name).pause();
+      res.json({ success: true, data: { name, paused: true } });
+    },
+  )
+  .post(
+    {
+      path: '/queue/{name}/resume',
+      operationId: 'resumeQueue',
+      summary: 'Resume a paused queue',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      responses: { 200: { description: 'Resumed.', schema: s.QueuePauseResponseSchema } },
+      problems: [404, 503],
+    },
+    async ({ params: { name }, res, deps }) => {
+      await queueFor(deps, name).resume();
+      res.json({ success: true, data: { name, paused: false } });
+    },
+  )
+  .post(
+    {
+      path: '/queue/{name}/clean',
+      operationId: 'cleanQueue',
+      summary: 'Remove jobs in one state older than a grace period',
+      description: 'Waiting or delayed jobs removed this way never run: their rows are marked `cancelled`.',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      body: { json: CleanBodySchema, required: true },
+      responses: { 200: { description: 'What was removed.', schema: s.QueueCleanResponseSchema } },
+      problems: [400, 404, 503],
+    },
+    async ({ params: { name }, body, res, deps }) => {
+      const queue = queueFor(deps, name);
+      const ids = await queue.clean(body.grace, body.limit, body.status === 'waiting' ? 'wait' : body.status);
+      // Jobs cleaned before they ran will never run: their rows say so.
+      const cancelled = body.status === 'completed' || body.status === 'failed' ? [] : await deps.platform.store.cancel(ids);
+      res.json({ success: true, data: { name, status: body.status, removed: ids.length, cancelled: cancelled.length, ids } });
+    },
+  );

@@ -3,16 +3,18 @@
  * of one task, a manual trigger, and `POST /webhooks/retry-all`. Answers are
  * `{success: true, data}` like the queue administration's.
  */
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError } from '@vcq/errors';
-import { isTaskName, NotConfiguredError, type TaskControl, type TaskName, taskNames, type TaskRunRecord, type TaskView } from '@vcq/jobs';
+import { NotConfiguredError, type TaskControl, type TaskName, taskNames, type TaskRunRecord, type TaskView } from '@vcq/jobs';
+import * as s from '../openapi/schemas.js';
+import { RouteGroup } from '../routing.js';
 import { preferWait } from '../submission.js';
-import { parseInput } from '../validation.js';
 
 const dateTime = z.string().meta({ format: 'date-time' });
 
-export const TaskNameSchema = z.enum(taskNames as [TaskName, ...TaskName[]]).describe('A task name.');
+export const TaskNameSchema = z
+  .enum(taskNames as [TaskName, ...TaskName[]], { error: (issue) => `no task ${String(issue.input)} (tasks: ${taskNames.join(', ')})` })
+  .describe('A task name.');
 
 export const TaskRunViewSchema = z
   .object({
@@ -101,12 +103,6 @@ export interface TaskRouteDeps {
   unavailable: Partial<Record<TaskName, string>>;
 }
 
-const taskFrom = (req: Request): TaskName => {
-  const name = String(req.params.name);
-  if (!isTaskName(name)) throw new NotFoundError(`no task ${name} (tasks: ${taskNames.join(', ')})`);
-  return name;
-};
-
 /**
  * Triggers a task and answers: 202 once queued (with `Prefer: wait=N`, 200 with the
  * run if it ends within N seconds), or 200 with the run when it ran in the request.
@@ -135,39 +131,80 @@ export async function sendTrigger(req: Request, res: Response, deps: TaskRouteDe
     .json({ success: true, data: { task, mode: 'async', jobId: triggered.jobId, status: 'queued', pollUrl, run: null } });
 }
 
-/** `/admin/tasks/...` (mounted behind the admin scope). */
-export function taskAdminRoutes(deps: TaskRouteDeps): Router {
-  const router = Router();
+/** The answers of a trigger: the run when it ended in time, else where to poll it. */
+export const triggerResponses = {
+  200: { description: 'The finished run (in the request, or waited for).', schema: TaskTriggerResponseSchema, headers: ['PreferenceApplied'] },
+  202: { description: 'Queued; poll `pollUrl` (also in `Location`).', schema: TaskTriggerResponseSchema, headers: ['Location'] },
+};
 
-  router.get('/', async (_req, res) => {
-    const tasks = await deps.tasks.describe();
-    res.json({ success: true, data: { schedulingEnabled: deps.schedulingEnabled, tasks: tasks.map(taskView) } });
-  });
+/** `/admin/tasks/...` (admin scope). */
+export const taskAdminRoutes = new RouteGroup<TaskRouteDeps>()
+  .get(
+    {
+      path: '/admin/tasks',
+      operationId: 'listTasks',
+      summary: 'Every scheduled task: its cron, whether it is on, its next tick and its last run',
+      tag: 'Tasks',
+      auth: 'admin',
+      responses: { 200: { description: 'The tasks.', schema: TaskListResponseSchema } },
+    },
+    async ({ res, deps }) => {
+      const tasks = await deps.tasks.describe();
+      res.json({ success: true, data: { schedulingEnabled: deps.schedulingEnabled, tasks: tasks.map(taskView) } });
+    },
+  )
+  .get(
+    {
+      path: '/admin/tasks/{name}/runs',
+      operationId: 'listTaskRuns',
+      summary: 'Recent runs of a task, newest first',
+      tag: 'Tasks',
+      auth: 'admin',
+      params: TaskParamsSchema,
+      query: TaskRunsQuerySchema,
+      responses: { 200: { description: 'The runs.', schema: TaskRunsResponseSchema } },
+      problems: [400, 404],
+    },
+    async ({ params: { name }, query, res, deps }) => {
+      const runs = await deps.tasks.runs.list(name, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
+      res.json({ success: true, data: { task: name, runs: runs.map(taskRunView) } });
+    },
+  )
+  .post(
+    {
+      path: '/admin/tasks/{name}/run',
+      operationId: 'runTask',
+      summary: 'Run a task now',
+      description:
+        'Queued for a worker (202; poll `pollUrl`); with `Prefer: wait=N`, 200 with the run when it ends within N seconds. When the queue is unavailable the task runs in the request (200, `mode: "sync"`).',
+      tag: 'Tasks',
+      auth: 'admin',
+      params: TaskParamsSchema,
+      responses: {
+        ...triggerResponses,
+        409: { description: 'The task cannot run in this deployment (`vc-events` without ANALYTICS_API_URL).', mediaType: 'application/problem+json', schema: s.ProblemSchema },
+      },
+      problems: [404],
+    },
+    async ({ params: { name }, req, res, deps }) => {
+      await sendTrigger(req, res, deps, name);
+    },
+  );
 
-  router.get('/:name/runs', async (req, res) => {
-    const task = taskFrom(req);
-    const query = parseInput(TaskRunsQuerySchema, req.query, 'query');
-    const runs = await deps.tasks.runs.list(task, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
-    res.json({ success: true, data: { task, runs: runs.map(taskRunView) } });
-  });
-
-  router.post('/:name/run', async (req, res) => {
-    await sendTrigger(req, res, deps, taskFrom(req));
-  });
-
-  return router;
-}
-
-/**
- * `POST /webhooks/retry-all` (admin): the webhook retry sweep, now and in the
- * request, for every delivery that is due, with no grace period.
- */
-export function webhookAdminRoutes(deps: { tasks: TaskControl }): Router {
-  const router = Router();
-  router.post('/retry-all', async (_req, res) => {
+/** `POST /webhooks/retry-all` (admin): the webhook retry sweep, now and in the request, for every delivery that is due, with no grace period. */
+export const webhookAdminRoutes = new RouteGroup<{ tasks: TaskControl }>().post(
+  {
+    path: '/webhooks/retry-all',
+    operationId: 'retryAllWebhooks',
+    summary: 'Re-queue every webhook delivery that is due but not on the queue, now',
+    description: 'Runs the webhook-retry-sweep task in the request with no grace period and answers its run; `result` counts what was due, on the queue and re-queued.',
+    tag: 'Tasks',
+    auth: 'admin',
+    responses: { 200: { description: 'The sweep’s run.', schema: RetryAllResponseSchema } },
+  },
+  async ({ res, deps }) => {
     // Run to the end even if the caller goes away: it is short and every step is idempotent.
     const run = await deps.tasks.runHere('webhook-retry-sweep');
     res.json({ success: true, data: taskRunView(run) });
-  });
-  return router;
-}
+  },
+);

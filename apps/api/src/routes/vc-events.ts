@@ -3,13 +3,13 @@
  * legacy `POST /users/vc/process-event`, which processes one event in the request
  * with the same rules as a window run.
  */
-import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { AppError, ValidationError } from '@vcq/errors';
+import { AppError } from '@vcq/errors';
 import { EVENT_TIME_RANGE, LegacyVcEventSchema, type RecordResult, type VcEventsService, type VcEventsStateView } from '@vcq/vc-events';
+import * as s from '../openapi/schemas.js';
+import { RouteGroup } from '../routing.js';
 import { readScope } from '../tenancy.js';
-import { parseInput } from '../validation.js';
-import { sendTrigger, type TaskRouteDeps, TaskRunViewSchema, taskRunView } from './tasks.js';
+import { sendTrigger, type TaskRouteDeps, TaskRunViewSchema, taskRunView, triggerResponses } from './tasks.js';
 
 const dateTime = z.string().meta({ format: 'date-time' });
 const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
@@ -61,32 +61,71 @@ export interface VcEventRouteDeps extends TaskRouteDeps {
 // The documented state and the service's view must keep the same fields.
 const stateView = (state: VcEventsStateView): z.infer<typeof VcEventsStateSchema> => state;
 
-/** `/admin/vc-events/...` (mounted behind the admin scope). */
-export function vcEventsAdminRoutes(deps: VcEventRouteDeps): Router {
-  const router = Router();
+/** `/admin/vc-events/...` (admin scope). */
+export const vcEventsAdminRoutes = new RouteGroup<VcEventRouteDeps>()
+  .get(
+    {
+      path: '/admin/vc-events/state',
+      operationId: 'getVcEventsState',
+      summary: 'How far the VC-event processor has got',
+      tag: 'VC events',
+      auth: 'admin',
+      responses: { 200: { description: 'The state, its lag, outcome counts and the last run.', schema: VcEventsStateResponseSchema } },
+    },
+    async ({ res, deps }) => {
+      const [state, [lastRun]] = await Promise.all([deps.vcEvents.state(), deps.tasks.runs.list('vc-events', { limit: 1 })]);
+      res.json({ success: true, data: { ...stateView(state), configured: deps.vcEvents.configured, lastRun: lastRun ? taskRunView(lastRun) : null } });
+    },
+  )
+  .post(
+    {
+      path: '/admin/vc-events/run',
+      operationId: 'runVcEvents',
+      summary: 'Process every due window now',
+      description: 'The `vc-events` task, triggered like `POST /admin/tasks/vc-events/run`.',
+      tag: 'VC events',
+      auth: 'admin',
+      responses: {
+        ...triggerResponses,
+        409: { description: 'No analytics API is configured (ANALYTICS_API_URL).', mediaType: 'application/problem+json', schema: s.ProblemSchema },
+      },
+    },
+    async ({ req, res, deps }) => {
+      await sendTrigger(req, res, deps, 'vc-events');
+    },
+  )
+  .post(
+    {
+      path: '/admin/vc-events/reset',
+      operationId: 'resetVcEvents',
+      summary: 'Move the processor’s position; the next run processes from there',
+      description: 'Records already processed successfully are not processed again, so resetting into the past only picks up what was missed or failed.',
+      tag: 'VC events',
+      auth: 'admin',
+      body: { json: VcEventsResetBodySchema, required: true },
+      responses: { 200: { description: 'The new state.', schema: VcEventsResetResponseSchema } },
+      problems: [400],
+    },
+    async ({ body, res, deps }) => {
+      res.json({ success: true, data: stateView(await deps.vcEvents.reset(new Date(body.from))) });
+    },
+  );
 
-  router.get('/state', async (_req, res) => {
-    const [state, [lastRun]] = await Promise.all([deps.vcEvents.state(), deps.tasks.runs.list('vc-events', { limit: 1 })]);
-    res.json({ success: true, data: { ...stateView(state), configured: deps.vcEvents.configured, lastRun: lastRun ? taskRunView(lastRun) : null } });
-  });
-
-  router.post('/run', async (req, res) => {
-    await sendTrigger(req, res, deps, 'vc-events');
-  });
-
-  router.post('/reset', async (req, res) => {
-    const { from } = parseInput(VcEventsResetBodySchema, jsonBody(req), 'body');
-    res.json({ success: true, data: stateView(await deps.vcEvents.reset(new Date(from))) });
-  });
-
-  return router;
-}
-
-/** `/users/vc/...`: the legacy synchronous event route (mounted behind the submit scope). */
-export function legacyVcEventRoutes(deps: { vcEvents: VcEventsService }): Router {
-  const router = Router();
-  router.post('/process-event', async (req, res) => {
-    const event = parseInput(LegacyVcEventBodySchema, jsonBody(req), 'body');
+/** `/users/vc/...`: the legacy synchronous event route; any key that may submit work may send events. */
+export const legacyVcEventRoutes = new RouteGroup<{ vcEvents: VcEventsService }>().post(
+  {
+    path: '/users/vc/process-event',
+    operationId: 'processVcEvent',
+    summary: 'Process one VC event now (legacy)',
+    description:
+      'One analytics record (`id` and `timestamp` optional), processed in the request with the same rules as a window run: its type is mapped through VC_EVENTS_TYPE_MAP and the credential with `vc_public_id` updated. A failure is a 500 problem; sending the event again retries it.',
+    tag: 'Legacy',
+    auth: 'submit',
+    body: { json: LegacyVcEventBodySchema, required: true },
+    responses: { 200: { description: 'What processing came to.', schema: VcEventResponseSchema } },
+    problems: [400],
+  },
+  async ({ body: event, req, res, deps }) => {
     const scope = readScope(req);
     const result: RecordResult = await deps.vcEvents.processEvent(event, req.log, scope === undefined ? {} : { organizationId: scope });
     if (result.outcome === 'failed') {
@@ -94,14 +133,5 @@ export function legacyVcEventRoutes(deps: { vcEvents: VcEventsService }): Router
       throw new AppError('vc_event_failed', 500, `processing the event failed: ${result.error ?? 'unknown error'}`, { extensions: { recordId: result.recordId } });
     }
     res.json({ success: true, data: result });
-  });
-  return router;
-}
-
-/** A JSON body; express.json leaves a request without one undefined. */
-function jsonBody(req: Request): unknown {
-  if (req.body === undefined) {
-    throw new ValidationError('send a JSON body (content-type: application/json)', [{ field: '(body)', message: 'must be a JSON object' }]);
-  }
-  return req.body;
-}
+  },
+);
