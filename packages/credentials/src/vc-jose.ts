@@ -8,7 +8,7 @@
  */
 import { isObject } from './did-document.js';
 import { type DecodedJwt, MalformedJwtError } from './jwt.js';
-import { asStrings, type StatusListEntry, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+import { asStrings, type IssuedCredentialFields, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 
 /** The `typ` of a VC-JOSE-COSE credential, and its media type's subtype. */
 export const VC_JOSE_TYP = 'vc+jwt';
@@ -26,23 +26,16 @@ export function isVcJoseHeader(header: Record<string, unknown>): boolean {
 }
 
 /** A VCDM 2.0 credential, as vcq issues it. */
-export function credentialV2(args: {
-  id: string;
-  issuer: string;
-  subject: string;
-  type: string;
-  claims: Record<string, unknown>;
-  issuedAt: Date;
-  expiresAt: Date | null;
-  status: StatusListEntry;
-}): Record<string, unknown> {
+export function credentialV2(args: IssuedCredentialFields): Record<string, unknown> {
+  // Whole seconds (as issued), written without the milliseconds.
+  const dateTimeStamp = (date: Date) => date.toISOString().replace('.000Z', 'Z');
   return {
     '@context': [VC_CONTEXT_V2],
     id: `urn:uuid:${args.id}`,
     type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
     issuer: args.issuer,
-    validFrom: args.issuedAt.toISOString().replace('.000Z', 'Z'),
-    ...(args.expiresAt ? { validUntil: args.expiresAt.toISOString().replace('.000Z', 'Z') } : {}),
+    validFrom: dateTimeStamp(args.issuedAt),
+    ...(args.expiresAt ? { validUntil: dateTimeStamp(args.expiresAt) } : {}),
     credentialSubject: { id: args.subject, ...args.claims },
     credentialStatus: args.status,
   };

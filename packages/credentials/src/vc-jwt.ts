@@ -38,8 +38,8 @@ export interface ParsedVcJwt {
   statusEntries: Array<{ type: string[]; purpose: string; index: number; listUrl: string }>;
 }
 
-/** The JWT payload of a credential (did-jwt-vc's layout, with credentialSubject.id kept). */
-export function credentialPayload(args: {
+/** What vcq puts in a credential it issues, whichever encoding carries it. */
+export interface IssuedCredentialFields {
   id: string;
   issuer: string;
   subject: string;
@@ -48,7 +48,10 @@ export function credentialPayload(args: {
   issuedAt: Date;
   expiresAt: Date | null;
   status: StatusListEntry;
-}): Record<string, unknown> {
+}
+
+/** The JWT payload of a credential (did-jwt-vc's layout, with credentialSubject.id kept). */
+export function credentialPayload(args: IssuedCredentialFields): Record<string, unknown> {
   const issued = seconds(args.issuedAt);
   return {
     iss: args.issuer,
