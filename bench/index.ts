@@ -21,7 +21,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobCatalog, QueueSet } from '@vcq/jobs';
+import { baseCatalog, type VcqCatalog } from '@vcq/app';
+import { attemptsOf, QueueSet } from '@vcq/jobs';
 import type { VcqProcess } from '@vcq/testing';
 import {
   API_KEY,
@@ -130,15 +131,15 @@ function child(script: string, args: string[]): { ready: Promise<Record<string, 
  * Puts `count` jobs in place the way the API does (row committed first, then the add
  * with the catalog's options), but in bulk, so a large N is ready in seconds.
  */
-async function enqueueJobs(d: Deployment, queues: QueueSet, name: 'issue-credential' | 'verify-credential', count: number, data: (i: number) => unknown): Promise<string[]> {
-  const def = jobCatalog[name];
+async function enqueueJobs(d: Deployment, queues: QueueSet<VcqCatalog>, name: 'issue-credential' | 'verify-credential', count: number, data: (i: number) => unknown): Promise<string[]> {
+  const def = baseCatalog[name];
   const ids: string[] = [];
   for (let start = 0; start < count; start += 2000) {
     const chunk = Array.from({ length: Math.min(2000, count - start) }, (_, i) => ({ id: randomUUID(), data: data(start + i) }));
     await d.sql.query(
-      `INSERT INTO jobs (id, queue, name, data, max_attempts)
-       SELECT id, $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`,
-      [chunk.map((c) => c.id), chunk.map((c) => JSON.stringify(c.data)), def.queue, def.name, queues.jobOptions(name).attempts],
+      `INSERT INTO jobs (id, kind, queue, name, data, max_attempts)
+       SELECT id, $6, $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`,
+      [chunk.map((c) => c.id), chunk.map((c) => JSON.stringify(c.data)), def.queue, def.name, attemptsOf(def), name],
     );
     // Bounded parallelism: the adds are pipelined on one connection.
     for (let i = 0; i < chunk.length; i += 250) {
@@ -150,7 +151,7 @@ async function enqueueJobs(d: Deployment, queues: QueueSet, name: 'issue-credent
 }
 
 /** Issue-credential jobs whose claims carry `batch`, so a figure can find its own rows. */
-const enqueueIssueJobs = (d: Deployment, queues: QueueSet, issuer: string, count: number, batch: string) =>
+const enqueueIssueJobs = (d: Deployment, queues: QueueSet<VcqCatalog>, issuer: string, count: number, batch: string) =>
   enqueueJobs(d, queues, 'issue-credential', count, (i) => ({ ...issueBody(issuer, i), claims: { n: i, grade: 'A', batch } }));
 
 /** Ends of the verify-credential jobs tagged `tag` (their verifierDid): completed count and time span. */
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
   note(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${round(totalmem() / 1024 ** 3, 1)} GiB, node ${process.version}, load ${loadavg().map((l) => round(l, 2)).join(' ')}`);
   const d = await startDeployment({ prefix: 'vcq_bench', env: { QUEUE_CONCURRENCY: String(settings.concurrency) } });
   const producer = new Redis(d.redis.url, { maxRetriesPerRequest: null });
-  const queues = new QueueSet({ connection: producer, prefix: d.queuePrefix, timeoutMs: 30_000 });
+  const queues = new QueueSet({ catalog: baseCatalog, connection: producer, prefix: d.queuePrefix, timeoutMs: 30_000 });
   let apiProcess: VcqProcess | undefined;
   let worker: VcqProcess | undefined;
   try {

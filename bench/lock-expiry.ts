@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { jobCatalog, QueueSet } from '@vcq/jobs';
+import { baseCatalog } from '@vcq/app';
+import { attemptsOf, QueueSet } from '@vcq/jobs';
 import { importIssuer, issueBody, options, until, startDeployment } from './lib.js';
 
 const opt = options('LOCKX');
@@ -26,15 +27,15 @@ try {
   const api = await d.spawn('api');
   const issuer = await importIssuer(d.apiUrl);
   const producer = new Redis(d.redis.url, { maxRetriesPerRequest: null });
-  const queues = new QueueSet({ connection: producer, prefix: d.queuePrefix, timeoutMs: 30_000 });
-  const def = jobCatalog['issue-credential'];
+  const queues = new QueueSet({ catalog: baseCatalog, connection: producer, prefix: d.queuePrefix, timeoutMs: 30_000 });
+  const def = baseCatalog['issue-credential'];
   const jobs = Array.from({ length: n }, (_, i) => ({ id: randomUUID(), data: issueBody(issuer, i) }));
-  await d.sql.query(`INSERT INTO jobs (id, queue, name, data, max_attempts) SELECT id, $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`, [
+  await d.sql.query(`INSERT INTO jobs (id, kind, queue, name, data, max_attempts) SELECT id, 'issue-credential', $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`, [
     jobs.map((j) => j.id),
     jobs.map((j) => JSON.stringify(j.data)),
     def.queue,
     def.name,
-    queues.jobOptions('issue-credential').attempts,
+    attemptsOf(def),
   ]);
   for (let i = 0; i < jobs.length; i += 250) await Promise.all(jobs.slice(i, i + 250).map((j) => queues.add('issue-credential', j.id, j.data)));
   const started = Date.now();

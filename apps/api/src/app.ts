@@ -14,7 +14,8 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
-import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type JobWaiter, type QueueSet, type TaskControl } from '@vcq/jobs';
+import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type Tasks, type VcqCatalog } from '@vcq/app';
+import type { JobWaiter, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
 import type { VcEventsService } from '@vcq/vc-events';
@@ -71,7 +72,7 @@ export interface AppDeps {
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
   dashboard: express.Router | null;
   /** Scheduled tasks: their state, runs and manual triggers. */
-  tasks: TaskControl;
+  tasks: Tasks;
   /** ENABLE_TASK_SCHEDULING, as GET /admin/tasks reports it. */
   schedulingEnabled: boolean;
   vcEvents: VcEventsService;

@@ -4,16 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
-import {
-  createServices,
-  createStoreFromConfig,
-  type JobPlatform,
-  JobWaiter,
-  queueBackendFromConfig,
-  queueNames,
-  TaskControl,
-  taskSchedulesFromConfig,
-} from '@vcq/jobs';
+import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, queueNames, Tasks } from '@vcq/app';
+import { JobWaiter, Schedules } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
@@ -40,10 +32,10 @@ export interface ApiServer {
 export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-api' })): Promise<ApiServer> {
   const { db, store } = createStoreFromConfig(config, logger);
   // Redis (a fail-fast producer connection) or BullMQ's PostgreSQL backend (no Redis).
-  const backend = await queueBackendFromConfig(config, logger, { consumer: false });
+  const backend = await backendFromConfig(config, logger, { consumer: false });
   const { queues, producer: redis } = backend;
   const metrics = createMetrics({ onCollectError: (collector, err) => logger.warn({ collector, err }, 'metrics collector failed') });
-  const { handlers, platform, credentials, vcEvents, taskHandlers, taskRuns } = createServices(config, {
+  const { handlers, platform, credentials, vcEvents } = createServices(config, {
     db,
     store,
     queues,
@@ -51,18 +43,11 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     webhookObserver: metrics.webhooks,
     reconcileObserver: metrics.reconciler,
   });
-  // The API only triggers and describes tasks (and runs one in the request when the queue is down).
-  const tasks = new TaskControl({
-    backend: backend.tasks,
-    runs: taskRuns,
-    handlers: taskHandlers,
-    logger,
-    schedules: taskSchedulesFromConfig(config),
-    timeoutMs: config.REDIS_TIMEOUT_MS,
-  });
   metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
   metrics.collectFallback(() => !platform.isQueueAvailable());
   const watcher = new JobWaiter({ store, connectionString: config.DATABASE_URL, logger });
+  // The API only triggers and describes tasks (and runs one in the request when the queue is down).
+  const tasks = new Tasks({ platform, schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS }), waiter: watcher });
   const dashboard = dashboardRouter({
     ...(backend.kind === 'postgres' ? { queues } : { redisUrl: config.REDIS_URL }),
     prefix: config.QUEUE_PREFIX,
@@ -144,7 +129,6 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
         await metricsServer?.close();
         await dashboard.close();
         await store.close();
-        await tasks.close();
         await backend.close();
         await db.$disconnect();
         logger.info('api stopped');

@@ -5,7 +5,8 @@
  * when it ends within N seconds.
  */
 import type { Request, Response } from 'express';
-import { ENDED, type JobName, type JobPlatform, type JobWaiter, type Submission } from '@vcq/jobs';
+import type { JobName, JobPlatform, JobResult } from '@vcq/app';
+import { ENDED, type JobWaiter, type Submission } from '@vcq/jobs';
 import { jobView } from './job-view.js';
 
 /** The `wait` preference in seconds, capped; undefined when absent or malformed. */
@@ -28,7 +29,7 @@ export async function sendSubmission<N extends JobName>(
   req: Request,
   res: Response,
   deps: Responder,
-  submission: Submission<N>,
+  submission: Submission<JobResult<N>>,
   options: { pollUrl: string; message: string },
 ): Promise<void> {
   const jobId = submission.job.id;

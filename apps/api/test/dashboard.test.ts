@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '@vcq/jobs';
+import { queueNames } from '@vcq/app';
 import { freePort, startRedisServer, type RedisServer } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
 import { withChromium } from './chromium.js';

@@ -11,18 +11,8 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '@vcq/config';
 import { INTERNAL_ERROR_MESSAGE, PermanentJobError } from '@vcq/errors';
-import {
-  closeRedis,
-  createProducerConnection,
-  createServices,
-  createStoreFromConfig,
-  createWorkerConnection,
-  type Handlers,
-  QueueSet,
-  queueOverridesFromConfig,
-  startWorkers,
-  waitForReady,
-} from '@vcq/jobs';
+import { catalogFromConfig, createServices, createStoreFromConfig, type Handlers } from '@vcq/app';
+import { closeRedis, createProducerConnection, createWorkerConnection, QueueSet, startWorkers, waitForReady } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { waitFor } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
@@ -60,7 +50,7 @@ async function startToyWorkers(config: Config) {
   const { db, store } = createStoreFromConfig(config, logger);
   const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
   const connection = createWorkerConnection(config.REDIS_URL, logger);
-  const queues = new QueueSet({ connection: producer, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
+  const queues = new QueueSet({ catalog: catalogFromConfig(config), connection: producer, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS });
   const { handlers, platform } = createServices(config, { db, store, queues, logger });
   await waitForReady(producer, config.REDIS_TIMEOUT_MS);
   const toy: Handlers = {
@@ -76,6 +66,7 @@ async function startToyWorkers(config: Config) {
   const runtime = startWorkers({
     connection,
     prefix: config.QUEUE_PREFIX,
+    catalog: queues.catalog,
     store,
     handlers: toy,
     logger,

@@ -69,13 +69,13 @@ describe('POST /admin/tasks/:name/run', () => {
     // An open row the queue never got: the reconcile task must put it there.
     const jobId = randomUUID();
     await world.sql(
-      `INSERT INTO jobs (id, queue, name, status, mode, data, max_attempts, created_at, updated_at)
-       VALUES ($1, 'did-operations', 'create', 'queued', 'async', '{"method":"key"}', 3, now() - interval '1 minute', now() - interval '1 minute')`,
+      `INSERT INTO jobs (id, kind, queue, name, status, mode, data, max_attempts, created_at, updated_at)
+       VALUES ($1, 'did-create', 'did-operations', 'create', 'queued', 'async', '{"method":"key"}', 3, now() - interval '1 minute', now() - interval '1 minute')`,
       [jobId],
     );
     const res = await call('POST', '/admin/tasks/reconcile/run');
     expect(res.status).toBe(202);
-    expect(res.body.data).toMatchObject({ task: 'reconcile', mode: 'async', status: 'queued', run: null, jobId: expect.stringMatching(/^manual-/) });
+    expect(res.body.data).toMatchObject({ task: 'reconcile', mode: 'async', status: 'queued', run: null, jobId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
     expect(res.headers.get('location')).toBe(res.body.data.pollUrl);
 
     const run = await waitFor(
@@ -101,7 +101,7 @@ describe('POST /admin/tasks/:name/run', () => {
     const [old, recent] = ["now() - interval '31 days'", "now() - interval '29 days'"];
     const ids = Object.fromEntries(['oldDone', 'oldFailed', 'oldOpen', 'recentDone', 'oldDelivered', 'oldPending', 'recentDelivered', 'oldLog', 'recentLog', 'oldRun', 'latestRun'].map((k) => [k, randomUUID()]));
     const job = (id: string, status: string, at: string) =>
-      world.sql(`INSERT INTO jobs (id, queue, name, status, mode, data, created_at, updated_at) VALUES ($1, 'verification', 'verify', $2, 'async', '{}', ${at}, ${at})`, [id, status]);
+      world.sql(`INSERT INTO jobs (id, kind, queue, name, status, mode, data, created_at, updated_at) VALUES ($1, 'verify', 'verification', 'verify', $2, 'async', '{}', ${at}, ${at})`, [id, status]);
     await job(ids.oldDone as string, 'completed', old);
     await job(ids.oldFailed as string, 'failed', old);
     await job(ids.oldOpen as string, 'processing', old);
@@ -121,8 +121,14 @@ describe('POST /admin/tasks/:name/run', () => {
       world.sql(`INSERT INTO vc_event_processing_logs (id, record_id, vc_public_id, type, outcome, processed_at) VALUES ($1, $2, 'urn:uuid:x', 'record_anchored', 'success', ${at})`, [id, `rec-${id}`]);
     await log(ids.oldLog as string, old);
     await log(ids.recentLog as string, recent);
-    // Two old runs of a task that never ran since: the older goes, the latest stays.
-    const taskRun = (id: string, at: string) => world.sql(`INSERT INTO task_runs (id, task, trigger, runner, status, started_at) VALUES ($1, 'ancient-task', 'schedule', 'test', 'completed', ${at})`, [id]);
+    // Two old runs of a task that has not run since: the older goes, the latest stays.
+    await world.sql("DELETE FROM jobs WHERE kind = 'vc-events'");
+    const taskRun = (id: string, at: string) =>
+      world.sql(
+        `INSERT INTO jobs (id, kind, queue, name, status, mode, data, created_at, updated_at, started_at, completed_at)
+         VALUES ($1, 'vc-events', 'vc-events', 'process-window', 'completed', 'async', '{"trigger":"schedule"}', ${at}, ${at}, ${at}, ${at})`,
+        [id],
+      );
     await taskRun(ids.oldRun as string, "now() - interval '40 days'");
     await taskRun(ids.latestRun as string, old);
 
@@ -131,7 +137,7 @@ describe('POST /admin/tasks/:name/run', () => {
     expect(res.headers.get('preference-applied')).toBe('wait=20');
     const run = res.body.data.run as Json;
     expect(run).toMatchObject({ task: 'cleanup', status: 'completed', trigger: 'manual' });
-    expect(run.result.removed).toEqual({ jobs: 2, webhookDeliveries: 1, vcEventLogs: 1, taskRuns: 1 });
+    expect(run.result.removed).toEqual({ jobs: 3, webhookDeliveries: 1, vcEventLogs: 1 });
 
     const left = async (table: string, keys: string[]) =>
       (await world.sql<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [keys.map((k) => ids[k])])).map((r) => Object.keys(ids).find((k) => ids[k] === r.id)).sort();
@@ -139,7 +145,7 @@ describe('POST /admin/tasks/:name/run', () => {
     expect(await left('webhook_deliveries', ['oldDelivered', 'oldPending', 'recentDelivered'])).toEqual(['oldPending', 'recentDelivered']);
     expect(await world.sql('SELECT 1 FROM webhook_attempts WHERE delivery_id = $1', [ids.oldDelivered])).toHaveLength(0);
     expect(await left('vc_event_processing_logs', ['oldLog', 'recentLog'])).toEqual(['recentLog']);
-    expect(await left('task_runs', ['oldRun', 'latestRun'])).toEqual(['latestRun']);
+    expect(await left('jobs', ['oldRun', 'latestRun'])).toEqual(['latestRun']);
   });
 
   it('when vc-events is triggered without an analytics API, then the answer is 409 naming the setting', async () => {
@@ -160,7 +166,9 @@ describe('POST /admin/tasks/:name/run', () => {
       const res = await fetch(`${offline.url}/admin/tasks/cleanup/run`, { method: 'POST', headers: auth });
       expect(res.status).toBe(200);
       const body = (await res.json()) as Json;
-      expect(body.data).toMatchObject({ mode: 'sync', jobId: null, status: 'completed', run: { task: 'cleanup', trigger: 'manual', jobId: null } });
+      expect(body.data).toMatchObject({ mode: 'sync', jobId: null, status: 'completed', run: { task: 'cleanup', trigger: 'manual', jobId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) } });
+      // A run in the request is a job row too, of mode sync.
+      expect(await world.sql('SELECT mode::text, status::text FROM jobs WHERE id = $1', [body.data.run.jobId])).toEqual([{ mode: 'sync', status: 'completed' }]);
       const list = (await (await fetch(`${offline.url}/admin/tasks`, { headers: auth })).json()) as Json;
       expect(list.data.tasks.find((t: Json) => t.name === 'cleanup')).toMatchObject({ scheduled: null, nextRunAt: null });
     } finally {

@@ -57,7 +57,7 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
   async function run() {
     const res = await call('POST', '/admin/vc-events/run', undefined, { prefer: 'wait=20' });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ task: 'vc-events', mode: 'async', jobId: expect.stringMatching(/^manual-/) });
+    expect(res.body.data).toMatchObject({ task: 'vc-events', mode: 'async', jobId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
     return res.body.data.run as Json;
   }
 

@@ -1,20 +1,12 @@
 /**
- * The worker process's composition root: BullMQ workers for every queue, the task
- * workers and their schedules (reconcile, webhook-retry-sweep, cleanup, vc-events),
- * the start-up reconcile pass, and one shutdown routine (invariant 8).
+ * The worker process's composition root: BullMQ workers for every queue of vcq's
+ * catalog, the schedules of its periodic entries (reconcile, webhook-retry-sweep,
+ * cleanup, vc-events), the start-up reconcile pass, and one shutdown routine
+ * (invariant 8).
  */
+import { backendFromConfig, createServices, createStoreFromConfig, type VcqCatalog } from '@vcq/app';
 import type { Config } from '@vcq/config';
-import {
-  createServices,
-  createStoreFromConfig,
-  type EngineEvents,
-  queueBackendFromConfig,
-  startReconciler,
-  startTaskWorkers,
-  startWorkers,
-  TaskControl,
-  taskSchedulesFromConfig,
-} from '@vcq/jobs';
+import { type Catalog, type EngineEvents, Schedules, scheduledEntries, startReconciler, startWorkers, tickSubmitter } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 
@@ -24,8 +16,8 @@ const SCHEDULE_CHECK_MS = 60_000;
 export interface WorkerProcess {
   /** Runs one reconcile pass now (tests; ops). */
   reconcile(): Promise<unknown>;
-  /** The tasks: schedules, triggers, runs. */
-  tasks: TaskControl;
+  /** The schedules of the catalog's periodic entries. */
+  schedules: Schedules<VcqCatalog>;
   /** This process's instruments (tests read them without HTTP). */
   metrics: VcqMetrics;
   /** The engine's typed events: jobs started, progressing, completed, failed, stalled; workers ready and closed. */
@@ -63,40 +55,25 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const { db, store } = createStoreFromConfig(config, logger);
   // Redis (the reconciler adds jobs on a fail-fast connection, workers consume on a
   // retrying one) or BullMQ's PostgreSQL backend with no Redis at all.
-  const backend = await queueBackendFromConfig(config, logger, { consumer: true });
+  const backend = await backendFromConfig(config, logger, { consumer: true });
   const { queues } = backend;
   const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks, reconcileObserver: metrics.reconciler };
-  const { handlers, platform, taskHandlers, taskRuns } = createServices(config, serviceDeps);
-  const taskBackend = backend.tasks;
-  const tasks = new TaskControl({
-    backend: taskBackend,
-    runs: taskRuns,
-    handlers: taskHandlers,
-    logger,
-    schedules: taskSchedulesFromConfig(config),
-    timeoutMs: config.REDIS_TIMEOUT_MS,
-  });
+  const { catalog, handlers, platform } = createServices(config, serviceDeps);
+  const schedules = new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS });
 
   const runtime = startWorkers({
     ...backend.workerConnection,
     prefix: config.QUEUE_PREFIX,
+    catalog,
     store,
     handlers,
-    onFinished: platform.finishedHook,
-    webhookSchedule: config.WEBHOOK_RETRY_SCHEDULE_MS,
+    ...(platform.finishedHook ? { onFinished: platform.finishedHook } : {}),
+    onTick: tickSubmitter(platform),
     logger,
     concurrency: config.QUEUE_CONCURRENCY,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     observer: metrics.jobs,
-  });
-  const taskRuntime = startTaskWorkers({
-    backend: taskBackend,
-    handlers: taskHandlers,
-    runs: taskRuns,
-    logger,
-    lockDurationMs: config.WORKER_LOCK_MS,
-    stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
   });
   const ready = await backend.ready();
   // Only the start-up pass here: Redis may have lost jobs while no worker ran. The
@@ -113,9 +90,9 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   // Every worker syncs the schedules (upserts are idempotent); with Redis down at
   // start, they are installed as soon as it is up (below).
   const syncSchedules = () =>
-    tasks.syncSchedules().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
+    schedules.sync().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
   if (ready) await syncSchedules();
-  const scheduleCheck = tasks.keepSchedulesInSync(SCHEDULE_CHECK_MS);
+  const scheduleCheck = schedules.keepInSync(SCHEDULE_CHECK_MS);
   // Redis back after an outage (or up for the first time since start): it may have
   // restarted empty, taking queued jobs and the task schedulers with it. Both are put
   // back now rather than at the next schedule check and reconcile tick, a minute or two away.
@@ -126,11 +103,11 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   });
   logger.info(
     {
-      queues: [...runtime.workers, ...taskRuntime.workers].map((w) => w.name),
+      queues: runtime.workers.map((w) => w.name),
       concurrency: config.QUEUE_CONCURRENCY,
-      scheduledTasks: taskSchedulesFromConfig(config)
-        .filter((s) => s.enabled)
-        .map((s) => `${s.task} ${s.cron}`),
+      scheduledTasks: scheduledEntries(catalog)
+        .filter((key) => (catalog as Catalog)[key]?.schedule?.enabled)
+        .map((key) => `${key} ${(catalog as Catalog)[key]?.schedule?.cron}`),
     },
     'worker started',
   );
@@ -138,7 +115,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   let closing: Promise<void> | undefined;
   return {
     reconcile: () => reconciler.runNow(),
-    tasks,
+    schedules,
     metrics,
     events: runtime.events,
     metricsUrl: metricsServer?.url ?? null,
@@ -147,11 +124,10 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
         scheduleCheck.stop();
         stopWatchingBackend();
         await reconciler.stop();
-        await Promise.all([runtime.close(config.SHUTDOWN_TIMEOUT_MS), taskRuntime.close(config.SHUTDOWN_TIMEOUT_MS)]);
+        await runtime.close(config.SHUTDOWN_TIMEOUT_MS);
         // Each step is bounded, so one that hangs (a Redis that never answers) leaves
         // the others their turn within the shutdown grace; the flush comes first.
         await bounded(store.close(), 'flushing job writes', logger);
-        await bounded(tasks.close(), 'closing task queues', logger);
         await bounded(backend.close(), 'closing the queue backend', logger);
         await bounded(db.$disconnect(), 'closing the database', logger);
         // Last, so the drain above can still be watched.

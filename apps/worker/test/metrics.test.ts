@@ -5,18 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '@vcq/config';
-import {
-  closeRedis,
-  createProducerConnection,
-  createServices,
-  createStoreFromConfig,
-  ENDED,
-  type JobPlatform,
-  JobWaiter,
-  QueueSet,
-  queueOverridesFromConfig,
-  waitForReady,
-} from '@vcq/jobs';
+import { catalogFromConfig, createServices, createStoreFromConfig, type JobPlatform } from '@vcq/app';
+import { closeRedis, createProducerConnection, ENDED, JobWaiter, QueueSet, waitForReady } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { readMetric } from '@vcq/metrics';
 import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer } from '@vcq/testing';
@@ -49,7 +39,7 @@ async function startProducer(config: Config) {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-producer' });
   const { db, store } = createStoreFromConfig(config, logger);
   const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
-  const queues = new QueueSet({ connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS, ...queueOverridesFromConfig(config) });
+  const queues = new QueueSet({ catalog: catalogFromConfig(config), connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS });
   const { platform } = createServices(config, { db, store, queues, logger });
   const waiter = new JobWaiter({ store, connectionString: config.DATABASE_URL });
   await waitForReady(redis, config.REDIS_TIMEOUT_MS);

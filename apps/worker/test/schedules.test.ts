@@ -1,11 +1,13 @@
 /**
  * Task schedules across worker processes: BullMQ job schedulers turn each tick into
- * one job, so with two workers up every tick runs exactly once; the switches in the
- * environment add and remove the schedules.
+ * one queue job, which submits the task's run under an id derived from the tick, so
+ * with two workers up every tick runs exactly once; the switches in the environment
+ * add and remove the schedules.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tickJobId } from '@vcq/jobs';
 import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
 import { startWorld, type World } from '../../api/test/fixtures.js';
 import { startWorker } from '../src/worker.js';
@@ -49,17 +51,21 @@ type RunRow = {
   status: string;
 };
 
+/** The reconcile task's scheduled runs: job rows of kind `reconcile`, by tick. */
+const RUNS = `SELECT id::text AS job_id, (data->>'scheduledFor')::timestamptz AS scheduled_for, runner, status::text AS status
+  FROM jobs WHERE kind = 'reconcile' AND data->>'trigger' = 'schedule'`;
+
 // On both queue backends; on PostgreSQL, Redis is a closed port.
 describe.each(['redis', 'postgres'] as const)('a schedule with two workers running on the %s backend', (backend) => {
   it('when the reconcile task ticks every second, then each tick runs once, on one of the two', async () => {
     const backendEnv: Record<string, string> = backend === 'postgres' ? { QUEUE_BACKEND: 'postgres', REDIS_URL: `redis://127.0.0.1:${await freePort()}` } : {};
     const env = { ...backendEnv, RECONCILE_CRON: '* * * * * *', WEBHOOK_RETRY_SWEEP_ENABLED: 'false', CLEANUP_ENABLED: 'false' };
     // Each backend's runs are told apart by the rows this test run makes.
-    await world.sql("DELETE FROM task_runs WHERE task = 'reconcile'");
+    await world.sql("DELETE FROM jobs WHERE kind = 'reconcile'");
     const [a, b] = await Promise.all([worker(env), worker(env)]);
     const runs = await waitFor(
       async () => {
-        const rows = await world.sql<RunRow>("SELECT job_id, scheduled_for, runner, status FROM task_runs WHERE task = 'reconcile' AND trigger = 'schedule' AND status <> 'running' ORDER BY scheduled_for");
+        const rows = await world.sql<RunRow>(`${RUNS} AND status IN ('completed', 'failed') ORDER BY scheduled_for`);
         return rows.length >= 5 ? rows : undefined;
       },
       { what: 'five reconcile ticks', timeoutMs: 30_000 },
@@ -70,14 +76,14 @@ describe.each(['redis', 'postgres'] as const)('a schedule with two workers runni
     expect(await b.exited).toBe(0);
 
     // Read again after both stopped: a tick run twice would show up as two rows for one tick.
-    const all = await world.sql<RunRow>("SELECT job_id, scheduled_for, runner, status FROM task_runs WHERE task = 'reconcile' AND trigger = 'schedule' ORDER BY scheduled_for");
+    const all = await world.sql<RunRow>(`${RUNS} ORDER BY scheduled_for`);
     expect(all.length).toBeGreaterThanOrEqual(runs.length);
     const ticks = all.map((r) => r.scheduled_for.getTime());
     expect(new Set(ticks).size).toBe(all.length);
     expect(new Set(all.map((r) => r.job_id)).size).toBe(all.length);
     for (const r of all) {
       expect(r.status).toBe('completed');
-      expect(r.job_id).toBe(`repeat:reconcile:${r.scheduled_for.getTime()}`);
+      expect(r.job_id).toBe(tickJobId('reconcile', r.scheduled_for));
       expect(r.scheduled_for.getTime() % 1000).toBe(0);
     }
     // Ticks are whole seconds apart (a busy machine may let one pass, never run one twice).

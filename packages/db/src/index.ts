@@ -7,3 +7,4 @@ export { isDatabaseUnavailable } from './errors.js';
 export { migrate, createDatabaseIfMissing, describeDatabase, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer.js';
 export { isStorableText, storableJson, storableText, storableValue } from './storable.js';
+export { RUNNER } from './runner.js';

@@ -6,6 +6,7 @@ import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import type { Db } from './client.js';
 import { Prisma, type JobMode, type JobStatus } from './generated/client.js';
 import { Coalescer, type Settled } from './coalescer.js';
+import { RUNNER } from './runner.js';
 import { WriteBuffer, type JobError, type WriteBufferOptions } from './write-buffer.js';
 
 export type { JobMode, JobStatus } from './generated/client.js';
@@ -32,10 +33,16 @@ export interface JobRecord {
   userId: string | null;
   /** A synchronous run's lease (see `renewLease`); null for async rows. */
   leaseUntil: Date | null;
+  /** The catalog entry it runs; `name` is its BullMQ job name. */
+  kind: string;
+  /** `<host>:<pid>` of the process that last started it; null while it has not started. */
+  runner: string | null;
 }
 
 export interface NewJob {
   id: string;
+  /** The catalog entry it runs; its BullMQ job name when not given. */
+  kind?: string;
   queue: string;
   name: string;
   data: unknown;
@@ -50,6 +57,8 @@ export interface NewJob {
 
 export interface ListQuery {
   queue?: string;
+  /** Only the rows of this catalog entry. */
+  kind?: string;
   status?: JobStatus;
   /** Only this organization's jobs; every organization's when not given. */
   organizationId?: string;
@@ -113,6 +122,7 @@ export class JobStore {
     const where = {
       ...(query.organizationId !== undefined ? { organizationId: query.organizationId } : {}),
       ...(query.queue ? { queue: query.queue } : {}),
+      ...(query.kind ? { kind: query.kind } : {}),
       ...(query.status ? { status: query.status } : {}),
     };
     const [rows, total] = await this.db.$transaction([
@@ -259,8 +269,17 @@ export class JobStore {
   }
 
   /** A final failure closes the row; a non-final one keeps it `processing` with the error. */
-  failed(id: string, attempt: number, error: JobError, final: boolean): Promise<boolean> {
-    return this.writes.write({ id, attempt, status: final ? 'failed' : 'processing', error });
+  failed(id: string, attempt: number, error: JobError, final: boolean, report?: unknown): Promise<boolean> {
+    return this.writes.write({ id, attempt, status: final ? 'failed' : 'processing', error, ...(report === undefined ? {} : { result: report }) });
+  }
+
+  /** The newest row of each of `kinds` that has one (the last run of each scheduled task). */
+  async latestOfKinds(kinds: string[]): Promise<Map<string, JobRecord>> {
+    if (kinds.length === 0) return new Map();
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT DISTINCT ON (kind) id::text AS id FROM jobs WHERE kind = ANY(${kinds}::text[]) ORDER BY kind, created_at DESC, id DESC`;
+    const full = await this.getMany(rows.map((r) => r.id));
+    return new Map(full.map((r) => [r.kind, r]));
   }
 
   async close(): Promise<void> {
@@ -292,6 +311,7 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
     const sync = job.mode === 'sync';
     return {
       id: job.id,
+      kind: job.kind ?? job.name,
       queue: job.queue,
       name: job.name,
       status: sync ? 'processing' : 'queued',
@@ -309,16 +329,17 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       organizationId: job.organizationId ?? DEFAULT_ORGANIZATION,
       userId: job.userId ?? null,
       leaseUntil: sync && job.leaseMs !== undefined ? new Date(now.getTime() + job.leaseMs) : null,
+      runner: sync ? RUNNER : null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the
   // records are built here rather than read back (the payload would be parsed again).
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO jobs (id, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, created_at, updated_at)
-    SELECT id, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", ${now}, ${now}
+    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, created_at, updated_at)
+    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, ${now}, ${now}
     FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
-      AS r(id uuid, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
-        "organizationId" text, "userId" text, "leaseUntil" timestamptz)
+      AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
+        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
   const inserted = new Set(rows.map((r) => r.id));
@@ -332,6 +353,7 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
 /** What the INSERT reads of a record; every other column is a default. */
 const insertedFields = (r: JobRecord) => ({
   id: r.id,
+  kind: r.kind,
   queue: r.queue,
   name: r.name,
   data: r.data,
@@ -343,6 +365,7 @@ const insertedFields = (r: JobRecord) => ({
   organizationId: r.organizationId,
   userId: r.userId,
   leaseUntil: r.leaseUntil,
+  runner: r.runner,
 });
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { Db } from './client.js';
 import { eachAlone } from './coalescer.js';
+import { RUNNER } from './runner.js';
 import { storableJson } from './storable.js';
 
 export type WriteStatus = 'processing' | 'completed' | 'failed';
@@ -259,6 +260,7 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
       result = COALESCE(v.result, j.result),
       error = CASE WHEN v.status = 'completed' THEN NULL ELSE COALESCE(v.error, j.error) END,
       started_at = CASE WHEN v.attempt > j.attempt OR j.started_at IS NULL THEN v.started_at ELSE j.started_at END,
+      runner = CASE WHEN v.attempt > j.attempt OR j.runner IS NULL THEN ${RUNNER} ELSE j.runner END,
       completed_at = v.completed_at,
       updated_at = now()
     FROM jsonb_to_recordset(${storableJson(rows)}::jsonb)

@@ -62,7 +62,7 @@ describe('JobStore writes', () => {
         if (key !== '$queryRaw') return Reflect.get(target, key, receiver);
         return async (...args: unknown[]) => {
           // The statement's rows travel as one JSON parameter.
-          const ids = (JSON.parse(args.find((a) => typeof a === 'string') as string) as Array<{ id: string }>).map((r) => r.id);
+          const ids = (JSON.parse(args.find((a) => typeof a === 'string' && a.startsWith('[')) as string) as Array<{ id: string }>).map((r) => r.id);
           running++;
           most = Math.max(most, running);
           for (const id of ids) {

@@ -143,7 +143,9 @@ describe('migrate', () => {
     }
     expect(await query(url, 'SELECT user_id FROM jobs')).toEqual([{ user_id: null }]);
     // New rows that name no organization get the default too; none may be without one.
-    await query(url, `INSERT INTO jobs (id, queue, name, data) VALUES ('0b7c0a70-0000-4000-8000-000000000002', 'q', 'n', '{}')`);
+    // The row made before catalog keys names its entry now.
+    expect(await query(url, 'SELECT kind FROM jobs')).toEqual([{ kind: 'issue-credential' }]);
+    await query(url, `INSERT INTO jobs (id, kind, queue, name, data) VALUES ('0b7c0a70-0000-4000-8000-000000000002', 'n', 'q', 'n', '{}')`);
     expect(await query(url, `SELECT count(*)::int AS n FROM jobs WHERE organization_id = 'default'`)).toEqual([{ n: 2 }]);
     await expect(query(url, `UPDATE credentials SET organization_id = NULL`)).rejects.toThrow(/null value/);
   });
@@ -362,5 +364,37 @@ describe('createDatabaseIfMissing', () => {
 
     expect(created.filter(Boolean)).toHaveLength(1);
     expect(await query(urlFor(name), 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+  });
+  it('when the catalog-keys migration meets jobs and task runs made before it, then each row names its entry and each run is a job row', async () => {
+    const url = await freshDatabase();
+    const repo = (await readdir(REPO_MIGRATIONS, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const before = repo.filter((name) => name < '20261204100000_catalog_keys');
+    const earlier: Record<string, string> = {};
+    for (const name of before) earlier[name] = await readFile(path.join(REPO_MIGRATIONS, name, 'migration.sql'), 'utf8');
+    await migrate({ databaseUrl: url, migrationsDir: await migrationsDir(earlier) });
+
+    const [didJob, delivery, run, cut] = ['0b7c0a70-0000-4000-8000-00000000000a', '0b7c0a70-0000-4000-8000-00000000000b', '0b7c0a70-0000-4000-8000-00000000000c', '0b7c0a70-0000-4000-8000-00000000000d'];
+    await query(url, `INSERT INTO jobs (id, queue, name, data) VALUES ($1, 'did-operations', 'create', '{}'), ($2, 'webhooks', 'deliver', '{}')`, [didJob, delivery]);
+    await query(
+      url,
+      `INSERT INTO task_runs (id, task, trigger, job_id, scheduled_for, runner, status, result, started_at, finished_at, duration_ms)
+       VALUES ($1, 'cleanup', 'schedule', 'repeat:cleanup:1764806400000', '2025-12-04T00:00:00Z', 'host:1', 'completed', '{"batches":1}', '2025-12-04T00:00:01Z', '2025-12-04T00:00:02Z', 1000),
+              ($2, 'vc-events', 'manual', NULL, NULL, 'host:2', 'running', NULL, '2025-12-04T01:00:00Z', NULL, NULL)`,
+      [run, cut],
+    );
+
+    await migrate({ databaseUrl: url });
+    const rows = await query(url, 'SELECT id::text, kind, queue, name, status::text, mode::text, data, result, error, runner, started_at, completed_at FROM jobs ORDER BY id');
+    expect(rows.map((r) => [r.id, r.kind])).toEqual([
+      [didJob, 'did-create'],
+      [delivery, 'webhook-deliver'],
+      [run, 'cleanup'],
+      [cut, 'vc-events'],
+    ]);
+    expect(rows[2]).toMatchObject({ queue: 'maintenance', name: 'cleanup', status: 'completed', mode: 'async', data: { trigger: 'schedule', scheduledFor: '2025-12-04T00:00:00.000Z' }, result: { batches: 1 }, runner: 'host:1' });
+    expect(rows[2]?.completed_at).toEqual(new Date('2025-12-04T00:00:02Z'));
+    // A run still marked running died with its process: closed as failed.
+    expect(rows[3]).toMatchObject({ queue: 'vc-events', name: 'process-window', status: 'failed', mode: 'sync', data: { trigger: 'manual' }, error: { code: 'interrupted' } });
+    expect(await tableExists(url, 'task_runs')).toBe(false);
   });
 });

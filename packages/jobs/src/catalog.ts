@@ -1,143 +1,99 @@
 /**
- * The job catalog: every job vcq runs, with its queue, payload schema and queue
- * options. `JobName`, `JobData<N>` and `JobResult<N>` are inferred from it, so
- * `platform.submit(name, data)` and the worker's handler map are type-checked
- * against one definition.
+ * What the engine runs: a catalog of entries, each a job type with its queue, payload
+ * schema, retry policy and, for periodic work, a schedule. The engine is generic over
+ * it (`JobPlatform<C>`, `startWorkers`, `QueueSet`); vcq's own catalog is in
+ * packages/app.
  *
  * Terminology:
- * - job: one unit of work, a row in Postgres (`jobs`) and, while it waits or runs,
- *   a BullMQ job in Redis with the same id.
- * - queue: a named BullMQ queue (`verification`, ...); several job names share one.
- * - task / job name: what the job does (`verify`, `proof`); picks the handler.
- * - handler (processor): a plain function `(data, ctx) => result` in a domain package.
- * - worker: the process (apps/worker) that pulls jobs and runs handlers.
- *
- * Periodic work (reconcile, webhook-retry-sweep, cleanup, the VC-event window
- * processor) is not here: it has no job rows and runs on BullMQ job schedulers, on
- * queues of its own; see the task catalog in tasks.ts.
+ * - entry (catalog key, the row's `kind`): a job type, `did-create`, `cleanup`.
+ * - job: one unit of work, a row in Postgres (`jobs`) and, while it waits or runs, a
+ *   BullMQ job with the same id.
+ * - queue: a named BullMQ queue; several entries may share one, told apart by `name`,
+ *   the BullMQ job name.
+ * - handler: a plain function `(data, ctx) => result`, one per entry.
+ * - schedule: a cron expression; each tick submits one job of the entry, under an id
+ *   derived from the entry and the tick, so a tick is one job however many workers see it.
  */
-import { z } from 'zod';
-import {
-  DidCreateInputSchema,
-  DidUpdateInputSchema,
-  IssueCredentialInputSchema,
-  VerifyCredentialInputSchema,
-  type CredentialsService,
-} from '@vcq/credentials';
-import type { ProofResult, VerifyResult } from '@vcq/verification';
-import type { WebhookEvent } from '@vcq/webhooks';
+import type { z } from 'zod';
+import type { JobContext } from './processor.js';
 
 /** BullMQ priorities: lower runs first. */
 export const Priority = { CRITICAL: 0, HIGH: 1, NORMAL: 5, LOW: 10 } as const;
 
-export interface JobOptions {
-  attempts: number;
-  /** First retry delay; later retries double it (ignored with the webhook schedule). */
-  backoffMs: number;
-  priority: number;
-  /** `exponential` from `backoffMs`, or the webhook delivery schedule (WEBHOOK_RETRY_SCHEDULE_MS). */
-  backoff?: 'exponential' | 'webhook-schedule';
+/**
+ * When a failed attempt runs again: `exponential` doubles `delayMs` per retry; a
+ * `schedule` waits each delay in turn and has one attempt more than it has delays.
+ */
+export type RetryPolicy = { kind: 'exponential'; delayMs: number } | { kind: 'schedule'; delaysMs: readonly number[] };
+
+export const exponential = (delayMs: number): RetryPolicy => ({ kind: 'exponential', delayMs });
+export const retrySchedule = (delaysMs: readonly number[]): RetryPolicy => ({ kind: 'schedule', delaysMs });
+
+/** A periodic entry's schedule. */
+export interface Schedule {
+  /** Cron expression (5 fields, or 6 with seconds first). */
+  cron: string;
+  timezone: string;
+  /** Whether it is scheduled now (a switched-off entry can still be submitted by hand). */
+  enabled: boolean;
 }
 
-export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+export interface CatalogEntry<S extends z.ZodType = z.ZodType> {
   queue: string;
   /** The BullMQ job name. */
   name: string;
   schema: S;
-  options: JobOptions;
-  /** The webhook event sent to the job's `callbackUrl` when it completes. */
-  event?: WebhookEvent;
+  /** Attempts in all (a retry schedule's length decides instead). */
+  attempts: number;
+  retry: RetryPolicy;
+  priority: number;
+  /** Periodic work: each tick submits one job with `{trigger: 'schedule', scheduledFor}`. */
+  schedule?: Schedule;
+  description?: string;
 }
 
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, { message: 'must be a 0x-prefixed 32-byte hex hash' });
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte hex address' });
+export type Catalog = Record<string, CatalogEntry>;
+export type EntryName<C extends Catalog> = Extract<keyof C, string>;
+export type EntryData<C extends Catalog, N extends keyof C> = z.infer<C[N]['schema']>;
 
-/** Any job may carry one; its outcome is POSTed there (see packages/webhooks). */
-const callbackUrl = z.string().url({ message: 'must be an http(s) URL' }).max(2048).optional();
-
-/**
- * Whose job it is. The platform sets both from the submitting API key (see
- * JobPlatform.submit), so a handler can trust them; optional only for jobs queued
- * before organizations existed, which belong to the default one.
- */
-const owner = {
-  organizationId: z.string().min(1).max(64).optional(),
-  userId: z.string().min(1).max(200).optional(),
+/** One handler per entry: a missing one is a compile error. `R` says what each returns. */
+export type Handlers<C extends Catalog, R extends { [N in keyof C]: unknown } = { [N in keyof C]: unknown }> = {
+  [N in EntryName<C>]: (data: EntryData<C, N>, ctx: JobContext) => Promise<R[N]>;
 };
 
-/** A verification job carries the file's hash, never the file (no large payloads in Redis). */
-export const VerificationJobSchema = z.object({
-  contentHash: hex32,
-  registryAddress: address,
-  manifestUri: z.string().min(1).max(2048),
-  fileName: z.string().max(1024).optional(),
-  fileSize: z.number().int().nonnegative().optional(),
-  callbackUrl,
-  ...owner,
-});
-
-/**
- * DID creation on the queue never carries key material: imported keys are stored
- * by the API inside the request, so no private key enters Redis or a job row.
- */
-export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl, ...owner });
-export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
-export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
-export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner });
-export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl, ...owner });
-export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid(), ...owner });
-export type VerificationJob = z.infer<typeof VerificationJobSchema>;
-
-const verificationOptions: JobOptions = { attempts: 3, backoffMs: 5000, priority: Priority.NORMAL };
-
-const credentialOptions: JobOptions = { attempts: 3, backoffMs: 1000, priority: Priority.HIGH };
-
-export const jobCatalog = {
-  verify: { queue: 'verification', name: 'verify', schema: VerificationJobSchema, options: verificationOptions, event: 'verification.completed' },
-  proof: { queue: 'verification', name: 'proof', schema: VerificationJobSchema, options: verificationOptions, event: 'proof.completed' },
-  'issue-credential': { queue: 'vc-issuance', name: 'issue-credential', schema: IssueCredentialJobSchema, options: credentialOptions, event: 'vc.issued' },
-  'verify-credential': { queue: 'vc-verification', name: 'verify-credential', schema: VerifyCredentialJobSchema, options: credentialOptions, event: 'vc.verified' },
-  'did-create': { queue: 'did-operations', name: 'create', schema: DidCreateJobSchema, options: credentialOptions, event: 'did.created' },
-  'did-update': { queue: 'did-operations', name: 'update', schema: DidUpdateJobSchema, options: credentialOptions, event: 'did.updated' },
-  'did-deactivate': { queue: 'did-operations', name: 'deactivate', schema: DidDeactivateJobSchema, options: credentialOptions, event: 'did.deactivated' },
-  // Attempts are set from the schedule's length when the queues are built (wiring.ts).
-  'webhook-deliver': {
-    queue: 'webhooks',
-    name: 'deliver',
-    schema: WebhookDeliverJobSchema,
-    options: { attempts: 6, backoffMs: 0, priority: Priority.NORMAL, backoff: 'webhook-schedule' },
-  },
-} as const satisfies Record<string, JobDefinition>;
-
-export type JobName = keyof typeof jobCatalog;
-export type JobData<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
-
-type Returned<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
-type DidView = Returned<CredentialsService['dids']['create']>;
-
-/** What each job's handler returns; stored as the row's `result`. */
-export interface JobResults {
-  verify: VerifyResult;
-  proof: ProofResult;
-  'issue-credential': Returned<CredentialsService['credentials']['issue']>;
-  'verify-credential': Returned<CredentialsService['credentials']['verify']>;
-  'did-create': DidView;
-  'did-update': DidView;
-  'did-deactivate': DidView;
-  'webhook-deliver': { statusCode: number; durationMs: number };
+/** The attempts an entry's jobs get. */
+export function attemptsOf(entry: CatalogEntry): number {
+  return entry.retry.kind === 'schedule' ? entry.retry.delaysMs.length + 1 : entry.attempts;
 }
-export type JobResult<N extends JobName> = JobResults[N];
-
-export const jobNames = Object.keys(jobCatalog) as JobName[];
 
 /** Every queue the catalog uses, each once. */
-export const queueNames: string[] = [...new Set(Object.values(jobCatalog).map((d) => d.queue))];
-
-/** The catalog entry for a BullMQ (queue, job name) pair, if there is one. */
-export function findJob(queue: string, name: string): JobName | undefined {
-  return jobNames.find((n) => jobCatalog[n].queue === queue && jobCatalog[n].name === name);
+export function queuesOf(catalog: Catalog): string[] {
+  return [...new Set(Object.values(catalog).map((e) => e.queue))];
 }
 
-export function isJobName(value: string): value is JobName {
-  return Object.hasOwn(jobCatalog, value);
+/**
+ * Each queue's entries by BullMQ job name: how a worker dispatches what it pulls from
+ * a queue, as a BullMQ processor switches on `job.name`.
+ */
+export function dispatchTable(catalog: Catalog): Map<string, Map<string, string>> {
+  const table = new Map<string, Map<string, string>>();
+  for (const [key, entry] of Object.entries(catalog)) {
+    const byName = table.get(entry.queue) ?? new Map<string, string>();
+    if (byName.has(entry.name)) throw new Error(`catalog entries ${byName.get(entry.name)} and ${key} share ${entry.queue}/${entry.name}`);
+    byName.set(entry.name, key);
+    table.set(entry.queue, byName);
+  }
+  return table;
+}
+
+/** The entries with a schedule. */
+export function scheduledEntries(catalog: Catalog): string[] {
+  return Object.keys(catalog).filter((key) => catalog[key]?.schedule !== undefined);
+}
+
+/** What a scheduled entry's job carries: who asked for it, and for a tick, which one. */
+export interface TickData {
+  trigger: 'schedule' | 'manual';
+  /** The tick's time (ISO 8601), for a scheduled run. */
+  scheduledFor?: string;
 }

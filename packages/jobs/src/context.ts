@@ -1,6 +1,5 @@
 import type { JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
-import type { JobName } from './catalog.js';
 import type { JobContext } from './processor.js';
 
 /** Builds a handler's context: a scoped logger and batched, fire-and-forget progress. */
@@ -8,7 +7,7 @@ export function createJobContext(args: {
   store: JobStore;
   logger: Logger;
   jobId: string;
-  name: JobName;
+  name: string;
   queue: string;
   attempt: number;
   mode: 'async' | 'sync';

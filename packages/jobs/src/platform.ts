@@ -7,17 +7,19 @@ import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import { DuplicateJobError, isDatabaseUnavailable, type JobRecord, type JobStore, type NewJob } from '@vcq/db';
 import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
-import { jobCatalog, type JobData, type JobName, type JobResult } from './catalog.js';
+import { attemptsOf, type Catalog, type CatalogEntry, type EntryData, type EntryName, type Handlers } from './catalog.js';
 import { createJobContext } from './context.js';
-import type { Handlers } from './processor.js';
 import type { QueueSet } from './queues.js';
 import { takeOver } from './reconciler.js';
 import { addFromRow } from './redelivery.js';
 import { isOutOfMemory } from './redis.js';
 
-export type Submission<N extends JobName> =
+export type Submission<T = unknown> =
   | { mode: 'async'; job: JobRecord; /** true when an earlier submission with the same id is returned */ replayed?: boolean }
-  | { mode: 'sync'; job: JobRecord; result: JobResult<N> };
+  | { mode: 'sync'; job: JobRecord; result: T };
+
+/** What each entry's handler returns, by entry. */
+export type ResultsOf<C extends Catalog> = { [N in keyof C]: unknown };
 
 /** What a job ended with, as its finished-hook sees it. */
 export type JobOutcome = { status: 'completed'; result: unknown } | { status: 'failed'; error: { code: string; message: string } };
@@ -26,13 +28,14 @@ export type JobOutcome = { status: 'completed'; result: unknown } | { status: 'f
  * Runs after a job's outcome is committed (webhook callbacks). It must be
  * idempotent: a retried or duplicated job may report the same outcome again.
  */
-export type FinishedHook = (job: { id: string; name: JobName; data: unknown }, outcome: JobOutcome) => Promise<void>;
+export type FinishedHook = (job: { id: string; /** its catalog entry */ name: string; data: unknown }, outcome: JobOutcome) => Promise<void>;
 
-export interface JobPlatformOptions {
+export interface JobPlatformOptions<C extends Catalog, R extends ResultsOf<C>> {
+  catalog: C;
   store: JobStore;
   /** null when no queue backend is configured at all: every job runs synchronously. */
-  queues: QueueSet | null;
-  handlers: Handlers;
+  queues: QueueSet<C> | null;
+  handlers: Handlers<C, R>;
   logger: Logger;
   fallbackMode: 'sync' | 'reject';
   /** Refuses a job's outbound destinations (`callbackUrl`, `manifestUri`) at submit time (throws ValidationError). */
@@ -58,6 +61,10 @@ export interface SubmitOptions {
   id?: string;
   /** The default organization when not given (vcq's own jobs, tests). */
   owner?: JobOwner;
+  /** Run it in this process now, queue or no queue (an operator waiting on the answer). */
+  inline?: boolean;
+  /** With the queue down, run it here even when FALLBACK_MODE is `reject` (vcq's own work). */
+  runHereIfDown?: boolean;
 }
 
 /** The job's data with its owner's fields set from `owner`, whatever the input said. */
@@ -94,18 +101,30 @@ function canonical(value: unknown): string {
 }
 
 /** An earlier submission under the same id: the same job if it asked for the same thing, else 409. */
-function replay<N extends JobName>(existing: JobRecord, queue: string, name: string, data: unknown): Submission<N> {
-  if (existing.queue !== queue || existing.name !== name || canonical(existing.data) !== canonical(data)) {
+function replay<T>(existing: JobRecord, kind: string, data: unknown): Submission<T> {
+  if (existing.kind !== kind || canonical(existing.data) !== canonical(data)) {
     throw new AppError('idempotency_conflict', 409, 'this Idempotency-Key was already used with a different request');
   }
   return { mode: 'async', job: existing, replayed: true };
 }
 
-export class JobPlatform {
-  constructor(private readonly options: JobPlatformOptions) {}
+export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = ResultsOf<C>> {
+  constructor(private readonly options: JobPlatformOptions<C, R>) {}
 
   get store(): JobStore {
     return this.options.store;
+  }
+
+  get catalog(): C {
+    return this.options.catalog;
+  }
+
+  get handlers(): Handlers<C, R> {
+    return this.options.handlers;
+  }
+
+  get queues(): QueueSet<C> | null {
+    return this.options.queues;
   }
 
   /** The hook the worker runs after each committed outcome. */
@@ -134,29 +153,29 @@ export class JobPlatform {
    * runs synchronously (or is refused with 503), as with Redis down.
    * Sync: the handler runs now; its outcome is stored and returned (or thrown).
    */
-  async submit<N extends JobName>(name: N, input: unknown, options: SubmitOptions = {}): Promise<Submission<N>> {
-    const def = jobCatalog[name];
+  async submit<N extends EntryName<C>>(name: N, input: unknown, options: SubmitOptions = {}): Promise<Submission<R[N]>> {
+    const def = this.entry(name);
     const parsed = def.schema.safeParse(input);
     if (!parsed.success) {
       throw ValidationError.fromZod(parsed.error, `invalid ${name} job data`);
     }
     const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
-    const data = withOwner(parsed.data as JobData<N>, owner) as JobData<N>;
+    const data = withOwner(parsed.data as object, owner) as EntryData<C, N>;
     await this.checkDestinations(data);
     const { queues, store, logger } = this.options;
     const id = options.id ?? randomUUID();
     if (options.id) {
       const existing = await store.get(options.id);
-      if (existing) return this.replayed(name, replay(existing, def.queue, def.name, data));
+      if (existing) return this.replayed(replay(existing, name, data));
     }
 
-    if (queues?.isAvailable()) {
+    if (!options.inline && queues?.isAvailable()) {
       let job: JobRecord;
       try {
-        job = await this.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: queues.jobOptions(name).attempts, ...rowOwner(owner) });
+        job = await this.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: attemptsOf(def), ...rowOwner(owner) });
       } catch (error) {
         // Two submissions with the same id raced; the loser returns the winner's job.
-        if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
+        if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, name, data);
         throw error;
       }
       try {
@@ -176,15 +195,21 @@ export class JobPlatform {
       }
     }
 
-    if (this.options.fallbackMode === 'reject') {
+    if (this.options.fallbackMode === 'reject' && !options.inline && !options.runHereIfDown) {
       throw new UnavailableError('the job queue is unavailable; try again shortly', { extensions: { retryAfter: 5 } });
     }
     try {
       return await this.runSync(name, id, data, owner, options.signal);
     } catch (error) {
-      if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, def.queue, def.name, data);
+      if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, name, data);
       throw error;
     }
+  }
+
+  private entry(name: string): CatalogEntry {
+    const def = this.options.catalog[name];
+    if (!def) throw new Error(`no catalog entry ${name}`);
+    return def;
   }
 
   /**
@@ -215,17 +240,17 @@ export class JobPlatform {
    * than at the next reconcile pass, and the retry gets the job to poll, never a
    * second run inside this request.
    */
-  private async replayed<N extends JobName>(name: N, submission: Submission<N>): Promise<Submission<N>> {
+  private async replayed<T>(submission: Submission<T>): Promise<Submission<T>> {
     const { queues, store, logger } = this.options;
     const row = submission.job;
     const orphaned = row.mode === 'sync' && (row.status === 'queued' || row.status === 'processing') && row.leaseUntil !== null && row.leaseUntil.getTime() < Date.now();
     if (!orphaned || !queues?.isAvailable()) return submission;
     try {
-      const owned = await takeOver(store, queues, name, row);
+      const owned = await takeOver(store, queues, row);
       if (!owned) return submission;
-      await addFromRow(queues, name, owned);
+      await addFromRow(queues, owned);
       logger.warn({ jobId: row.id, queue: row.queue }, 'synchronous run lost its process; job handed to the queue');
-      return { ...submission, job: owned } as Submission<N>;
+      return { ...submission, job: owned } as Submission<T>;
     } catch (error) {
       // The reconciler takes it over later; the caller has the job to poll either way.
       logger.warn({ jobId: row.id, err: error }, 'taking over an orphaned synchronous run failed');
@@ -233,11 +258,11 @@ export class JobPlatform {
     }
   }
 
-  private async runSync<N extends JobName>(name: N, id: string, data: JobData<N>, owner: JobOwner, signal?: AbortSignal): Promise<Submission<N>> {
-    const def = jobCatalog[name];
+  private async runSync<N extends EntryName<C>>(name: N, id: string, data: EntryData<C, N>, owner: JobOwner, signal?: AbortSignal): Promise<Submission<R[N]>> {
+    const def = this.entry(name);
     const { store, logger } = this.options;
     const leaseMs = this.options.syncLeaseMs ?? DEFAULT_SYNC_LEASE_MS;
-    await this.create({ id, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, leaseMs, ...rowOwner(owner) });
+    await this.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, leaseMs, ...rowOwner(owner) });
     const lease = keepLease(store, id, leaseMs, logger);
     try {
       return await this.runSyncHandler(name, id, data, signal);
@@ -246,17 +271,17 @@ export class JobPlatform {
     }
   }
 
-  private async runSyncHandler<N extends JobName>(name: N, id: string, data: JobData<N>, signal?: AbortSignal): Promise<Submission<N>> {
-    const def = jobCatalog[name];
+  private async runSyncHandler<N extends EntryName<C>>(name: N, id: string, data: EntryData<C, N>, signal?: AbortSignal): Promise<Submission<R[N]>> {
+    const def = this.entry(name);
     const { store, logger, handlers } = this.options;
     const ctx = createJobContext({ store, logger, jobId: id, name, queue: def.queue, attempt: 1, mode: 'sync', signal: signal ?? new AbortController().signal });
-    ctx.log.info('redis unavailable; running job synchronously');
-    const handler = handlers[name] as (d: JobData<N>, c: typeof ctx) => Promise<JobResult<N>>;
-    let result: JobResult<N>;
+    ctx.log.info(this.isQueueAvailable() ? 'running job in this process' : 'queue unavailable; running job synchronously');
+    const handler = handlers[name] as (d: EntryData<C, N>, c: typeof ctx) => Promise<R[N]>;
+    let result: R[N];
     try {
       result = await handler(data, ctx);
     } catch (error) {
-      await store.failed(id, 1, describeError(error), true);
+      await store.failed(id, 1, describeError(error), true, reportOf(error));
       ctx.log.warn({ err: error, permanent: isPermanent(error) }, 'synchronous job failed');
       await this.finished({ id, name, data }, { status: 'failed', error: describeError(error) }, ctx.log);
       throw error;
@@ -272,8 +297,16 @@ export class JobPlatform {
    * caller already has the outcome, and the delivery row it left behind is retried
    * by the webhook sweep.
    */
-  private async finished(job: { id: string; name: JobName; data: unknown }, outcome: JobOutcome, log: Logger): Promise<void> {
+  private async finished(job: { id: string; name: string; data: unknown }, outcome: JobOutcome, log: Logger): Promise<void> {
     if (!this.options.onFinished) return;
     await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: error }, 'finished-hook failed'));
   }
+}
+
+/**
+ * What a failed handler got done, when its error says (`report`): kept as the row's
+ * result beside the error, so a failed run still shows how far it got.
+ */
+export function reportOf(error: unknown): unknown {
+  return error && typeof error === 'object' && 'report' in error ? (error as { report: unknown }).report : undefined;
 }

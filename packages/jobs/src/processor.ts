@@ -4,7 +4,6 @@
  * Redis is down, inside an API request.
  */
 import type { Logger } from '@vcq/logger';
-import type { JobData, JobName, JobResult } from './catalog.js';
 
 export interface JobContext {
   jobId: string;
@@ -18,8 +17,3 @@ export interface JobContext {
   /** Aborted when the job should stop (shutdown timeout, client gone in sync mode). */
   signal: AbortSignal;
 }
-
-export type Processor<N extends JobName> = (data: JobData<N>, ctx: JobContext) => Promise<JobResult<N>>;
-
-/** One handler per job name: a missing one is a compile error. */
-export type Handlers = { [N in JobName]: Processor<N> };

@@ -4,7 +4,7 @@
  */
 import { createPostgresBackend, Queue, type PgPool } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { jobCatalog, queueNames, type JobName, type JobOptions } from './catalog.js';
+import { attemptsOf, type Catalog, type CatalogEntry, queuesOf } from './catalog.js';
 import { hasMemoryRoom, isOutOfMemory } from './redis.js';
 
 /** How often a Redis that refused an add for want of memory is asked whether it has room again. */
@@ -17,7 +17,9 @@ const FULL_PROBE_MS = 1000;
  */
 export type PostgresQueueConnection = PgPool;
 
-export interface QueueSetOptions {
+export interface QueueSetOptions<C extends Catalog = Catalog> {
+  /** The entries whose queues this set holds. */
+  catalog: C;
   /** The Redis backend's connection (fail-fast for producers). */
   connection?: Redis;
   /** The PostgreSQL backend instead of Redis (QUEUE_BACKEND=postgres). */
@@ -25,20 +27,29 @@ export interface QueueSetOptions {
   prefix: string;
   /** How long an add may take before it counts as failed (ms). */
   timeoutMs: number;
-  /** Overrides for every job's catalog options (tests use short backoffs). */
-  overrides?: Partial<JobOptions>;
-  /** Overrides for single job types, applied last (webhook attempts from the schedule). */
-  perJob?: Partial<Record<JobName, Partial<JobOptions>>>;
 }
 
-/** BullMQ's name for the custom backoff that follows WEBHOOK_RETRY_SCHEDULE_MS. */
-export const WEBHOOK_BACKOFF = 'webhook-schedule';
+/** BullMQ's name for the custom backoff of an entry with a retry schedule (see startWorkers). */
+export const SCHEDULE_BACKOFF = 'vcq-schedule';
 
-export class QueueSet {
+/** BullMQ's backoff option for an entry's retry policy. */
+export function backoffOf(entry: CatalogEntry): { type: string; delay?: number } {
+  return entry.retry.kind === 'schedule' ? { type: SCHEDULE_BACKOFF } : { type: 'exponential', delay: entry.retry.delayMs };
+}
+
+export class QueueSet<C extends Catalog = Catalog> {
   private readonly queues = new Map<string, Queue>();
   private fullProbe: NodeJS.Timeout | undefined;
+  /** Every queue of the catalog. */
+  readonly names: string[];
 
-  constructor(private readonly options: QueueSetOptions) {}
+  constructor(private readonly options: QueueSetOptions<C>) {
+    this.names = queuesOf(options.catalog);
+  }
+
+  get catalog(): C {
+    return this.options.catalog;
+  }
 
   /**
    * Whether Redis refused an add for want of memory (`maxmemory` under `noeviction`)
@@ -90,7 +101,7 @@ export class QueueSet {
   /** One round trip to the backend (readiness probes). */
   async ping(): Promise<void> {
     if (this.options.postgres) {
-      await this.queue(queueNames[0] as string).getJobCounts('waiting');
+      await this.queue(this.names[0] as string).getJobCounts('waiting');
       return;
     }
     await this.options.connection?.ping();
@@ -107,7 +118,7 @@ export class QueueSet {
    * and one whose add failed is dropped and made again next time.
    */
   queue(name: string): Queue {
-    if (!queueNames.includes(name)) throw new Error(`unknown queue ${name}`);
+    if (!this.names.includes(name)) throw new Error(`unknown queue ${name}`);
     let queue = this.queues.get(name);
     if (!queue) {
       queue = this.options.postgres
@@ -128,26 +139,17 @@ export class QueueSet {
     void queue?.close().catch(() => {});
   }
 
-  /** The effective options of a job (catalog, then overrides). */
-  jobOptions(name: JobName): JobOptions {
-    const catalog: JobOptions = jobCatalog[name].options;
-    // A schedule-driven job keeps its own retry plan whatever the global overrides say.
-    const global = catalog.backoff === 'webhook-schedule' ? {} : this.options.overrides;
-    return { ...catalog, ...global, ...this.options.perJob?.[name] };
-  }
-
   /**
    * Adds a job under the row's id; adding the same id twice is harmless. `attempts`
-   * overrides the job type's, for a job re-added with some of its attempts spent.
+   * overrides the entry's, for a job re-added with some of its attempts spent.
    */
-  async add(name: JobName, id: string, data: unknown, override: { attempts?: number } = {}): Promise<void> {
-    const def = jobCatalog[name];
-    const opts = this.jobOptions(name);
+  async add(kind: keyof C & string, id: string, data: unknown, override: { attempts?: number } = {}): Promise<void> {
+    const def = this.options.catalog[kind] as CatalogEntry;
     const add = this.queue(def.queue).add(def.name, data, {
       jobId: id,
-      attempts: override.attempts ?? opts.attempts,
-      backoff: opts.backoff === 'webhook-schedule' ? { type: WEBHOOK_BACKOFF } : { type: 'exponential', delay: opts.backoffMs },
-      ...(opts.priority > 0 ? { priority: opts.priority } : {}),
+      attempts: override.attempts ?? attemptsOf(def),
+      backoff: backoffOf(def),
+      ...(def.priority > 0 ? { priority: def.priority } : {}),
       // Postgres keeps the history; Redis only holds what is still in flight.
       removeOnComplete: true,
       removeOnFail: { age: 24 * 3600, count: 1000 },

@@ -13,7 +13,7 @@
  */
 import type { JobRecord, JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
-import { findJob, type JobName } from './catalog.js';
+import { attemptsOf } from './catalog.js';
 import type { FinishedHook } from './platform.js';
 import type { QueueSet } from './queues.js';
 import { addFromRow } from './redelivery.js';
@@ -69,23 +69,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       if (!(await store.failed(row.id, Math.max(row.attempt, 1), error, true))) continue;
       report.closed++;
       logger.warn({ jobId: row.id, queue: row.queue, jobName: row.name, reason }, 'the queue failed this job with no outcome recorded; row closed as failed');
-      const name = findJob(row.queue, row.name);
-      if (name) {
-        await options.onFinished?.({ id: row.id, name, data: row.data }, { status: 'failed', error }).catch((hookError: unknown) => {
-          logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
-        });
-      }
+      await options.onFinished?.({ id: row.id, name: row.kind, data: row.data }, { status: 'failed', error }).catch((hookError: unknown) => {
+        logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
+      });
     }
     for (const row of missing) {
       if (!open.has(row.id)) continue;
-      const name = findJob(row.queue, row.name);
-      if (!name) {
-        logger.error({ jobId: row.id, queue: row.queue, jobName: row.name }, 'open row has no catalog entry; cannot re-add');
+      if (!Object.hasOwn(queues.catalog, row.kind)) {
+        logger.error({ jobId: row.id, queue: row.queue, kind: row.kind }, 'open row has no catalog entry; cannot re-add');
         continue;
       }
-      const owned = await takeOver(store, queues, name, row);
+      const owned = await takeOver(store, queues, row);
       if (!owned) continue;
-      await addFromRow(queues, name, owned);
+      await addFromRow(queues, owned);
       report.readded++;
       try {
         options.observer?.readded({ queue: row.queue, name: row.name });
@@ -106,9 +102,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
  * attempts after the one that was cut short. Null when a sync run renewed its lease
  * meanwhile, or the row closed.
  */
-export async function takeOver(store: JobStore, queues: QueueSet, name: JobName, row: JobRecord): Promise<JobRecord | null> {
+export async function takeOver(store: JobStore, queues: QueueSet, row: JobRecord): Promise<JobRecord | null> {
   if (row.mode !== 'sync') return row;
-  return store.adopt(row.id, queues.jobOptions(name).attempts);
+  const entry = queues.catalog[row.kind];
+  return store.adopt(row.id, entry ? attemptsOf(entry) : 1);
 }
 
 export interface Reconciler {

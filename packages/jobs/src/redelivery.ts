@@ -7,8 +7,8 @@
  */
 import type { Job } from 'bullmq';
 import type { JobRecord, JobStore } from '@vcq/db';
-import { findJob, jobCatalog, type JobName } from './catalog.js';
-import { WEBHOOK_BACKOFF, type QueueSet } from './queues.js';
+import type { Catalog } from './catalog.js';
+import { backoffOf, type QueueSet } from './queues.js';
 
 /**
  * Where a re-added job carries the attempts its row had made before: the job's own
@@ -35,14 +35,15 @@ export function payloadOf(data: unknown): unknown {
  * with the attempts it has left (at least one; a row that used them all up but is
  * still open never got its outcome written, so its last attempt runs again).
  */
-export async function addFromRow(queues: QueueSet, name: JobName, row: JobRecord): Promise<void> {
+export async function addFromRow(queues: QueueSet, row: JobRecord): Promise<void> {
   const data = row.attempt > 0 ? { ...(row.data as Record<string, unknown>), [ATTEMPT_BASE_KEY]: row.attempt } : row.data;
-  await queues.add(name, row.id, data, { attempts: Math.max(1, row.maxAttempts - row.attempt) });
+  await queues.add(row.kind, row.id, data, { attempts: Math.max(1, row.maxAttempts - row.attempt) });
 }
 
 /** A job as the worker runs it: what to call, with what, and which attempt this is. */
 export interface RunnableJob {
-  name: JobName | undefined;
+  /** Its catalog entry; undefined when there is none to run. */
+  kind: string | undefined;
   data: unknown;
   attempt: number;
   /** Whether a failure of this attempt is the last (no retry follows). */
@@ -55,29 +56,25 @@ export interface RunnableJob {
  * (numbered on from the row's attempts), and BullMQ is given the row's retry plan so a
  * transient failure still retries. Without a row, there is nothing to run.
  */
-export async function runnableJob(job: Job, store: JobStore): Promise<RunnableJob> {
+export async function runnableJob(job: Job, store: JobStore, catalog: Catalog, byName: ReadonlyMap<string, string> | undefined): Promise<RunnableJob> {
   if (job.name) {
     // attemptsStarted also counts restarts after a stall, so a stalled duplicate
     // carries an older number than the attempt that replaced it.
     return {
-      name: findJob(job.queueName, job.name),
+      kind: byName?.get(job.name),
       data: payloadOf(job.data),
       attempt: attemptBaseOf(job.data) + Math.max(job.attemptsStarted, 1),
       finalIfFails: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
     };
   }
   const row = job.id ? await store.get(job.id) : null;
-  const name = row && row.queue === job.queueName ? findJob(row.queue, row.name) : undefined;
-  if (!row || !name) return { name: undefined, data: job.data, attempt: Math.max(job.attemptsStarted, 1), finalIfFails: true };
+  const entry = row && row.queue === job.queueName ? catalog[row.kind] : undefined;
+  if (!row || !entry) return { kind: undefined, data: job.data, attempt: Math.max(job.attemptsStarted, 1), finalIfFails: true };
   const attempt = row.attempt + 1;
   const left = Math.max(0, row.maxAttempts - attempt);
-  const options = jobCatalog[name].options;
-  // BullMQ decides a retry from the in-memory options when the attempt fails.
-  job.opts = {
-    ...job.opts,
-    attempts: job.attemptsMade + 1 + left,
-    backoff: options.backoff === 'webhook-schedule' ? { type: WEBHOOK_BACKOFF } : { type: 'exponential', delay: options.backoffMs },
-    removeOnComplete: true,
-  };
-  return { name, data: row.data, attempt, finalIfFails: left === 0 };
+  // BullMQ decides a retry from the in-memory options when the attempt fails, and the
+  // retry schedule's backoff from the job's name.
+  job.name = entry.name;
+  job.opts = { ...job.opts, attempts: job.attemptsMade + 1 + left, backoff: backoffOf(entry), removeOnComplete: true };
+  return { kind: row.kind, data: row.data, attempt, finalIfFails: left === 0 };
 }

@@ -8,24 +8,25 @@ import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
-import { webhookRetryDelay } from '@vcq/webhooks';
-import { jobCatalog, queueNames, type JobName } from './catalog.js';
+import { type Catalog, dispatchTable, type Handlers, queuesOf } from './catalog.js';
 import { createJobContext } from './context.js';
 import { EngineEvents } from './events.js';
-import type { FinishedHook, JobOutcome } from './platform.js';
-import type { Handlers, JobContext } from './processor.js';
-import { WEBHOOK_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
+import { type FinishedHook, type JobOutcome, reportOf } from './platform.js';
+import type { JobContext } from './processor.js';
+import { SCHEDULE_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
 import { runnableJob } from './redelivery.js';
 import { isOutOfMemory } from './redis.js';
 
-export interface WorkerRuntimeOptions {
+export interface WorkerRuntimeOptions<C extends Catalog = Catalog> {
   /** The Redis backend's worker connection. */
   connection?: Redis;
   /** The PostgreSQL backend instead of Redis. */
   postgres?: PostgresQueueConnection;
   prefix: string;
+  catalog: C;
   store: JobStore;
-  handlers: Handlers;
+  // biome-ignore lint/suspicious/noExplicitAny: each entry's result type is the handler's own business here.
+  handlers: Handlers<C, any>;
   logger: Logger;
   concurrency: number;
   /** How long a job's lock lives without renewal; a killed worker's jobs return after it. */
@@ -35,8 +36,11 @@ export interface WorkerRuntimeOptions {
   queues?: string[];
   /** Runs after a job's outcome is committed (webhook callbacks); see FinishedHook. */
   onFinished?: FinishedHook;
-  /** Delays for the webhook retry schedule (WEBHOOK_RETRY_SCHEDULE_MS). */
-  webhookSchedule?: number[];
+  /**
+   * Submits the job of a scheduled entry's tick (see tickSubmitter); a tick's queue job
+   * only carries the tick, and its run is an ordinary job with a row of its own.
+   */
+  onTick?: (kind: string, scheduledFor: Date) => Promise<void>;
   /** Told when jobs are picked up and how each attempt ends (metrics); default: nothing. */
   observer?: JobObserver;
   /** Where the runtime's typed events go; one is made when not given (`WorkerRuntime.events`). */
@@ -63,16 +67,9 @@ const DATABASE_DOWN_DELAY_MS = 2000;
  * an attempt, so an outage longer than the retry schedule cannot leave a job failed
  * in BullMQ while its row, which could not be written, still says it is open.
  */
-export function createProcessor(
-  store: JobStore,
-  handlers: Handlers,
-  logger: Logger,
-  onFinished?: FinishedHook,
-  observer: JobObserver = unobserved,
-  events: EngineEvents = new EngineEvents(),
-  lockMs = 30_000,
-) {
-  const run = processJob(store, handlers, logger, onFinished, observer, events, lockMs);
+export function createProcessor<C extends Catalog>(options: ProcessorOptions<C>) {
+  const run = processJob(options);
+  const { logger } = options;
   return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     try {
       await run(job, token, signal);
@@ -136,21 +133,32 @@ export function queueFailure(error: unknown, permanent: boolean): Error {
   return failure;
 }
 
-function processJob(
-  store: JobStore,
-  handlers: Handlers,
-  logger: Logger,
-  onFinished: FinishedHook | undefined,
-  observer: JobObserver,
-  events: EngineEvents,
-  lockMs: number,
-) {
+/** What the processor runs jobs with. */
+export type ProcessorOptions<C extends Catalog = Catalog> = Pick<WorkerRuntimeOptions<C>, 'catalog' | 'store' | 'handlers' | 'logger' | 'onFinished' | 'onTick'> & {
+  observer?: JobObserver;
+  events?: EngineEvents;
+  lockMs?: number;
+};
+
+function processJob<C extends Catalog>(options: ProcessorOptions<C>) {
+  const { catalog, store, handlers, logger, onFinished } = options;
+  const observer = options.observer ?? unobserved;
+  const events = options.events ?? new EngineEvents();
+  const lockMs = options.lockMs ?? 30_000;
+  const dispatch = dispatchTable(catalog);
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<void> => {
     const id = job.id as string;
-    // Its name and data, or its row's when Redis lost them; see runnableJob.
-    const { name, data, attempt, finalIfFails } = await runnableJob(job, store);
+    if (job.repeatJobKey) {
+      // A schedule's tick: its run is the entry's own job, submitted under the tick's id.
+      const kind = dispatch.get(job.queueName)?.get(job.name);
+      if (!kind || !options.onTick) throw new UnrecoverableError(`no scheduled entry for ${job.queueName}/${job.name}`);
+      await options.onTick(kind, new Date((job.opts as { prevMillis?: number }).prevMillis ?? job.timestamp));
+      return;
+    }
+    // Its entry and data, or its row's when Redis lost them; see runnableJob.
+    const { kind: name, data, attempt, finalIfFails } = await runnableJob(job, store, catalog, dispatch.get(job.queueName));
     // Metrics and events carry the BullMQ job name (`deliver`), also for a job restored from its row.
-    const labels = { queue: job.queueName, name: job.name || (name ? jobCatalog[name].name : '') };
+    const labels = { queue: job.queueName, name: job.name || (name ? (catalog[name]?.name ?? '') : '') };
     const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
@@ -171,7 +179,7 @@ function processJob(
       observe(() => observer.finished({ ...labels, outcome: 'failed' }));
       throw new UnrecoverableError(message);
     }
-    const parsed = jobCatalog[name].schema.safeParse(data);
+    const parsed = (catalog[name] as Catalog[string]).schema.safeParse(data);
     if (!parsed.success) {
       const message = `invalid job data: ${fieldErrorsFromZod(parsed.error, { fallbackField: '' })
         .map((e) => `${e.field}: ${e.message}`)
@@ -217,7 +225,7 @@ function processJob(
         ctx.log.warn({ err: error }, 'job attempt failed after it lost its lock; the run that took it over records the outcome');
         throw new HandlerFailure(error, permanent);
       }
-      const recorded = await store.failed(id, attempt, described, final);
+      const recorded = await store.failed(id, attempt, described, final, reportOf(error));
       events.safeEmit('job:failed', { ...about, error: described, final, durationMs: performance.now() - startedAt });
       ctx.log.warn({ err: error, code: described.code, permanent, final, recorded }, final ? 'job failed' : 'job attempt failed; will retry');
       // A hook failure here surfaces as this attempt's error; the outcome stays committed.
@@ -301,10 +309,10 @@ export interface WorkerRuntime {
 }
 
 /** Starts a Worker for every catalog queue (or the ones named). */
-export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
+export function startWorkers<C extends Catalog>(options: WorkerRuntimeOptions<C>): WorkerRuntime {
   const events = options.events ?? new EngineEvents();
   const lockMs = options.lockDurationMs ?? 30_000;
-  const run = createProcessor(options.store, options.handlers, options.logger, options.onFinished, options.observer, events, lockMs);
+  const run = createProcessor({ ...options, events, lockMs });
   // What is running now, so a shutdown past its timeout can hand it back to the queue.
   const active = new Map<string, { job: Job; token: string | undefined }>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
@@ -316,17 +324,21 @@ export function startWorkers(options: WorkerRuntimeOptions): WorkerRuntime {
       active.delete(key);
     }
   };
-  const schedule = options.webhookSchedule ?? [];
+  const dispatch = dispatchTable(options.catalog);
   const common = {
     concurrency: options.concurrency,
     lockDuration: lockMs,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     settings: {
-      // Only the webhook schedule is custom; -1 tells BullMQ there is no further retry.
-      backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookRetryDelay(attemptsMade, schedule) : -1),
+      // An entry's retry schedule: the delay before retry number `attemptsMade`; -1 tells BullMQ there is none.
+      backoffStrategy: (attemptsMade: number, type?: string, _error?: Error, job?: { queueName: string; name: string }) => {
+        if (type !== SCHEDULE_BACKOFF || !job) return -1;
+        const entry = options.catalog[dispatch.get(job.queueName)?.get(job.name) ?? ''];
+        return entry?.retry.kind === 'schedule' ? (entry.retry.delaysMs[attemptsMade - 1] ?? -1) : -1;
+      },
     },
   };
-  const workers = (options.queues ?? queueNames).map((queue) => {
+  const workers = (options.queues ?? queuesOf(options.catalog)).map((queue) => {
     const worker = options.postgres
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
@@ -406,4 +418,3 @@ async function raceTimer<T>(promise: Promise<T>, ms: number): Promise<T | 'timeo
   }
 }
 
-export type { JobName };

@@ -1,7 +1,7 @@
 /**
  * The engine's typed events, asserted as values: a real BullMQ worker on a Redis
- * prefix of its own, job rows in a Postgres database of their own, and handlers of
- * the test's making (the job bodies; the queue and the store are the real ones).
+ * prefix of its own, job rows in a Postgres database of their own, and a toy catalog
+ * of the test's making (random queue names; the queue and the store are the real ones).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,9 @@ import { createDb, JobStore, type Db } from '@vcq/db';
 import { PermanentJobError } from '@vcq/errors';
 import { createLogger } from '@vcq/logger';
 import { createTestDatabase } from '@vcq/testing';
-import { jobCatalog, type JobName } from '../src/catalog.js';
+import { z } from 'zod';
+import { type Catalog, exponential, type Handlers, Priority } from '../src/catalog.js';
 import type { EngineEventMap } from '../src/events.js';
-import type { Handlers } from '../src/processor.js';
 import { QueueSet } from '../src/queues.js';
 import { startWorkers, type WorkerRuntime } from '../src/worker-runtime.js';
 
@@ -22,30 +22,38 @@ let db: Db;
 let store: JobStore;
 let producer: Redis;
 let consumer: Redis;
-let queues: QueueSet;
+let queues: QueueSet<typeof catalog>;
 let runtime: WorkerRuntime;
 const prefix = `vcq-events-${randomUUID().slice(0, 8)}`;
 const logger = createLogger({ level: 'silent' });
 /** Attempts each job of the test has made, by id. */
 const attempts = new Map<string, number>();
 
-// The handlers under test: one that reports progress, one that fails for good, one that fails once.
-const handlers = {
-  'verify-credential': async (_data: unknown, ctx: { progress(n: number): void }) => {
+const run = randomUUID().slice(0, 8);
+const [queueA, queueB] = [`toy-a-${run}`, `toy-b-${run}`];
+const entry = (queue: string, name: string) => ({ queue, name, schema: z.object({ n: z.number() }).loose(), attempts: 3, retry: exponential(10), priority: Priority.NORMAL });
+// A toy catalog: one entry that reports progress, one that fails for good, one that fails once.
+const catalog = {
+  measure: entry(queueA, 'measure'),
+  refuse: entry(queueB, 'refuse'),
+  flaky: entry(queueB, 'flaky'),
+} satisfies Catalog;
+const handlers: Handlers<typeof catalog> = {
+  measure: async (_data, ctx) => {
     ctx.progress(40);
     ctx.progress(80);
     return { valid: true };
   },
-  'did-deactivate': async () => {
+  refuse: async () => {
     throw new PermanentJobError('this DID cannot be deactivated');
   },
-  'did-update': async (_data: unknown, ctx: { jobId: string }) => {
+  flaky: async (_data, ctx) => {
     const n = (attempts.get(ctx.jobId) ?? 0) + 1;
     attempts.set(ctx.jobId, n);
     if (n === 1) throw new Error('a peer did not answer');
     return { updated: true };
   },
-} as unknown as Handlers;
+};
 
 beforeAll(async () => {
   database = await createTestDatabase('vcq_events');
@@ -53,8 +61,8 @@ beforeAll(async () => {
   store = new JobStore(db, { flushMs: 2, maxBatch: 500 });
   producer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   consumer = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  queues = new QueueSet({ connection: producer, prefix, timeoutMs: 5000, overrides: { backoffMs: 10 } });
-  runtime = startWorkers({ connection: consumer, prefix, store, handlers, logger, concurrency: 2, queues: ['vc-verification', 'did-operations'] });
+  queues = new QueueSet({ catalog, connection: producer, prefix, timeoutMs: 5000 });
+  runtime = startWorkers({ connection: consumer, prefix, catalog, store, handlers, logger, concurrency: 2 });
 });
 
 afterAll(async () => {
@@ -89,42 +97,38 @@ function recordUntilEnd(id: string): Promise<Array<[keyof EngineEventMap, unknow
   });
 }
 
-async function submit(name: JobName, data: Record<string, unknown>): Promise<string> {
-  const id = randomUUID();
-  const def = jobCatalog[name];
-  await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: 3 });
+async function submit(name: keyof typeof catalog, data: Record<string, unknown>, id: string = randomUUID()): Promise<string> {
+  const def = catalog[name];
+  await store.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: 3 });
   await queues.add(name, id, data);
   return id;
 }
 
 describe('engine events', () => {
   it('when a runtime starts and closes, then its queue reports worker:ready, then worker:closed', async () => {
-    const more = startWorkers({ connection: consumer.duplicate(), prefix, store, handlers, logger, concurrency: 1, queues: ['vc-verification'] });
+    const more = startWorkers({ connection: consumer.duplicate(), prefix, catalog, store, handlers, logger, concurrency: 1, queues: [queueA] });
     // Workers connect after start-up returns, so listeners attached now see them get ready.
-    const ready = more.events.next('worker:ready', ({ queue }) => queue === 'vc-verification', 10_000);
-    const closed = more.events.next('worker:closed', ({ queue }) => queue === 'vc-verification', 10_000);
-    expect(await ready).toEqual({ queue: 'vc-verification' });
+    const ready = more.events.next('worker:ready', ({ queue }) => queue === queueA, 10_000);
+    const closed = more.events.next('worker:closed', ({ queue }) => queue === queueA, 10_000);
+    expect(await ready).toEqual({ queue: queueA });
     await more.close(5000);
-    expect(await closed).toEqual({ queue: 'vc-verification' });
+    expect(await closed).toEqual({ queue: queueA });
   });
 
   it('when a job reports progress and completes, then started, each progress value and completed are emitted in order', async () => {
-    const data = { vcJwt: 'x.y.z' };
     const id = randomUUID();
     const events = recordUntilEnd(id);
-    const def = jobCatalog['verify-credential'];
-    await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: 3 });
-    await queues.add('verify-credential', id, data);
+    await submit('measure', { n: 1 }, id);
     const seen = await events;
     expect(seen.map(([name]) => name)).toEqual(['job:started', 'job:progress', 'job:progress', 'job:completed']);
-    expect(seen[0]?.[1]).toEqual({ queue: 'vc-verification', name: 'verify-credential', id, attempt: 1 });
+    expect(seen[0]?.[1]).toEqual({ queue: queueA, name: 'measure', id, attempt: 1 });
     expect(seen.slice(1, 3).map(([, e]) => (e as { progress: number }).progress)).toEqual([40, 80]);
     // Emitted once the outcome is committed: the row already says so.
     expect((await store.get(id))?.status).toBe('completed');
   });
 
   it('when a handler fails for good, then one final job:failed carries its error', async () => {
-    const id = await submit('did-deactivate', { did: 'did:web:example.org' });
+    const id = await submit('refuse', { n: 2 });
     const failed = await runtime.events.next('job:failed', (e) => e.id === id, 20_000);
     expect(failed).toMatchObject({ id, attempt: 1, final: true, error: { code: 'permanent_failure', message: 'this DID cannot be deactivated' } });
     expect((await store.get(id))?.status).toBe('failed');
@@ -133,10 +137,7 @@ describe('engine events', () => {
   it('when an attempt fails and the retry succeeds, then a non-final job:failed comes before the second start and the completion', async () => {
     const id = randomUUID();
     const events = recordUntilEnd(id);
-    const def = jobCatalog['did-update'];
-    const data = { did: 'did:web:example.org', rotateKey: true };
-    await store.create({ id, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: 3 });
-    await queues.add('did-update', id, data);
+    await submit('flaky', { n: 3 }, id);
     const seen = await events;
     expect(seen.map(([name, e]) => `${name}:${(e as { attempt: number }).attempt}`)).toEqual(['job:started:1', 'job:failed:1', 'job:started:2', 'job:completed:2']);
     // Not a domain error: its text stays in the logs, the event says what the row says.
@@ -150,7 +151,7 @@ describe('engine events', () => {
     runtime.events.on('job:started', boom);
     try {
       const reported = runtime.events.next('listener:error', () => true, 20_000);
-      const id = await submit('verify-credential', { vcJwt: 'a.b.c' });
+      const id = await submit('measure', { n: 4 });
       const completed = await runtime.events.next('job:completed', (e) => e.id === id, 20_000);
       expect(completed.id).toBe(id);
       expect((await reported).event).toBe('job:started');

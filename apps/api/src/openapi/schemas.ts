@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { CredentialView, DidResolution, DidView, IssueResult, vcApi, VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
 import type { FieldError } from '@vcq/errors';
-import { VerificationJobSchema } from '@vcq/jobs';
+import { VerificationJobSchema } from '@vcq/app';
 import type { ProofResult, VerifyResult } from '@vcq/verification';
 import type { jobView } from '../job-view.js';
 import { OwnerFieldsSchema } from '../tenancy.js';

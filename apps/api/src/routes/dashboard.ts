@@ -10,7 +10,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { closeRedis, createWorkerConnection, QueueSet, queueNames } from '@vcq/jobs';
+import { baseCatalog, queueNames } from '@vcq/app';
+import { closeRedis, createWorkerConnection, QueueSet } from '@vcq/jobs';
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import { RouteGroup } from '../routing.js';
@@ -72,7 +73,7 @@ export function dashboardRouter(options: DashboardOptions): DashboardRouter {
 function createBoard(options: DashboardOptions): Board {
   const connection = options.queues ? null : createWorkerConnection(options.redisUrl as string);
   // The timeout only bounds adds, which the board never makes.
-  const queues = options.queues ?? new QueueSet({ connection: connection ?? undefined, prefix: options.prefix, timeoutMs: 5000 });
+  const queues = options.queues ?? new QueueSet({ catalog: baseCatalog, connection: connection ?? undefined, prefix: options.prefix, timeoutMs: 5000 });
   const serverAdapter = new ExpressAdapter().setBasePath(options.basePath);
   createBullBoard({
     // Read-only: the board's retry/remove/clean write to Redis alone, while the

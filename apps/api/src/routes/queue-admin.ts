@@ -5,7 +5,8 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { AppError, NotFoundError, UnavailableError } from '@vcq/errors';
-import { findJob, queueNames, type JobName, type JobPlatform, type QueueSet } from '@vcq/jobs';
+import { type JobName, type JobPlatform, queueNames, type VcqCatalog } from '@vcq/app';
+import type { QueueSet } from '@vcq/jobs';
 import { jobView } from '../job-view.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
@@ -188,7 +189,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       // (Redis no longer has it), it counts from 1 again, and so must the row.
       const requeued = await deps.platform.store.requeue(row.id, { resetAttempt: !inFailedSet });
       if (!requeued) throw new AppError('not_retryable', 409, `job ${row.id} changed state; try again`);
-      const jobName = findJob(row.queue, row.name) as JobName;
+      const jobName = row.kind as JobName;
       if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
       else {
         await job?.remove().catch(() => undefined);

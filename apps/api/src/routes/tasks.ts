@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { NotConfiguredError, type TaskControl, type TaskName, taskNames, type TaskRunRecord, type TaskView } from '@vcq/jobs';
+import { NotConfiguredError, type TaskName, taskNames, type TaskRun, type Tasks, type TaskView } from '@vcq/app';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
 import { preferWait } from '../submission.js';
@@ -13,7 +13,7 @@ import { preferWait } from '../submission.js';
 const dateTime = z.string().meta({ format: 'date-time' });
 
 export const TaskNameSchema = z
-  .enum(taskNames as [TaskName, ...TaskName[]], { error: (issue) => `no task ${String(issue.input)} (tasks: ${taskNames.join(', ')})` })
+  .enum(taskNames, { error: (issue) => `no task ${String(issue.input)} (tasks: ${taskNames.join(', ')})` })
   .describe('A task name.');
 
 export const TaskRunViewSchema = z
@@ -21,13 +21,16 @@ export const TaskRunViewSchema = z
     id: z.string().meta({ format: 'uuid' }),
     task: z.string(),
     trigger: z.enum(['schedule', 'manual']),
-    jobId: z.string().nullable().describe('The BullMQ job that carried it (`repeat:<task>:<tick ms>` or `manual-<uuid>`); null when it ran in the request.'),
-    scheduledFor: dateTime.nullable().describe('The schedule tick it belongs to.'),
-    runner: z.string().describe('`<host>:<pid>` of the process that ran it.'),
-    status: z.enum(['running', 'completed', 'failed']),
+    jobId: z
+      .string()
+      .meta({ format: 'uuid' })
+      .describe('The run’s job: a task run is a job row (`GET /api/jobs/{id}`). A tick’s id is derived from the task and the tick, so one tick is one run.'),
+    scheduledFor: dateTime.nullable().describe('The schedule tick it belongs to; null for a manual run.'),
+    runner: z.string().nullable().describe('`<host>:<pid>` of the process that ran it; null while it waits.'),
+    status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
     result: z.unknown().describe('The task’s report (what it did); a failed VC-events run still reports how far it got.'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
-    startedAt: dateTime,
+    startedAt: dateTime.nullable(),
     finishedAt: dateTime.nullable(),
     durationMs: z.number().int().nullable(),
   })
@@ -67,14 +70,13 @@ export const TaskParamsSchema = z.object({ name: TaskNameSchema });
 export const TaskRunsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   jobId: z
-    .string()
-    .regex(/^[!-~]{1,200}$/, { message: 'must be 1-200 printable ASCII characters' })
+    .uuid({ message: 'must be a job id (a UUID)' })
     .optional()
     .describe('Only the runs of this job (the `jobId` a trigger answered).'),
 });
 
 /** A run as the API shows it. */
-export function taskRunView(run: TaskRunRecord): TaskRunView {
+export function taskRunView(run: TaskRun): TaskRunView {
   return {
     id: run.id,
     task: run.task,
@@ -85,18 +87,18 @@ export function taskRunView(run: TaskRunRecord): TaskRunView {
     status: run.status,
     result: run.result,
     error: run.error,
-    startedAt: run.startedAt.toISOString(),
+    startedAt: run.startedAt?.toISOString() ?? null,
     finishedAt: run.finishedAt?.toISOString() ?? null,
     durationMs: run.durationMs,
   };
 }
 
 function taskView(task: TaskView): z.infer<typeof TaskViewSchema> {
-  return { ...task, lastRun: task.lastRun ? taskRunView(task.lastRun) : null };
+  return { ...task, nextRunAt: task.nextRunAt?.toISOString() ?? null, lastRun: task.lastRun ? taskRunView(task.lastRun) : null };
 }
 
 export interface TaskRouteDeps {
-  tasks: TaskControl;
+  tasks: Tasks;
   schedulingEnabled: boolean;
   preferWaitMaxSeconds: number;
   /** Tasks that cannot run in this deployment, and why (answered 409 instead of queued). */
@@ -119,7 +121,7 @@ export async function sendTrigger(req: Request, res: Response, deps: TaskRouteDe
   const wait = preferWait(req, deps.preferWaitMaxSeconds);
   if (wait !== undefined) {
     res.setHeader('Preference-Applied', `wait=${wait}`);
-    const run = wait > 0 ? await deps.tasks.waitForRun(task, triggered.jobId, wait * 1000) : null;
+    const run = wait > 0 ? await deps.tasks.waitForEnd(triggered.jobId, wait * 1000) : null;
     if (run) {
       res.json({ success: true, data: { task, mode: 'async', jobId: triggered.jobId, status: run.status, pollUrl, run: taskRunView(run) } });
       return;
@@ -166,7 +168,7 @@ export const taskAdminRoutes = new RouteGroup<TaskRouteDeps>()
       problems: [400, 404],
     },
     async ({ params: { name }, query, res, deps }) => {
-      const runs = await deps.tasks.runs.list(name, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
+      const runs = await deps.tasks.runs(name, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
       res.json({ success: true, data: { task: name, runs: runs.map(taskRunView) } });
     },
   )
@@ -192,7 +194,7 @@ export const taskAdminRoutes = new RouteGroup<TaskRouteDeps>()
   );
 
 /** `POST /webhooks/retry-all` (admin): the webhook retry sweep, now and in the request, for every delivery that is due, with no grace period. */
-export const webhookAdminRoutes = new RouteGroup<{ tasks: TaskControl }>().post(
+export const webhookAdminRoutes = new RouteGroup<{ tasks: Tasks }>().post(
   {
     path: '/webhooks/retry-all',
     operationId: 'retryAllWebhooks',

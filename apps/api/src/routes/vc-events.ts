@@ -73,7 +73,7 @@ export const vcEventsAdminRoutes = new RouteGroup<VcEventRouteDeps>()
       responses: { 200: { description: 'The state, its lag, outcome counts and the last run.', schema: VcEventsStateResponseSchema } },
     },
     async ({ res, deps }) => {
-      const [state, [lastRun]] = await Promise.all([deps.vcEvents.state(), deps.tasks.runs.list('vc-events', { limit: 1 })]);
+      const [state, [lastRun]] = await Promise.all([deps.vcEvents.state(), deps.tasks.runs('vc-events', { limit: 1 })]);
       res.json({ success: true, data: { ...stateView(state), configured: deps.vcEvents.configured, lastRun: lastRun ? taskRunView(lastRun) : null } });
     },
   )

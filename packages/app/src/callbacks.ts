@@ -7,18 +7,18 @@
  */
 import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import type { Logger } from '@vcq/logger';
+import type { FinishedHook } from '@vcq/jobs';
 import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
-import { jobCatalog } from './catalog.js';
-import type { FinishedHook, JobPlatform } from './platform.js';
+import { completionEvents, type JobName, type JobPlatform } from './catalog.js';
 
-/** The finished-hook that turns outcomes of jobs with a `callbackUrl` into webhook deliveries. */
+/** The finished-hook (an outcome subscriber) that turns outcomes of jobs with a `callbackUrl` into webhook deliveries. */
 export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () => JobPlatform; logger: Logger }): FinishedHook {
   return async (job, outcome) => {
     const { callbackUrl: url, organizationId } = job.data as { callbackUrl?: unknown; organizationId?: string };
     if (typeof url !== 'string' || job.name === 'webhook-deliver') return;
     // Jobs queued before organizations carry none: they belong to the default one.
     const owner = { organizationId: organizationId ?? DEFAULT_ORGANIZATION };
-    const event: WebhookEvent | undefined = outcome.status === 'completed' ? (jobCatalog[job.name] as { event?: WebhookEvent }).event : 'job.failed';
+    const event: WebhookEvent | undefined = outcome.status === 'completed' ? completionEvents[job.name as JobName] : 'job.failed';
     if (!event) return;
     const delivery = await deps.webhooks.createDelivery({
       sourceJobId: job.id,

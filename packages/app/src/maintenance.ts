@@ -4,22 +4,22 @@
  * no harm.
  */
 import type { Db, JobStore } from '@vcq/db';
+import type { JobPlatform as EnginePlatform, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { WebhookStore } from '@vcq/webhooks';
-import { jobCatalog } from './catalog.js';
-import type { JobPlatform } from './platform.js';
-import type { QueueSet } from './queues.js';
 
 const DAY = 86_400_000;
 
 export interface CleanupOptions {
   db: Db;
-  /** JOB_RETENTION_DAYS: finished jobs, VC-event logs and task runs. */
+  /** JOB_RETENTION_DAYS: finished jobs (task runs among them) and VC-event logs. */
   jobRetentionDays: number;
   /** WEBHOOK_CLEANUP_RETENTION_DAYS: delivered or failed webhook deliveries (with their attempts). */
   webhookRetentionDays: number;
   /** CLEANUP_BATCH_SIZE: rows per DELETE. */
   batchSize: number;
+  /** Catalog entries whose latest row stays however old (the tasks: their last run stays visible). */
+  keepLatestOf?: string[];
   logger: Logger;
   signal?: AbortSignal;
   now?: () => Date;
@@ -27,8 +27,8 @@ export interface CleanupOptions {
 
 export interface CleanupReport {
   /** Rows older than these were eligible. */
-  before: { jobs: string; webhookDeliveries: string; vcEventLogs: string; taskRuns: string };
-  removed: { jobs: number; webhookDeliveries: number; vcEventLogs: number; taskRuns: number };
+  before: { jobs: string; webhookDeliveries: string; vcEventLogs: string };
+  removed: { jobs: number; webhookDeliveries: number; vcEventLogs: number };
   /** DELETE statements run. */
   batches: number;
   /** True when a shutdown stopped it between batches (the next run goes on). */
@@ -45,9 +45,10 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupReport> {
   const jobsBefore = new Date(now - options.jobRetentionDays * DAY);
   const webhooksBefore = new Date(now - options.webhookRetentionDays * DAY);
   const { db, batchSize } = options;
+  const taskKinds = options.keepLatestOf ?? [];
   const report: CleanupReport = {
-    before: { jobs: jobsBefore.toISOString(), webhookDeliveries: webhooksBefore.toISOString(), vcEventLogs: jobsBefore.toISOString(), taskRuns: jobsBefore.toISOString() },
-    removed: { jobs: 0, webhookDeliveries: 0, vcEventLogs: 0, taskRuns: 0 },
+    before: { jobs: jobsBefore.toISOString(), webhookDeliveries: webhooksBefore.toISOString(), vcEventLogs: jobsBefore.toISOString() },
+    removed: { jobs: 0, webhookDeliveries: 0, vcEventLogs: 0 },
     batches: 0,
     interrupted: false,
   };
@@ -56,9 +57,12 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupReport> {
   const statements: Array<[keyof CleanupReport['removed'], () => Promise<number>]> = [
     [
       'jobs',
+      // Each task's latest run stays, so GET /admin/tasks still shows when it last ran.
       () => db.$executeRaw`
         DELETE FROM jobs WHERE id IN (
-          SELECT id FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < ${jobsBefore} LIMIT ${batchSize})`,
+          SELECT id FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < ${jobsBefore}
+            AND id NOT IN (SELECT DISTINCT ON (kind) id FROM jobs WHERE kind = ANY(${taskKinds}::text[]) ORDER BY kind, created_at DESC, id DESC)
+          LIMIT ${batchSize})`,
     ],
     [
       'webhookDeliveries',
@@ -71,16 +75,6 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupReport> {
       () => db.$executeRaw`
         DELETE FROM vc_event_processing_logs WHERE id IN (
           SELECT id FROM vc_event_processing_logs WHERE processed_at < ${jobsBefore} LIMIT ${batchSize})`,
-    ],
-    [
-      'taskRuns',
-      // Each task's latest run stays, so GET /admin/tasks still shows when it last ran.
-      () => db.$executeRaw`
-        DELETE FROM task_runs WHERE id IN (
-          SELECT id FROM task_runs
-          WHERE started_at < ${jobsBefore} AND status <> 'running'
-            AND id NOT IN (SELECT DISTINCT ON (task) id FROM task_runs ORDER BY task, started_at DESC, id DESC)
-          LIMIT ${batchSize})`,
     ],
   ];
   for (const [what, statement] of statements) {
@@ -104,7 +98,7 @@ export interface SweepOptions {
   db: Db;
   store: JobStore;
   queues: QueueSet | null;
-  platform: JobPlatform;
+  platform: Pick<EnginePlatform, 'submit'>;
   webhooks: WebhookStore;
   logger: Logger;
   /** How overdue a delivery must be before it counts as lost (WEBHOOK_RETRY_SWEEP_GRACE_MS; 0 for a manual run). */
@@ -151,8 +145,7 @@ export async function sweepWebhookDeliveries(options: SweepOptions): Promise<Swe
   }
   report.checked = true;
   const dueBefore = new Date((options.now ?? (() => new Date()))().getTime() - options.graceMs);
-  const queueName = jobCatalog['webhook-deliver'].queue;
-  const queue = queues.queue(queueName);
+  const queue = queues.queue((queues.catalog['webhook-deliver'] as { queue: string }).queue);
   let afterId: string | undefined;
   for (;;) {
     if (options.signal?.aborted) break;

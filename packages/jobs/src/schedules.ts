@@ -1,0 +1,125 @@
+/**
+ * Periodic work: a catalog entry with a `schedule` gets a BullMQ job scheduler keyed
+ * by its catalog key, so each tick is one queue job however many workers are up. A
+ * worker that pulls a tick submits the entry's own job under an id derived from the
+ * entry and the tick (`tickJobId`): the run is an ordinary job (a row, retries, the
+ * reconciler, events, the waiter), and a tick seen twice is one job, as submitting
+ * the same id twice returns the first.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '@vcq/logger';
+import { type Catalog, type CatalogEntry, type EntryName, scheduledEntries } from './catalog.js';
+import type { JobPlatform, ResultsOf } from './platform.js';
+import { type QueueSet, withTimeout } from './queues.js';
+
+/** A scheduled entry's payload: who asked for the run and, for a tick, which one. */
+export const TickDataSchema = z.object({
+  trigger: z.enum(['schedule', 'manual']),
+  scheduledFor: z.iso.datetime().optional(),
+});
+
+// A tick's queue job only carries the tick: Redis keeps nothing of it once it is submitted.
+const TICK_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 100 } };
+
+/**
+ * The job id of an entry's run for one tick: a name-based UUID (RFC 9562 version 5
+ * layout, SHA-1 of the entry and the tick's time), the same in every process.
+ */
+export function tickJobId(kind: string, scheduledFor: Date): string {
+  const bytes = createHash('sha1').update(`vcq-tick:${kind}:${scheduledFor.getTime()}`).digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** What a worker does with a tick: submit the entry's job for it (startWorkers' `onTick`). */
+export function tickSubmitter<C extends Catalog, R extends ResultsOf<C>>(platform: JobPlatform<C, R>): (kind: string, scheduledFor: Date) => Promise<void> {
+  return async (kind, scheduledFor) => {
+    await platform.submit(kind as EntryName<C>, { trigger: 'schedule', scheduledFor: scheduledFor.toISOString() }, { id: tickJobId(kind, scheduledFor), runHereIfDown: true });
+  };
+}
+
+/** Where a scheduled entry stands on the queue. */
+export interface ScheduleState {
+  /** Whether the queue holds its scheduler; null when the queue cannot be asked. */
+  scheduled: boolean | null;
+  nextRunAt: Date | null;
+}
+
+/**
+ * Keeps the queue's job schedulers in line with the catalog's schedules. Upserting one
+ * is idempotent, so every worker syncs them at start; a disabled entry's is removed.
+ */
+export class Schedules<C extends Catalog = Catalog> {
+  constructor(
+    private readonly options: {
+      queues: QueueSet<C>;
+      logger: Logger;
+      /** How long a queue call may take before it counts as failed. */
+      timeoutMs: number;
+    },
+  ) {}
+
+  private get catalog(): C {
+    return this.options.queues.catalog;
+  }
+
+  /** Makes the queue's schedulers match the catalog; returns what changed. */
+  async sync(): Promise<{ upserted: string[]; removed: string[] }> {
+    const changed = { upserted: [] as string[], removed: [] as string[] };
+    for (const key of scheduledEntries(this.catalog)) {
+      const entry = this.catalog[key] as CatalogEntry;
+      const schedule = entry.schedule as NonNullable<CatalogEntry['schedule']>;
+      const queue = this.options.queues.queue(entry.queue);
+      const existing = await withTimeout(queue.getJobScheduler(key), this.options.timeoutMs, `reading the ${key} schedule`);
+      if (!schedule.enabled) {
+        if (existing) {
+          await withTimeout(queue.removeJobScheduler(key), this.options.timeoutMs, `removing the ${key} schedule`);
+          changed.removed.push(key);
+        }
+        continue;
+      }
+      if (existing && existing.pattern === schedule.cron && existing.tz === schedule.timezone && existing.name === entry.name) continue;
+      await withTimeout(
+        queue.upsertJobScheduler(key, { pattern: schedule.cron, tz: schedule.timezone }, { name: entry.name, data: { trigger: 'schedule' }, opts: TICK_JOB_OPTIONS }),
+        this.options.timeoutMs,
+        `scheduling ${key}`,
+      );
+      changed.upserted.push(key);
+    }
+    if (changed.upserted.length + changed.removed.length > 0) this.options.logger.info(changed, 'schedules updated');
+    return changed;
+  }
+
+  /**
+   * Keeps the schedulers in place: Redis may restart empty or be flushed, taking them
+   * along. Checks every `intervalMs` (never two checks at once) until stopped.
+   */
+  keepInSync(intervalMs: number): { stop(): void } {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || !this.options.queues.isAvailable()) return;
+      running = true;
+      this.sync()
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'schedule check failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+
+  /** Whether the queue holds the entry's scheduler, and its next tick. */
+  async state(key: string): Promise<ScheduleState> {
+    const entry = this.catalog[key];
+    if (!entry?.schedule || !this.options.queues.isAvailable()) return { scheduled: null, nextRunAt: null };
+    const scheduler = await withTimeout(this.options.queues.queue(entry.queue).getJobScheduler(key), this.options.timeoutMs, `reading the ${key} schedule`).catch(
+      () => null,
+    );
+    if (scheduler === null) return { scheduled: null, nextRunAt: null };
+    return { scheduled: scheduler !== undefined, nextRunAt: scheduler?.next ? new Date(scheduler.next) : null };
+  }
+}
