@@ -90,9 +90,15 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   // Every worker syncs the schedules (upserts are idempotent); with Redis down at
   // start, they are installed as soon as it is up (below).
   const syncSchedules = () =>
-    schedules.sync().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet'));
-  if (ready) await syncSchedules();
-  const scheduleCheck = schedules.keepInSync(SCHEDULE_CHECK_MS);
+    schedules.sync().then(
+      () => true,
+      (error: unknown) => {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'task schedules not synced yet; trying again shortly');
+        return false;
+      },
+    );
+  const synced = ready && (await syncSchedules());
+  const scheduleCheck = schedules.keepInSync(SCHEDULE_CHECK_MS, { failedFirst: !synced });
   // Redis back after an outage (or up for the first time since start): it may have
   // restarted empty, taking queued jobs and the task schedulers with it. Both are put
   // back now rather than at the next schedule check and reconcile tick, a minute or two away.

@@ -95,21 +95,41 @@ export class Schedules<C extends Catalog = Catalog> {
 
   /**
    * Keeps the schedulers in place: Redis may restart empty or be flushed, taking them
-   * along. Checks every `intervalMs` (never two checks at once) until stopped.
+   * along. Checks every `intervalMs` (never two checks at once) until stopped; after a
+   * failed check (the queue slow to answer while several processes start at once) the
+   * next one comes sooner, from 1 s doubling up to `intervalMs`.
    */
-  keepInSync(intervalMs: number): { stop(): void } {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running || !this.options.queues.isAvailable()) return;
-      running = true;
-      this.sync()
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'schedule check failed'))
-        .finally(() => {
-          running = false;
-        });
-    }, intervalMs);
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
+  keepInSync(intervalMs: number, options: { failedFirst?: boolean } = {}): { stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    let failures = options.failedFirst ? 1 : 0;
+    const next = () => {
+      if (stopped) return;
+      const delay = failures === 0 ? intervalMs : Math.min(intervalMs, 1000 * 2 ** (failures - 1));
+      timer = setTimeout(check, delay);
+      timer.unref();
+    };
+    const check = () => {
+      if (!this.options.queues.isAvailable()) return next();
+      this.sync().then(
+        () => {
+          failures = 0;
+          next();
+        },
+        (error: unknown) => {
+          failures++;
+          this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule check failed');
+          next();
+        },
+      );
+    };
+    next();
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   /** Whether the queue holds the entry's scheduler, and its next tick. */
