@@ -14,7 +14,7 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
-import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, type Tasks, type VcqCatalog } from '@vcq/app';
+import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, QueueAdmin, type Tasks, type VcqCatalog } from '@vcq/app';
 import type { JobWaiter, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
@@ -45,7 +45,7 @@ import { verificationRoutes } from './routes/verification.js';
 export interface AppDeps {
   db: Db;
   platform: JobPlatform;
-  queues: QueueSet | null;
+  queues: QueueSet<VcqCatalog> | null;
   handlers: Handlers;
   logger: Logger;
   apiKeys: ApiKeySpec[];
@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(docsAssets());
 
   routes('/credentials', vcApiRoutes.bind(credentials));
-  routes('/queue', queueAdminRoutes.bind({ platform: deps.platform, queues: deps.queues }));
+  routes('/queue', queueAdminRoutes.bind({ admin: new QueueAdmin({ platform: deps.platform, queues: deps.queues }) }));
   routes('/admin/tasks', taskAdminRoutes.bind(taskDeps));
   routes('/admin/vc-events', vcEventsAdminRoutes.bind({ ...taskDeps, vcEvents: deps.vcEvents }));
   routes('/webhooks', webhookAdminRoutes.bind(taskDeps));

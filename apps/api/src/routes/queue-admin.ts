@@ -1,16 +1,12 @@
 /**
- * Queue administration (admin scope): counts, job listings and actions on BullMQ
- * queues that keep the Postgres rows true.
+ * Queue administration (admin scope): the HTTP face of packages/app's QueueAdmin
+ * (counts, job listings and actions on the queues that keep the Postgres rows true).
  */
-import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { AppError, NotFoundError, UnavailableError } from '@vcq/errors';
-import { type JobName, type JobPlatform, queueNames, type VcqCatalog } from '@vcq/app';
-import type { QueueSet } from '@vcq/jobs';
+import { type QueueAdmin, queueNames } from '@vcq/app';
 import { jobView } from '../job-view.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
-import { isUuid } from '../validation.js';
 
 export const QueueStateSchema = z.enum(['waiting', 'active', 'completed', 'failed', 'delayed'], {
   message: 'must be one of waiting, active, completed, failed, delayed',
@@ -33,46 +29,13 @@ export const CleanBodySchema = z.object({
 });
 
 export interface QueueAdminDeps {
-  platform: JobPlatform;
-  queues: QueueSet | null;
-}
-
-const LIVE_STATES = ['waiting', 'prioritized', 'waiting-children', 'active', 'delayed'] as const;
-
-/** BullMQ's state in the admin API's words: prioritized and waiting-children jobs are waiting. */
-function publicState(state: string): string | null {
-  if (state === 'unknown') return null;
-  return state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state;
-}
-
-/**
- * Counts of one queue: what is waiting, running or delayed comes from Redis (live);
- * completed and failed come from Postgres, which keeps the history Redis drops.
- */
-async function queueStats(platform: JobPlatform, queue: Queue, name: string) {
-  const [live, rows, paused] = await Promise.all([queue.getJobCounts(...LIVE_STATES), platform.store.countByStatus(name), queue.isPaused()]);
-  const waiting = (live.waiting ?? 0) + (live.prioritized ?? 0) + (live['waiting-children'] ?? 0);
-  const active = live.active ?? 0;
-  const delayed = live.delayed ?? 0;
-  return { name, paused, waiting, active, completed: rows.completed, failed: rows.failed, delayed, total: waiting + active + delayed + rows.completed + rows.failed };
+  admin: QueueAdmin;
 }
 
 const QueueParams = z.object({
   name: z.enum(queueNames as [string, ...string[]], { error: (issue) => `no queue ${String(issue.input)} (queues: ${queueNames.join(', ')})` }).describe('A queue name.'),
 });
 const QueueJobParams = QueueParams.extend({ jobId: z.string().describe('The job id (a UUID; the BullMQ id is the same).') });
-
-/** The queue, when the queue backend answers (503 otherwise: queue administration needs it). */
-function queueFor(deps: QueueAdminDeps, name: string): Queue {
-  if (!deps.queues?.isAvailable()) throw new UnavailableError('the queue backend (Redis) is unavailable; queue administration needs it');
-  return deps.queues.queue(name);
-}
-
-async function rowFor(platform: JobPlatform, name: string, id: string) {
-  const row = isUuid(id) ? await platform.store.get(id) : null;
-  if (!row || row.queue !== name) throw new NotFoundError(`no job ${id} in queue ${name}`);
-  return row;
-}
 
 /** `/queue/...` routes (admin scope). Answers are `{success: true, data}`. */
 export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
@@ -87,7 +50,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [503],
     },
     async ({ res, deps }) => {
-      const data = await Promise.all(queueNames.map((name) => queueStats(deps.platform, queueFor(deps, name), name)));
+      const data = await Promise.all(queueNames.map((name) => deps.admin.stats(name)));
       res.json({ success: true, data });
     },
   )
@@ -103,7 +66,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name }, res, deps }) => {
-      res.json({ success: true, data: await queueStats(deps.platform, queueFor(deps, name), name) });
+      res.json({ success: true, data: await deps.admin.stats(name) });
     },
   )
   .get(
@@ -120,26 +83,19 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [400, 404, 503],
     },
     async ({ params: { name }, query: { status, start, end }, res, deps }) => {
-      const queue = queueFor(deps, name);
-      if (status === 'completed' || status === 'failed') {
+      const listing = await deps.admin.jobs(name, status, start, end);
+      if (listing.source === 'rows') {
         // Redis forgets finished jobs; their history is in Postgres.
-        const { items, total } = await deps.platform.store.list({ queue: name, status, limit: end - start + 1, offset: start });
-        res.json({ success: true, data: { status, start, end, total, jobs: items.map(jobView) } });
+        res.json({ success: true, data: { status, start, end, total: listing.total, jobs: listing.rows.map(jobView) } });
         return;
       }
-      const states = status === 'waiting' ? ['waiting', 'prioritized'] : [status];
-      const jobs = await queue.getJobs(states as never, start, end, false);
-      const rows = new Map((await deps.platform.store.getMany(jobs.map((j) => j.id as string))).map((r) => [r.id, r]));
       res.json({
         success: true,
         data: {
           status,
           start,
           end,
-          jobs: jobs.map((j) => {
-            const row = rows.get(j.id as string);
-            return row ? { ...jobView(row), queueState: status } : { id: j.id, type: j.name, queueState: status, progress: j.progress };
-          }),
+          jobs: listing.jobs.map((j) => (j.row ? { ...jobView(j.row), queueState: status } : { id: j.id, type: j.name, queueState: status, progress: j.progress })),
         },
       });
     },
@@ -156,10 +112,8 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name, jobId }, res, deps }) => {
-      const queue = queueFor(deps, name);
-      const row = await rowFor(deps.platform, name, jobId);
-      const state = await queue.getJobState(row.id);
-      res.json({ success: true, data: { ...jobView(row), queueState: publicState(state) } });
+      const { row, queueState } = await deps.admin.job(name, jobId);
+      res.json({ success: true, data: { ...jobView(row), queueState } });
     },
   )
   .post(
@@ -178,23 +132,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name, jobId }, res, deps }) => {
-      const queue = queueFor(deps, name);
-      const row = await rowFor(deps.platform, name, jobId);
-      if (row.status !== 'failed' && row.status !== 'cancelled') {
-        throw new AppError('not_retryable', 409, `job ${row.id} is ${row.status}; only failed or cancelled jobs can be retried`);
-      }
-      const job = await queue.getJob(row.id);
-      const inFailedSet = job ? (await job.getState()) === 'failed' : false;
-      // Retried in place, BullMQ keeps counting attempts upwards; re-added from scratch
-      // (Redis no longer has it), it counts from 1 again, and so must the row.
-      const requeued = await deps.platform.store.requeue(row.id, { resetAttempt: !inFailedSet });
-      if (!requeued) throw new AppError('not_retryable', 409, `job ${row.id} changed state; try again`);
-      const jobName = row.kind as JobName;
-      if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
-      else {
-        await job?.remove().catch(() => undefined);
-        await (deps.queues as QueueSet).add(jobName, row.id, row.data);
-      }
+      const requeued = await deps.admin.retry(name, jobId);
       res.json({ success: true, data: jobView(requeued) });
     },
   )
@@ -213,20 +151,9 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name, jobId }, res, deps }) => {
-      const queue = queueFor(deps, name);
-      const row = await rowFor(deps.platform, name, jobId);
-      const job = await queue.getJob(row.id);
-      const state = job ? await job.getState() : 'unknown';
-      if (state === 'active') {
-        // The running attempt is not torn out from under its worker: the row is closed
-        // now, the attempt's outcome will be refused, and it will not be retried.
-        await deps.platform.store.cancel([row.id]);
-        res.status(202).json({ success: true, data: { id: row.id, cancelled: true, removed: false, queueState: state } });
-        return;
-      }
-      if (job) await job.remove();
-      const cancelled = await deps.platform.store.cancel([row.id]);
-      res.json({ success: true, data: { id: row.id, cancelled: cancelled.length === 1, removed: Boolean(job), queueState: publicState(state) } });
+      const { running, ...removed } = await deps.admin.remove(name, jobId);
+      // A running attempt is not torn out from under its worker: its row is closed now.
+      res.status(running ? 202 : 200).json({ success: true, data: removed });
     },
   )
   .post(
@@ -241,7 +168,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name }, res, deps }) => {
-      await queueFor(deps, name).pause();
+      await deps.admin.pause(name);
       res.json({ success: true, data: { name, paused: true } });
     },
   )
@@ -257,7 +184,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [404, 503],
     },
     async ({ params: { name }, res, deps }) => {
-      await queueFor(deps, name).resume();
+      await deps.admin.resume(name);
       res.json({ success: true, data: { name, paused: false } });
     },
   )
@@ -275,10 +202,8 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       problems: [400, 404, 503],
     },
     async ({ params: { name }, body, res, deps }) => {
-      const queue = queueFor(deps, name);
-      const ids = await queue.clean(body.grace, body.limit, body.status === 'waiting' ? 'wait' : body.status);
       // Jobs cleaned before they ran will never run: their rows say so.
-      const cancelled = body.status === 'completed' || body.status === 'failed' ? [] : await deps.platform.store.cancel(ids);
-      res.json({ success: true, data: { name, status: body.status, removed: ids.length, cancelled: cancelled.length, ids } });
+      const cleaned = await deps.admin.clean(name, body);
+      res.json({ success: true, data: { name, status: body.status, ...cleaned } });
     },
   );

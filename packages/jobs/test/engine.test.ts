@@ -1,0 +1,156 @@
+/**
+ * The engine with a toy catalog (random queue names, a Redis prefix and a database of
+ * its own): a retry schedule's delays, a scheduled entry run once per tick by two
+ * runtimes, and the reconciler re-adding a row the queue never got, from its `kind`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createDb, type Db, JobStore } from '@vcq/db';
+import { createLogger } from '@vcq/logger';
+import { createTestDatabase, waitFor } from '@vcq/testing';
+import { type Catalog, exponential, type Handlers, Priority, retrySchedule } from '../src/catalog.js';
+import { JobPlatform } from '../src/platform.js';
+import { QueueSet } from '../src/queues.js';
+import { reconcile } from '../src/reconciler.js';
+import { Schedules, TickDataSchema, tickJobId, tickSubmitter } from '../src/schedules.js';
+import { startWorkers, type WorkerRuntime } from '../src/worker-runtime.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger({ level: 'silent' });
+const run = randomUUID().slice(0, 8);
+const prefix = `vcq-engine-${run}`;
+const payload = z.object({ n: z.number() }).loose();
+
+const catalog = {
+  // Fails twice, then succeeds, waiting 40 ms and then 160 ms between attempts.
+  patient: { queue: `toy-retry-${run}`, name: 'patient', schema: payload, attempts: 1, retry: retrySchedule([40, 160]), priority: Priority.NORMAL },
+  plain: { queue: `toy-retry-${run}`, name: 'plain', schema: payload, attempts: 2, retry: exponential(10), priority: Priority.NORMAL },
+  tick: {
+    queue: `toy-ticks-${run}`,
+    name: 'tick',
+    schema: TickDataSchema.loose(),
+    attempts: 1,
+    retry: exponential(0),
+    priority: Priority.NORMAL,
+    schedule: { cron: '* * * * * *', timezone: 'UTC', enabled: true },
+  },
+} satisfies Catalog;
+
+/** Every handler call, by job id. */
+const calls = new Map<string, number[]>();
+const count = (id: string) => {
+  const at = calls.get(id) ?? [];
+  at.push(Date.now());
+  calls.set(id, at);
+  return at.length;
+};
+const handlers: Handlers<typeof catalog> = {
+  patient: async (_data, ctx) => {
+    if (count(ctx.jobId) < 3) throw new Error('not yet');
+    return { attempt: ctx.attempt };
+  },
+  plain: async (_data, ctx) => {
+    count(ctx.jobId);
+    return { ok: true };
+  },
+  tick: async (_data, ctx) => {
+    count(ctx.jobId);
+    return { ticked: true };
+  },
+};
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Db;
+let store: JobStore;
+const redis: Redis[] = [];
+const runtimes: WorkerRuntime[] = [];
+let queues: QueueSet<typeof catalog>;
+let platform: JobPlatform<typeof catalog>;
+
+function connection(): Redis {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  redis.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('vcq_engine');
+  db = createDb(database.url);
+  store = new JobStore(db, { flushMs: 2, maxBatch: 500 });
+  queues = new QueueSet({ catalog, connection: connection(), prefix, timeoutMs: 5000 });
+  platform = new JobPlatform({ catalog, store, queues, handlers, logger, fallbackMode: 'reject' });
+  // Two runtimes, as two worker processes would be.
+  for (let i = 0; i < 2; i++) {
+    runtimes.push(startWorkers({ connection: connection(), prefix, catalog, store, handlers, logger, concurrency: 2, onTick: tickSubmitter(platform) }));
+  }
+  await waitFor(async () => queues.isAvailable());
+});
+
+afterAll(async () => {
+  for (const r of runtimes) await r.close(5000);
+  await queues?.close();
+  const [first] = redis;
+  if (first) {
+    const keys = await first.keys(`${prefix}:*`);
+    if (keys.length > 0) await first.del(...keys);
+  }
+  for (const r of redis) r.disconnect();
+  await store?.close();
+  await db?.$disconnect();
+  await database?.drop();
+});
+
+describe('the engine with a toy catalog', () => {
+  it('when an entry retries on a schedule, then it gets one attempt per delay plus one, each after its delay', async () => {
+    const submission = await platform.submit('patient', { n: 1 });
+    const id = submission.job.id;
+    expect(submission.job).toMatchObject({ kind: 'patient', maxAttempts: 3 });
+    const row = await waitFor(async () => {
+      const r = await store.get(id);
+      return r?.status === 'completed' ? r : undefined;
+    });
+    expect(row).toMatchObject({ attempt: 3, result: { attempt: 3 } });
+    const [a, b, c] = calls.get(id) as number[];
+    expect((b as number) - (a as number)).toBeGreaterThanOrEqual(40);
+    expect((c as number) - (b as number)).toBeGreaterThanOrEqual(160);
+  });
+
+  it('when a scheduled entry ticks every second under two runtimes, then each tick is one job, run once, under the tick’s id', async () => {
+    const schedules = new Schedules({ queues, logger, timeoutMs: 5000 });
+    expect(await schedules.sync()).toEqual({ upserted: ['tick'], removed: [] });
+    // Idempotent: a second worker's sync changes nothing.
+    expect(await schedules.sync()).toEqual({ upserted: [], removed: [] });
+    const rows = await waitFor(
+      async () => {
+        const { items } = await store.list({ kind: 'tick', status: 'completed', limit: 100, offset: 0 });
+        return items.length >= 3 ? items : undefined;
+      },
+      { what: 'three ticks', timeoutMs: 20_000 },
+    );
+    await queues.queue(catalog.tick.queue).removeJobScheduler('tick');
+    for (const row of rows) {
+      const data = row.data as { trigger: string; scheduledFor: string };
+      expect(data.trigger).toBe('schedule');
+      expect(row.id).toBe(tickJobId('tick', new Date(data.scheduledFor)));
+      expect(new Date(data.scheduledFor).getTime() % 1000).toBe(0);
+      expect(calls.get(row.id)).toHaveLength(1);
+    }
+    expect(new Set(rows.map((r) => (r.data as { scheduledFor: string }).scheduledFor)).size).toBe(rows.length);
+    expect(await schedules.state('tick')).toEqual({ scheduled: false, nextRunAt: null });
+  });
+
+  it('when an open row never reached the queue, then the reconciler re-adds it from its kind and it runs', async () => {
+    const id = randomUUID();
+    await store.create({ id, kind: 'plain', queue: catalog.plain.queue, name: 'plain', data: { n: 5 }, mode: 'async', maxAttempts: 2 });
+    const report = await reconcile({ store, queues, logger, graceMs: 0 });
+    expect(report.readded).toBeGreaterThanOrEqual(1);
+    const row = await waitFor(async () => {
+      const r = await store.get(id);
+      return r?.status === 'completed' ? r : undefined;
+    });
+    expect(row).toMatchObject({ kind: 'plain', result: { ok: true } });
+    expect(calls.get(id)).toHaveLength(1);
+  });
+});
