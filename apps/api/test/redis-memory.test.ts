@@ -128,6 +128,8 @@ describe('a worker whose Redis fills up', () => {
     cleanup.push(() => proc.stop());
     const c = await world.content();
     world.manifests.put(c.path, c.manifest, { delayMs: 1500 });
+    // A loaded machine may start the API before its Redis connection is ready.
+    await waitFor(() => server.platform.isQueueAvailable(), { what: 'the API to reach Redis' });
     const res = await submit(server, c);
     expect(res.status).toBe(202);
     const { jobId } = (await res.json()) as { jobId: string };
