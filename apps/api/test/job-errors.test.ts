@@ -24,9 +24,8 @@ import {
   waitForReady,
 } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
-import { waitFor } from '@vcq/testing';
+import { waitFor, jsonClient, type Json, startHookCollector, startWorld, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
-import { jsonClient, type Json, startHookCollector, startWorld, type World } from './fixtures.js';
 
 let world: World;
 let api: ApiServer;

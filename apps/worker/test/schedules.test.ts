@@ -6,8 +6,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
-import { startWorld, type World } from '../../api/test/fixtures.js';
+import { freePort, startApp, waitFor, type VcqProcess, startWorld, type World } from '@vcq/testing';
 import { startWorker } from '../src/worker.js';
 
 let world: World;

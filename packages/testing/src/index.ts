@@ -13,3 +13,15 @@ export { createTestDatabase } from './database.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { freePort, spawnApp, spawnNode, startApp, startRedisServer, waitFor, type RedisServer, type RedisServerOptions, type VcqProcess } from './processes.js';
 export { type PrometheusScrape, scrapeLikePrometheus } from './prometheus.js';
+export {
+  auth,
+  type Hex,
+  type Json,
+  jsonClient,
+  type RawAnswer,
+  rawExchange,
+  startHookCollector,
+  startWorld,
+  uploadForm,
+  type World,
+} from './world.js';
