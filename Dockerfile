@@ -19,6 +19,7 @@ COPY packages/runtime/package.json packages/runtime/
 COPY packages/testing/package.json packages/testing/
 COPY packages/vc-events/package.json packages/vc-events/
 COPY packages/verification/package.json packages/verification/
+COPY tests/e2e/package.json tests/e2e/
 RUN pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm db:generate

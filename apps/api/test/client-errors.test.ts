@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../src/server.js';
-import { rawExchange, startWorld, type World } from './fixtures.js';
+import { rawExchange, startWorld, type World } from '@vcq/testing';
 
 let world: World;
 let api: ApiServer;

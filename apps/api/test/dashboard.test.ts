@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '@vcq/app';
-import { freePort, startRedisServer, type RedisServer } from '@vcq/testing';
+import { freePort, startRedisServer, type RedisServer, auth, startWorld, uploadForm, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
-import { withChromium } from './chromium.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+import { withChromium } from '@vcq/testing/chromium';
 
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 

@@ -3,10 +3,9 @@
  * are refused at the door (400, no job, the target never reached), and what an
  * internal service says never comes back in an answer or a job's error.
  */
-import { freePort, listenOnLoopback, type LoopbackServer, startTcpService, type TcpService } from '@vcq/testing';
+import { freePort, listenOnLoopback, type LoopbackServer, startTcpService, type TcpService, auth, type Json, startWorld, uploadForm, type World } from '@vcq/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, type Json, startWorld, uploadForm, type World } from './fixtures.js';
 
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
 // What a Redis-like internal service says to anyone who connects.

@@ -14,9 +14,8 @@ import { INTERNAL_ERROR_MESSAGE, PermanentJobError } from '@vcq/errors';
 import { catalogFromConfig, createServices, createStoreFromConfig, type Handlers } from '@vcq/app';
 import { closeRedis, createProducerConnection, createWorkerConnection, QueueSet, startWorkers, waitForReady } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
-import { waitFor } from '@vcq/testing';
+import { waitFor, jsonClient, type Json, startHookCollector, startWorld, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../src/server.js';
-import { jsonClient, type Json, startHookCollector, startWorld, type World } from './fixtures.js';
 
 let world: World;
 let api: ApiServer;

@@ -3,10 +3,9 @@
  * drop job hashes), and a full one (maxmemory under noeviction) counts as down.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, startApp, startRedisServer, waitFor, type RedisServer } from '@vcq/testing';
+import { spawnApp, startApp, startRedisServer, waitFor, type RedisServer, auth, startWorld, uploadForm, type World } from '@vcq/testing';
 import { Redis } from 'ioredis';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
 
 let world: World;
 const cleanup: Array<() => Promise<unknown>> = [];

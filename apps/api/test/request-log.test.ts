@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@vcq/logger';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { auth, startWorld, type World } from '@vcq/testing';
 
 let world: World;
 let api: ApiServer;

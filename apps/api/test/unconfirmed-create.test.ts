@@ -6,7 +6,7 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+import { auth, startWorld, uploadForm, type World } from '@vcq/testing';
 
 let world: World;
 let server: ApiServer;

@@ -9,8 +9,7 @@ import { catalogFromConfig, createServices, createStoreFromConfig, type JobPlatf
 import { closeRedis, createProducerConnection, ENDED, JobWaiter, QueueSet, waitForReady } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { readMetric } from '@vcq/metrics';
-import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer } from '@vcq/testing';
-import { startWorld, type World } from '../../api/test/fixtures.js';
+import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer, startWorld, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../src/worker.js';
 
 const METRICS_TOKEN = 'worker-scrape-token-0123456789';

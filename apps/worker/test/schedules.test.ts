@@ -8,8 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickJobId } from '@vcq/jobs';
-import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
-import { startWorld, type World } from '../../api/test/fixtures.js';
+import { freePort, startApp, waitFor, type VcqProcess, startWorld, type World } from '@vcq/testing';
 import { startWorker } from '../src/worker.js';
 
 let world: World;

@@ -9,7 +9,19 @@ export {
 } from './http-peers.js';
 export { type LoopbackServer, listenOnLoopback } from './loopback-server.js';
 export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } from './manifest.js';
-export { createTestDatabase } from './database.js';
+export { createTestDatabase, ensureTestDatabaseTemplate, type TestDatabase } from './database.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { freePort, spawnApp, spawnNode, startApp, startRedisServer, waitFor, type RedisServer, type RedisServerOptions, type VcqProcess } from './processes.js';
 export { type PrometheusScrape, scrapeLikePrometheus } from './prometheus.js';
+export {
+  auth,
+  type Hex,
+  type Json,
+  jsonClient,
+  type RawAnswer,
+  rawExchange,
+  startHookCollector,
+  startWorld,
+  uploadForm,
+  type World,
+} from './world.js';

@@ -4,11 +4,10 @@
  * process dies, and a job whose hash Redis dropped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, startRedisServer, waitFor } from '@vcq/testing';
+import { freePort, startApp, startRedisServer, waitFor, auth, startWorld, uploadForm, type World } from '@vcq/testing';
 import { Redis } from 'ioredis';
-import { startApi, type ApiServer } from '../../api/src/server.js';
-import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
-import { startWorker, type WorkerProcess } from '../src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
 let world: World;
 const cleanup: Array<() => Promise<unknown>> = [];

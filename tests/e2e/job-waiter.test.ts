@@ -7,11 +7,10 @@
  * reads through.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
+import { waitFor, jsonClient, type Json, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { JobWaiter } from '@vcq/jobs';
-import { startApi, type ApiServer } from '../src/server.js';
-import { jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 const WAITERS = 300;
 let world: World;

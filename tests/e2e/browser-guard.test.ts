@@ -6,11 +6,10 @@
  * Chromium treats as another site than the API's `127.0.0.1`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenOnLoopback, type LoopbackServer } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { withChromium } from './chromium.js';
-import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { listenOnLoopback, type LoopbackServer, auth, jsonClient, type Json, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
+import { withChromium } from '@vcq/testing/chromium';
 
 const ALLOWED_SITE = 'https://app.example';
 let world: World;

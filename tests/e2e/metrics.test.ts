@@ -8,10 +8,9 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDED } from '@vcq/jobs';
 import { readMetric } from '@vcq/metrics';
-import { freePort, scrapeLikePrometheus } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+import { freePort, scrapeLikePrometheus, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 let api: ApiServer;

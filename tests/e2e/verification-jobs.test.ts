@@ -3,10 +3,9 @@
  * node and manifest host, all on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+import { waitFor, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 let api: ApiServer;

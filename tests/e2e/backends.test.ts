@@ -4,10 +4,9 @@
  * processes sharing one queue with every job executed exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnApp, waitFor, type VcqProcess } from '@vcq/testing';
-import { startApi, type ApiServer } from '../../api/src/server.js';
-import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
-import { startWorker, type WorkerProcess } from '../src/worker.js';
+import { freePort, spawnApp, waitFor, type VcqProcess, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
 type Json = Record<string, any>;
 

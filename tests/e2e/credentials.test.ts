@@ -6,10 +6,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@vcq/webhooks';
-import { freePort, waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { freePort, waitFor, auth, jsonClient, type Json, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 const SECRET = 'test-webhook-secret-0123456789';
 let world: World;

@@ -7,11 +7,10 @@ import { once, EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, waitFor, type RedisServer } from '@vcq/testing';
+import { startRedisServer, waitFor, type RedisServer, auth, startWorld, type World } from '@vcq/testing';
 import { verifyWebhookSignature } from '@vcq/webhooks';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 interface SyncAnswer {
   mode: string;

@@ -6,10 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { jsonClient, type Json, startWorld, uploadForm, type World } from './fixtures.js';
+import { freePort, jsonClient, type Json, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 const ACME = { 'x-api-key': 'acme-key-0001' };
 const ACME_READER = { 'x-api-key': 'acme-reader-01' };

@@ -3,9 +3,8 @@
  * exits within that timeout plus a short grace, and the interrupted job runs again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
-import { startApi, type ApiServer } from '../../api/src/server.js';
-import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
+import { freePort, startApp, waitFor, type VcqProcess, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 const cleanup: Array<() => Promise<unknown>> = [];

@@ -10,10 +10,9 @@ import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, jsonClient, type Json, type RawAnswer, rawExchange, startHookCollector, startWorld, type World } from './fixtures.js';
+import { spawnApp, waitFor, auth, jsonClient, type Json, type RawAnswer, rawExchange, startHookCollector, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 let api: ApiServer;

@@ -5,10 +5,9 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@vcq/logger';
-import { waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { startWorld, uploadForm, type World } from './fixtures.js';
+import { waitFor, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 type Json = Record<string, any>;
 const ADMIN = { 'x-api-key': 'test-key' };

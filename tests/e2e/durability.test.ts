@@ -3,11 +3,10 @@
  * emptied under queued jobs, a worker killed mid-job, and a graceful SIGTERM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, listenOnLoopback, startApp, startRedisServer, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, listenOnLoopback, startApp, startRedisServer, waitFor, type VcqProcess, auth, startWorld, uploadForm, type World } from '@vcq/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startApi, type ApiServer } from '../../api/src/server.js';
-import { auth, startWorld, uploadForm, type World } from '../../api/test/fixtures.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 const cleanup: Array<() => Promise<unknown>> = [];

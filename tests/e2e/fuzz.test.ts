@@ -16,11 +16,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp, type VcqProcess, waitFor } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
+import { spawnApp, type VcqProcess, waitFor, auth, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { exceedsJsonDepth } from '@vcq/http';
-import { buildOpenApiDocument } from '../src/openapi/document.js';
-import { auth, startWorld, type World } from './fixtures.js';
+import { buildOpenApiDocument } from '../../apps/api/src/openapi/document.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are generated, so they are read loosely
 type Json = Record<string, any>;

@@ -6,10 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, waitFor, type VcqProcess } from '@vcq/testing';
+import { freePort, startApp, waitFor, type VcqProcess, auth, startWorld, type World } from '@vcq/testing';
 import type { JobName } from '@vcq/app';
-import { startApi, type ApiServer } from '../../api/src/server.js';
-import { auth, startWorld, type World } from '../../api/test/fixtures.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 const BURST = 300;
 

@@ -6,11 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { type AnalyticsServer, startAnalyticsServer } from '../../../packages/vc-events/test/analytics-server.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, jsonClient, type Json, startWorld, type World } from './fixtures.js';
+import { freePort, auth, jsonClient, type Json, startWorld, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { type AnalyticsServer, startAnalyticsServer } from '../../packages/vc-events/test/analytics-server.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 
 // The same suite on both queue backends; on PostgreSQL, Redis is a closed port.

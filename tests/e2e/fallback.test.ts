@@ -3,10 +3,9 @@
  * second, and goes back to queueing by itself when Redis returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedisServer, waitFor, type RedisServer } from '@vcq/testing';
-import { startWorker, type WorkerProcess } from '../../worker/src/worker.js';
-import { startApi, type ApiServer } from '../src/server.js';
-import { auth, startWorld, uploadForm, type World } from './fixtures.js';
+import { freePort, startRedisServer, waitFor, type RedisServer, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
 let world: World;
 const opened: Array<{ close(): Promise<void> }> = [];

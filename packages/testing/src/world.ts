@@ -1,13 +1,20 @@
 /**
- * The world a verification test runs in: its own database, a loopback EVM node
- * with the registry deployed, a manifest host and an IPFS-style gateway.
+ * The world an API, worker or end-to-end test runs in: its own database, a loopback
+ * EVM node with the registry deployed, a manifest host and an IPFS-style gateway, and
+ * a queue prefix of its own on the shared Redis; plus the clients tests talk to the
+ * API with (the test key, upload forms, JSON and raw-socket requests, a webhook sink).
+ * Nothing here imports an app: tests start the API or the worker themselves.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { loadConfig, type Config } from '@vcq/config';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createTestDatabase, listenOnLoopback, makeManifest, startEvmNode, startIpfsGateway, startManifestServer } from '@vcq/testing';
+import { createTestDatabase } from './database.js';
+import { startEvmNode } from './evm-node.js';
+import { startIpfsGateway, startManifestServer } from './http-peers.js';
+import { listenOnLoopback } from './loopback-server.js';
+import { makeManifest } from './manifest.js';
 
 export type Hex = `0x${string}`;
 
