@@ -39,7 +39,6 @@ import {
   sampleRss,
   sleep,
   startDeployment,
-  until,
 } from './lib.js';
 
 const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH_N=5000)
@@ -196,7 +195,7 @@ async function openInBatch(d: Deployment, field: 'batch' | 'verifier', tag: stri
 }
 
 async function waitForBatch(d: Deployment, batch: string, count: number, timeoutMs: number) {
-  return until(
+  return d.until(
     async () => {
       if ((await openInBatch(d, 'batch', batch)) > 0) return null;
       const state = await batchState(d, batch);
@@ -277,7 +276,7 @@ async function main(): Promise<void> {
       const tag = 'did:example:bench-light';
       note(`worker_ratio: ${settings.n} light verify-credential jobs through the same worker`);
       await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
-      const light = await until(
+      const light = await d.until(
         async () => {
           if ((await openInBatch(d, 'verifier', tag)) > 0) return null;
           const s = await lightState(d, tag);
@@ -386,7 +385,7 @@ async function main(): Promise<void> {
       if (worker) {
         // Let the worker drain what the load left behind before timing anything else.
         note('api_ratio: draining the queued backlog');
-        await until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'the backlog to drain', 30 * 60_000, 500);
+        await d.until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'the backlog to drain', 30 * 60_000, 500);
       } else {
         await queues.queue(ISSUANCE_QUEUE).obliterate({ force: true });
         await d.sql.query(`UPDATE jobs SET status = 'cancelled' WHERE status = 'queued'`);
@@ -396,7 +395,7 @@ async function main(): Promise<void> {
     if (only.has('start_latency')) {
       worker ??= await d.spawn('worker', appEnv(''));
       // Quiet first: the latency of a steady load, not of a backlog.
-      await until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'an empty queue', 30 * 60_000, 250);
+      await d.until(async () => (await queues.queue(ISSUANCE_QUEUE).count()) === 0, 'an empty queue', 30 * 60_000, 250);
       const total = Math.round(settings.startRate * settings.startDuration);
       note(`start_latency: ${settings.startRate} req/s for ${settings.startDuration} s (${total} requests)`);
       const accepted: Array<{ id: string; at: number }> = [];

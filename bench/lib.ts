@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { JOB_CHANGES_CHANNEL } from '@vcq/jobs';
 import { createTestDatabase, freePort, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
 
 /** `--name value` / `--name=value` flags, falling back to env `BENCH_NAME` (or `DRILL_NAME`), then the default. */
@@ -123,14 +124,49 @@ export function sqlClient(url: string) {
 }
 export type Sql = ReturnType<typeof sqlClient>;
 
-/** Waits for `check` to be truthy, re-checking every `intervalMs`; throws after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number, intervalMs = 100): Promise<T> {
+/**
+ * Waits until `check` returns a value: it is asked again when job rows change (the
+ * jobs table's NOTIFY on `vcq_job_changes`, the channel the job waiter listens on), at
+ * most every `minGapMs`, and every 5 s besides (a change that is not a row's, such as
+ * a queue emptying in Redis, still comes with its rows' changes).
+ */
+export async function untilJobsChange<T>(
+  databaseUrl: string,
+  check: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs: number,
+  minGapMs = 250,
+): Promise<T> {
+  const listener = new pg.Client({ connectionString: databaseUrl });
+  await listener.connect();
+  let wake: (() => void) | undefined;
+  let changed = false;
+  listener.on('notification', () => {
+    changed = true;
+    wake?.();
+  });
+  await listener.query(`LISTEN ${JOB_CHANGES_CHANNEL}`);
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
+  try {
+    for (;;) {
+      changed = false;
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(minGapMs);
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(5000, Math.max(0, deadline - Date.now())));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  } finally {
+    await listener.end().catch(() => {});
   }
 }
 
@@ -201,6 +237,9 @@ export async function startDeployment(options: {
     database,
     redis,
     sql,
+    /** Waits until `check` holds, asked again as the deployment's job rows change (see untilJobsChange). */
+    until: <T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number, minGapMs?: number) =>
+      untilJobsChange(database.url, check, what, timeoutMs, minGapMs),
     queuePrefix,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     env: (extra: Record<string, string> = {}) => ({ ...fixed, ...extra }),

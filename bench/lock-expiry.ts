@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { baseCatalog } from '@vcq/app';
 import { attemptsOf, QueueSet } from '@vcq/jobs';
-import { importIssuer, issueBody, options, until, startDeployment } from './lib.js';
+import { importIssuer, issueBody, options, startDeployment } from './lib.js';
 
 const opt = options('LOCKX');
 const n = opt.number('n', 3000);
@@ -40,7 +40,7 @@ try {
   for (let i = 0; i < jobs.length; i += 250) await Promise.all(jobs.slice(i, i + 250).map((j) => queues.add('issue-credential', j.id, j.data)));
   const started = Date.now();
   const workers = await Promise.all(Array.from({ length: workerCount }, () => d.spawn('worker', { LOG_LEVEL: 'debug' })));
-  await until(
+  await d.until(
     async () => {
       const [row] = await d.sql.query<{ open: string }>("SELECT count(*) AS open FROM jobs WHERE status IN ('queued', 'processing')");
       return Number(row?.open) === 0;
