@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENDED } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { waitFor, startWorld, uploadForm, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
@@ -58,7 +59,11 @@ const submitVerify = async (c: Awaited<ReturnType<World['content']>>, headers: R
   return res.body.jobId as string;
 };
 const row = async (id: string) => (await http('GET', `/api/jobs/${id}`)).body;
-const settled = (id: string) => waitFor(async () => ((await row(id)).status !== 'queued' && (await row(id)).status !== 'processing' ? row(id) : undefined), { what: `job ${id} to settle` });
+/** The job's view once its row has ended (the API's job waiter, on row changes). */
+const settled = async (id: string) => {
+  if (!(await api.waiter.wait(id, ENDED, 30_000))) throw new Error(`job ${id} did not settle within 30 s`);
+  return row(id);
+};
 
 describe('queue administration', () => {
   it('when stats are read, then every queue is listed and counts agree with Postgres', async () => {

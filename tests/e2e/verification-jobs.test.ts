@@ -3,7 +3,7 @@
  * node and manifest host, all on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { auth, startWorld, uploadForm, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -26,16 +26,12 @@ const post = (path: string, form: FormData, headers: Record<string, string> = au
   fetch(`${api.url}${path}`, { method: 'POST', body: form, headers });
 const get = (path: string, headers: Record<string, string> = auth) => fetch(`${api.url}${path}`, { headers });
 
-/** Polls the job until it is completed or failed; returns the last view. */
+/** Waits for the job's row to end (the API's job waiter, on row changes); returns its view then. */
 // biome-ignore lint/suspicious/noExplicitAny: a job view is checked field by field below
 async function settle(jobId: string): Promise<any> {
-  return waitFor(
-    async () => {
-      const body = (await (await get(`/api/verification-jobs/${jobId}`)).json()) as { status: string; [key: string]: any };
-      return body.status === 'completed' || body.status === 'failed' ? body : undefined;
-    },
-    { what: `job ${jobId} to finish` },
-  );
+  const row = await api.waiter.wait(jobId, ['completed', 'failed'], 30_000);
+  if (!row) throw new Error(`job ${jobId} did not finish within 30 s`);
+  return (await get(`/api/verification-jobs/${jobId}`)).json();
 }
 
 describe('POST /api/verification-jobs/verify', () => {
