@@ -10,8 +10,10 @@ COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/credentials/package.json packages/credentials/
 COPY packages/webhooks/package.json packages/webhooks/
+COPY packages/egress/package.json packages/egress/
 COPY packages/errors/package.json packages/errors/
 COPY packages/http/package.json packages/http/
+COPY packages/app/package.json packages/app/
 COPY packages/jobs/package.json packages/jobs/
 COPY packages/logger/package.json packages/logger/
 COPY packages/metrics/package.json packages/metrics/

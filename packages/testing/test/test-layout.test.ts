@@ -65,3 +65,20 @@ describe('test layout', () => {
     expect([...found].sort()).toEqual(['api', 'worker']);
   });
 });
+
+describe('the Dockerfile', () => {
+  it('when it is read, then it copies the manifest of every workspace package before installing', async () => {
+    const dockerfile = await readFile(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const workspaces: string[] = [];
+    for (const parent of ['apps', 'packages', 'tests']) {
+      const entries = await readdir(path.join(ROOT, parent), { withFileTypes: true });
+      for (const e of entries) {
+        const manifest = path.join(parent, e.name, 'package.json');
+        if (e.isDirectory() && (await readFile(path.join(ROOT, manifest)).catch(() => null))) workspaces.push(manifest);
+      }
+    }
+    expect(workspaces.length).toBeGreaterThan(10);
+    const missing = workspaces.filter((m) => !dockerfile.includes(`COPY ${m} ${path.dirname(m)}/`));
+    expect(missing).toEqual([]);
+  });
+});
