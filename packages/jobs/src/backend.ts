@@ -37,7 +37,7 @@ export interface QueueBackend<C extends Catalog = Catalog> {
 export async function queueBackendFromConfig<C extends Catalog>(config: Config, logger: Logger, options: { consumer: boolean; catalog: C }): Promise<QueueBackend<C>> {
   const { catalog } = options;
   if (config.QUEUE_BACKEND === 'postgres') {
-    const pool = await postgresQueuePool(config, options.consumer ? queuesOf(catalog).length : 0);
+    const pool = await postgresQueuePool({ databaseUrl: config.DATABASE_URL, listeners: options.consumer ? queuesOf(catalog).length : 0, poolSize: config.DATABASE_POOL_SIZE });
     const queues = new QueueSet({ catalog, postgres: pool, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS });
     return {
       kind: 'postgres',
@@ -102,10 +102,10 @@ const BULLMQ_SCHEMA = 'bullmq';
  * with an advisory lock). Each Worker keeps one LISTEN connection from this pool,
  * so a worker's pool has room for those plus the queries that claim jobs.
  */
-async function postgresQueuePool(config: Config, listeners: number): Promise<PostgresQueueConnection> {
+export async function postgresQueuePool(options: { databaseUrl: string; listeners: number; poolSize: number }): Promise<PostgresQueueConnection> {
   const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    max: listeners + Math.max(2, Math.min(config.DATABASE_POOL_SIZE, 8)),
+    connectionString: options.databaseUrl,
+    max: options.listeners + Math.max(2, Math.min(options.poolSize, 8)),
     options: `-c search_path=${quoteSchemaName(BULLMQ_SCHEMA)}`,
     connectionTimeoutMillis: 5000,
   });

@@ -1,7 +1,7 @@
 export * from './catalog.js';
 export type { JobContext } from './processor.js';
 export { createJobContext } from './context.js';
-export { queueBackendFromConfig, type QueueBackend } from './backend.js';
+export { postgresQueuePool, queueBackendFromConfig, type QueueBackend } from './backend.js';
 export { EngineEvents, type EngineEventMap, type EngineEventName, type JobEventBase } from './events.js';
 export { ENDED, JOB_CHANGES_CHANNEL, JobWaiter, type JobWaiterOptions } from './job-waiter.js';
 export {
