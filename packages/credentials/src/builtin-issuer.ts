@@ -2,6 +2,7 @@
  * The built-in issuer backend: signs with a DID vcq controls, gives the credential
  * its place in the issuer's status list and stores it (`credentials`).
  */
+import { createHash } from 'node:crypto';
 import { Coalescer, DEFAULT_ORGANIZATION, type Db, type Settled, settle } from '@vcq/db';
 import { PermanentJobError } from '@vcq/errors';
 import type { DidRegistry, LoadedSigner } from './did-service.js';
@@ -11,7 +12,7 @@ import { allocateStatusIndexes, STATUS_PURPOSE } from './status-list.js';
 import type { IssueResult, IssuerBackend } from './types.js';
 import { decodeJwt } from './jwt.js';
 import { credentialV2, isVcJoseHeader, VC_JOSE_TYP } from './vc-jose.js';
-import { credentialPayload } from './vc-jwt.js';
+import { credentialPayload, credentialUrl } from './vc-jwt.js';
 
 export interface BuiltinIssuerDeps {
   db: Db;
@@ -111,6 +112,7 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
               subject: made.subjectDid,
               type: made.credentialType,
               organizationId: ownerOf(made),
+              requestDigest: requestDigest(made),
               jwt: first.value.vcJwt,
               issuedAt: new Date(first.value.issuedAt),
             },
@@ -141,13 +143,14 @@ function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id
     status_list_index: r.statusListIndex,
     organization_id: r.organizationId,
     user_id: r.userId,
+    request_digest: r.requestDigest,
   }));
   return db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO credentials (id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id)
-    SELECT id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id
+    INSERT INTO credentials (id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id, request_digest)
+    SELECT id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id, request_digest
     FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
       id uuid, public_id text, issuer text, subject text, type text, issued_at timestamptz, expires_at timestamptz,
-      jwt text, status_list_id text, status_list_index int, organization_id text, user_id text)
+      jwt text, status_list_id text, status_list_index int, organization_id text, user_id text, request_digest text)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
 }
@@ -175,6 +178,7 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
       statusListIndex: String(index),
       statusListCredential,
     },
+    ...(input.credential ? { requested: input.credential } : {}),
   };
   // VC-JOSE-COSE §3.1.1: typ vc+jwt, cty vc; the payload is the credential itself.
   const jose = input.format === 'vc+jwt';
@@ -183,7 +187,8 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
     : signJwt({ typ: 'JWT', kid: loaded.keyId }, credentialPayload(fields), loaded.signer);
   return {
     id: input.id,
-    publicId: `urn:uuid:${input.id}`,
+    publicId: credentialUrl(fields),
+    requestDigest: requestDigest(input),
     issuer: input.issuerDid,
     subject: input.subjectDid,
     type: input.credentialType,
@@ -218,7 +223,7 @@ function wholeSeconds(date: Date): Date {
  * request; an id reused for a different credential is a conflict, not a replay.
  */
 export function existingIssueResult(
-  existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'organizationId' | 'jwt' | 'issuedAt'>,
+  existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'organizationId' | 'requestDigest' | 'jwt' | 'issuedAt'> & { publicId?: string },
   input: IssueCredentialInput,
 ): IssueResult {
   if (
@@ -226,12 +231,33 @@ export function existingIssueResult(
     existing.subject !== input.subjectDid ||
     existing.type !== input.credentialType ||
     existing.organizationId !== ownerOf(input) ||
+    existing.requestDigest !== requestDigest(input) ||
     (input.format !== undefined && formatOf(existing.jwt) !== input.format)
   ) {
-    throw new PermanentJobError(`Credential ${existing.id} already exists for a different issuer, subject, type or format`, {
+    throw new PermanentJobError(`Credential ${existing.publicId ?? existing.id} already exists for a different issuer, subject, type, content or format`, {
       code: 'credential_id_conflict',
       status: 409,
     });
   }
   return { vcJwt: existing.jwt, credentialId: existing.id, issuedAt: existing.issuedAt.toISOString() };
+}
+
+/**
+ * What a VC API caller asked for, as a SHA-256 of its canonical JSON (members sorted)
+ * and format: the same credential id asked for again with another body is a conflict.
+ * Null for an issuance that named no credential document.
+ */
+export function requestDigest(input: IssueCredentialInput): string | null {
+  if (!input.credential) return null;
+  return createHash('sha256').update(`${input.format ?? ''}\n${canonicalJson(input.credential)}`).digest('base64url');
+}
+
+// Written out by hand: an object rebuilt key by key would lose a `__proto__` member.
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const members = Object.keys(value).sort();
+    return `{${members.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

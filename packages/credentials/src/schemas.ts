@@ -94,6 +94,7 @@ export type DidUpdateInput = z.infer<typeof DidUpdateInputSchema>;
 // A credential type is a JSON-LD term (e.g. UniversityDegreeCredential) or a URL.
 const TYPE_TERM = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 const MAX_CLAIMS_JSON_BYTES = 64 * 1024;
+const MAX_CREDENTIAL_JSON_BYTES = 128 * 1024;
 
 /**
  * The encodings vcq issues: `jwt_vc_json`, a VCDM 1.1 VC-JWT (the `vc` claim; the
@@ -118,6 +119,15 @@ export const IssueCredentialInputSchema = z.object({
       message: `must be at most ${MAX_CLAIMS_JSON_BYTES} bytes of JSON`,
     }),
   expirationDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00Z)' }).optional(),
+  /**
+   * The whole credential a W3C VC API caller asked for (checked by vc-api.ts); the
+   * fields above then only summarise it. Passed through as sent, not rebuilt by zod,
+   * which would drop a `__proto__` member.
+   */
+  credential: z
+    .custom<Record<string, unknown>>((c) => typeof c === 'object' && c !== null && !Array.isArray(c), { message: 'must be an object' })
+    .refine((c) => Buffer.byteLength(JSON.stringify(c)) <= MAX_CREDENTIAL_JSON_BYTES, { message: `must be at most ${MAX_CREDENTIAL_JSON_BYTES} bytes of JSON` })
+    .optional(),
   /** How the credential is encoded and secured; CREDENTIAL_FORMAT when not given. */
   format: CredentialFormatSchema.optional(),
   organizationId: z.string().min(1).max(200).optional(),

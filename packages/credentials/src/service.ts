@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@vcq/errors';
-import { Coalescer, type Db } from '@vcq/db';
+import { Coalescer, type Db, DEFAULT_ORGANIZATION } from '@vcq/db';
 import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
 import { assertDidKeys } from './did-key.js';
@@ -15,6 +15,7 @@ import { setStatusBit } from './status-list.js';
 import { createStatusListPublisher } from './status-list-publisher.js';
 import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
 import { fieldError, parseInput } from './validation.js';
+import { credentialUuid } from './vc-api.js';
 import { createVerifier } from './verifier.js';
 
 /** What vcq's published status lists say about themselves unless configured (STATUS_LIST_TTL, STATUS_LIST_VALIDITY). */
@@ -83,7 +84,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     if (typeof id !== 'string') return null;
     if (UUID.test(id)) return deps.db.credential.findUnique({ where: { id: id.toLowerCase() } });
     // Only a well-formed urn:uuid reaches the query: anything else can name no credential.
-    if (id.startsWith('urn:uuid:') && UUID.test(id.slice('urn:uuid:'.length))) return deps.db.credential.findUnique({ where: { publicId: id.toLowerCase() } });
+    // (Public ids are unique per organization; vcq's own are urn:uuid:<its uuid>, and the oldest answers.)
+    if (id.startsWith('urn:uuid:') && UUID.test(id.slice('urn:uuid:'.length))) {
+      return deps.db.credential.findFirst({ where: { publicId: id.toLowerCase() }, orderBy: { createdAt: 'asc' } });
+    }
     return null;
   }
 
@@ -118,8 +122,11 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
           throw fieldError('id', 'must be a UUID');
         }
-        const id = requestedId?.toLowerCase() ?? randomUUID();
-        if (requestedId !== undefined) {
+        // A VC API caller's own credential id names the credential within its organization,
+        // whichever job (or Idempotency-Key) asks for it.
+        const callerId = typeof input.credential?.id === 'string' ? input.credential.id : undefined;
+        const id = callerId !== undefined ? credentialUuid(input.organizationId ?? DEFAULT_ORGANIZATION, callerId) : (requestedId?.toLowerCase() ?? randomUUID());
+        if (requestedId !== undefined || callerId !== undefined) {
           // A retried job: answer with what the first attempt made, before any check
           // that time could have changed (expirationDate).
           const existing = await credentialsById.submit(id);

@@ -48,25 +48,56 @@ export interface IssuedCredentialFields {
   issuedAt: Date;
   expiresAt: Date | null;
   status: StatusListEntry;
+  /**
+   * The credential a VC API caller asked for, issued as it is: vcq adds only its
+   * status entry, an id and an issuance date where they are missing.
+   */
+  requested?: Record<string, unknown>;
+}
+
+/** A date as an XML Schema dateTimeStamp in whole seconds (`2026-01-01T00:00:00Z`). */
+export function dateTimeStamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The credential's `id`: the caller's, else `urn:uuid:<uuid>`. */
+export function credentialUrl(args: Pick<IssuedCredentialFields, 'id' | 'requested'>): string {
+  return typeof args.requested?.id === 'string' ? args.requested.id : `urn:uuid:${args.id}`;
 }
 
 /** The JWT payload of a credential (did-jwt-vc's layout, with credentialSubject.id kept). */
 export function credentialPayload(args: IssuedCredentialFields): Record<string, unknown> {
   const issued = seconds(args.issuedAt);
+  const { requested } = args;
+  const issuanceDate = typeof requested?.issuanceDate === 'string' ? requested.issuanceDate : null;
   return {
     iss: args.issuer,
     sub: args.subject,
-    jti: `urn:uuid:${args.id}`,
-    nbf: issued,
+    jti: credentialUrl(args),
+    // VC-JWT 1.1: nbf stands for issuanceDate.
+    nbf: issuanceDate ? seconds(new Date(issuanceDate)) : issued,
     iat: issued,
     ...(args.expiresAt ? { exp: seconds(args.expiresAt) } : {}),
-    vc: {
-      '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
-      type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
-      credentialSubject: { id: args.subject, ...args.claims },
-      credentialStatus: args.status,
-    },
+    vc: requested
+      ? {
+          ...requested,
+          '@context': withStatusContext(requested['@context']),
+          issuanceDate: issuanceDate ?? dateTimeStamp(args.issuedAt),
+          credentialStatus: args.status,
+        }
+      : {
+          '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
+          type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
+          credentialSubject: { id: args.subject, ...args.claims },
+          credentialStatus: args.status,
+        },
   };
+}
+
+/** A VCDM 1.1 `@context` with the Bitstring Status List terms its status entry needs. */
+function withStatusContext(context: unknown): unknown[] {
+  const entries = Array.isArray(context) ? context : [VC_CONTEXT_V1];
+  return entries.includes(STATUS_CONTEXT_V1) ? entries : [...entries, STATUS_CONTEXT_V1];
 }
 
 /** Seconds since the epoch (JWT NumericDate). */

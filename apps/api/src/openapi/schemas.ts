@@ -234,19 +234,33 @@ export const CredentialViewSchema = z.object({
 
 // packages/credentials/src/vc-api.ts validates these bodies with schemas it does not
 // export; these describe the same fields.
+const JsonLdContextSchema = z
+  .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+  .min(1)
+  .describe('Starts with `https://www.w3.org/ns/credentials/v2` (VCDM 2.0) or `https://www.w3.org/2018/credentials/v1` (VCDM 1.1); every entry is kept.');
+
 export const VcApiIssueRequestSchema = z
   .object({
-    credential: z.looseObject({
-      id: z.string().optional().describe('`urn:uuid:<uuid>`; a repeated request with the same id returns the same credential.'),
-      type: z.union([z.string(), z.array(z.string()).min(1)]).describe('`VerifiableCredential` plus exactly one other type.'),
-      issuer: z.union([z.string(), z.looseObject({ id: z.string() })]).describe('A DID vcq controls.'),
-      credentialSubject: z.looseObject({ id: z.string().describe('The subject DID; the other members are the claims.') }),
-      validUntil: dateTime.optional(),
-      expirationDate: dateTime.optional(),
-    }),
-    options: z.record(z.string(), z.unknown()).optional(),
+    credential: z
+      .looseObject({
+        '@context': JsonLdContextSchema,
+        id: z.string().optional().describe('Any URL. The same id from the same organization returns the same credential; another body under it is a 409.'),
+        type: z.union([z.string(), z.array(z.string()).min(1)]).describe('Includes `VerifiableCredential`; any others are kept.'),
+        issuer: z.union([z.string(), z.looseObject({ id: z.string() })]).describe('A DID the caller’s organization controls, or an object with it as `id`.'),
+        credentialSubject: z
+          .union([z.looseObject({ id: z.string().optional() }), z.array(z.looseObject({ id: z.string().optional() })).min(1)])
+          .describe('One subject or several; the first one’s `id` is a DID, which vcq records as the subject.'),
+        validFrom: dateTime.optional().describe('VCDM 2.0; vcq sets the issuance time when left out.'),
+        validUntil: dateTime.optional().describe('VCDM 2.0.'),
+        issuanceDate: dateTime.optional().describe('VCDM 1.1; vcq sets the issuance time when left out.'),
+        expirationDate: dateTime.optional().describe('VCDM 1.1.'),
+      })
+      .describe('An unsecured credential: every member is issued as sent; vcq adds `credentialStatus` (and `id` and the issuance date when missing). `proof` and `credentialStatus` must be left out.'),
+    options: z
+      .looseObject({ format: z.string().optional().describe('`vc+jwt` (the default for VCDM 2.0) or `jwt_vc_json` (the default for VCDM 1.1).') })
+      .optional(),
   })
-  .describe('A W3C VC API issue request.');
+  .describe('A W3C VC API issue request. Takes `Idempotency-Key`.');
 
 export const VcApiIssueResponseSchema = z.object({
   verifiableCredential: z.object({
@@ -267,13 +281,9 @@ export const VcApiVerifyRequestSchema = z
 
 export const VcApiVerifyResponseSchema = z.object({
   verified: z.boolean(),
-  checks: z.array(z.string()),
-  warnings: z.array(z.unknown()),
-  errors: z.array(z.object({ type: z.string(), title: z.string(), code: VerifyErrorSchema })),
-  error: VerifyErrorSchema.nullable(),
-  issuer: z.string().nullable(),
-  subject: z.string().nullable(),
-  claims: z.record(z.string(), z.unknown()).nullable(),
+  problemDetails: z
+    .array(z.object({ type: z.string(), code: z.number().int().optional(), title: z.string(), detail: z.string() }))
+    .describe('Why the credential does not verify (RFC 9457 problem details; VCDM 2.0 error types where one fits); empty when it does.'),
 });
 
 /** The `/queue` routes answer `{success: true, data}`. */

@@ -137,7 +137,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       description: 'The job’s result is an IssueResult.',
       tag: 'Credentials',
       auth: 'submit',
-      body: { json: IssueCredentialJobSchema, required: true },
+      // A credential document comes only through the VC API, which checks it (vc-api.ts).
+      body: { json: IssueCredentialJobSchema.omit({ credential: true }), required: true },
       createsJob: jobsPoll,
       responses: {},
     },
@@ -195,14 +196,44 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
     },
   );
 
-/** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
-async function runToEnd(req: Request, deps: CredentialRouteDeps, name: JobName, input: unknown): Promise<unknown> {
-  const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
+// Job failures a VC API caller is answered as its own bad request (the VC API says
+// 400 for an issuer that is not the expected one) or as a conflict.
+const VC_API_FAILURES: Record<string, { status: number; field?: string }> = {
+  unknown_issuer: { status: 400, field: 'credential.issuer' },
+  issuer_deactivated: { status: 400, field: 'credential.issuer' },
+  credential_id_conflict: { status: 409, field: 'credential.id' },
+};
+
+/**
+ * Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. The
+ * job id is the `Idempotency-Key`'s, as on /api, else `jobId` (a caller's credential
+ * id): the same request again answers with the same job, another body is a 409.
+ */
+async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, jobId?: string): Promise<unknown> {
+  const keyed = idempotentJobId(req);
+  const id = keyed ?? jobId;
+  let submission: Awaited<ReturnType<typeof deps.platform.submit>>;
+  try {
+    submission = await deps.platform.submit(name, input, { owner: ownerFor(req), ...(id ? { id } : {}) });
+  } catch (error) {
+    if (!keyed && jobId && error instanceof AppError && error.code === 'idempotency_conflict') {
+      throw new AppError('credential_id_conflict', 409, 'this credential id was already issued with a different credential', {
+        errors: [{ field: 'credential.id', message: 'names a credential issued from another request' }],
+      });
+    }
+    throw error;
+  }
   if (submission.mode === 'sync') return submission.result;
+  if (submission.replayed) res.setHeader('Idempotent-Replayed', 'true');
   const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
   if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
   if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
-  if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');
+  if (job.status === 'failed') {
+    const code = job.error?.code ?? 'job_failed';
+    const known = VC_API_FAILURES[code];
+    const message = job.error?.message ?? 'the job failed';
+    throw new AppError(code, known?.status ?? 422, message, known?.field ? { errors: [{ field: known.field, message }] } : {});
+  }
   return job.result;
 }
 
@@ -217,15 +248,19 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       path: '/credentials/issue',
       operationId: 'vcApiIssue',
       summary: 'Issue a credential (W3C VC API)',
-      description: 'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      description:
+        'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). A VCDM 2.0 credential is issued as `vc+jwt` (VC-JOSE-COSE), a VCDM 1.1 one as a VC-JWT (`jwt_vc_json`). Takes `Idempotency-Key`; the same `credential.id` again returns the same credential.',
       tag: 'VC API',
       auth: 'submit',
+      idempotent: true,
       body: { json: s.VcApiIssueRequestSchema, required: true, parse: (raw: unknown) => vcApi.issueRequestToInput(raw) },
       responses: { 201: { description: 'The credential as an EnvelopedVerifiableCredential.', schema: s.VcApiIssueResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
-      const result = await runToEnd(req, deps, 'issue-credential', body);
+      const callerId = body.credential?.id;
+      const jobId = typeof callerId === 'string' ? vcApi.credentialUuid(ownerFor(req).organizationId, callerId) : undefined;
+      const result = await runToEnd(req, res, deps, 'issue-credential', body, jobId);
       res.status(201).json(vcApi.issueResponse(result as never));
     },
   )
@@ -234,15 +269,16 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       path: '/credentials/verify',
       operationId: 'vcApiVerify',
       summary: 'Verify a credential (W3C VC API)',
-      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Takes `Idempotency-Key`. A credential that does not verify is a 200 with `verified: false` and its problem details.',
       tag: 'VC API',
       auth: 'submit',
+      idempotent: true,
       body: { json: s.VcApiVerifyRequestSchema, required: true, parse: (raw: unknown) => vcApi.verifyRequestToInput(raw) },
       responses: { 200: { description: 'The verification outcome.', schema: s.VcApiVerifyResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
-      const result = await runToEnd(req, deps, 'verify-credential', body);
+      const result = await runToEnd(req, res, deps, 'verify-credential', body);
       res.status(200).json(vcApi.verifyResponse(result as never));
     },
   );

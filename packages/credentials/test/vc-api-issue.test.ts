@@ -1,0 +1,119 @@
+/**
+ * Issuance through the VC API mapping: the credential a caller sends is issued as it
+ * is (every member kept, the data model version it declares), its id names it within
+ * the organization, and what vcq signs verifies with vcq and with did-jwt / did-jwt-vc.
+ */
+import { randomUUID } from 'node:crypto';
+import { verifyJWS } from 'did-jwt';
+import { verifyCredential } from 'did-jwt-vc';
+import { PermanentJobError } from '@vcq/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DidView, vcApi } from '../src/index.js';
+import { decodeParts, keyDidResolver, startVcqHost, type VcqHost } from './support.js';
+
+const V1 = 'https://www.w3.org/2018/credentials/v1';
+const V2 = 'https://www.w3.org/ns/credentials/v2';
+const EXAMPLES = 'https://www.w3.org/ns/credentials/examples/v2';
+const subjectDid = 'did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG';
+let vcq: VcqHost;
+let issuer: DidView;
+
+beforeAll(async () => {
+  vcq = await startVcqHost();
+  issuer = await vcq.service.dids.create({ method: 'key' });
+});
+
+afterAll(async () => {
+  await vcq?.close();
+});
+
+const alumni = (overrides: Record<string, unknown> = {}) => ({
+  '@context': [V2, EXAMPLES],
+  id: `urn:uuid:${randomUUID()}`,
+  type: ['VerifiableCredential', 'AlumniCredential'],
+  name: 'Alumni Credential',
+  description: 'A minimum viable example of an Alumni Credential.',
+  issuer: { id: issuer.did, name: 'Example University' },
+  validFrom: '2024-01-01T00:00:00Z',
+  validUntil: '2040-01-01T00:00:00Z',
+  credentialSubject: [{ id: subjectDid, alumniOf: 'The School of Examples' }, { id: 'did:example:second', alumniOf: 'Another School' }],
+  ...overrides,
+});
+
+const issue = (credential: Record<string, unknown>, options: Record<string, unknown> = {}) =>
+  vcq.service.credentials.issue(vcApi.issueRequestToInput({ credential, options }));
+
+describe('issuing a VC API credential', () => {
+  it('when a VCDM 2.0 credential is issued, then it stays 2.0 (vc+jwt) with every member kept and vcq’s status added', async () => {
+    const credential = alumni();
+    const { vcJwt } = await issue(credential);
+    const { header, payload } = decodeParts(vcJwt);
+
+    expect(header).toMatchObject({ typ: 'vc+jwt', cty: 'vc', alg: 'EdDSA' });
+    const { credentialStatus, ...rest } = payload;
+    expect(rest).toEqual(credential);
+    expect(credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' });
+    expect(await vcq.service.credentials.verify({ vcJwt })).toMatchObject({ valid: true, issuer: issuer.did, subject: subjectDid, claims: { alumniOf: 'The School of Examples' } });
+    const { didDocument } = await keyDidResolver().resolve(issuer.did);
+    expect(verifyJWS(vcJwt, didDocument?.verificationMethod ?? []).id).toBe(issuer.keyId);
+  });
+
+  it('when a VCDM 1.1 credential typed only VerifiableCredential is issued, then it is a VC-JWT did-jwt-vc verifies, dates and members kept', async () => {
+    const credential = {
+      '@context': [V1, 'https://w3id.org/citizenship/v1'],
+      id: `urn:uuid:${randomUUID()}`,
+      type: ['VerifiableCredential'],
+      issuer: issuer.did,
+      issuanceDate: '2024-05-01T10:00:00Z',
+      expirationDate: '2040-01-01T00:00:00Z',
+      credentialSubject: { id: subjectDid, givenName: 'Ada' },
+    };
+    const { vcJwt } = await issue(credential);
+    const { header, payload } = decodeParts(vcJwt);
+
+    expect(header.typ).toBe('JWT');
+    expect(payload).toMatchObject({ iss: issuer.did, sub: subjectDid, jti: credential.id, nbf: Date.parse('2024-05-01T10:00:00Z') / 1000, exp: Date.parse('2040-01-01T00:00:00Z') / 1000 });
+    expect(payload.vc['@context']).toEqual([...credential['@context'], 'https://www.w3.org/ns/credentials/status/v1']);
+    expect(payload.vc).toMatchObject({ type: ['VerifiableCredential'], issuanceDate: credential.issuanceDate, credentialSubject: credential.credentialSubject });
+    const verified = await verifyCredential(vcJwt, keyDidResolver());
+    expect(verified.verifiableCredential).toMatchObject({ id: credential.id, credentialSubject: { id: subjectDid, givenName: 'Ada' } });
+    expect(await vcq.service.credentials.verify({ vcJwt })).toMatchObject({ valid: true, subject: subjectDid });
+  });
+
+  it('when the same credential id comes again, then the same credential answers; with another body, a 409', async () => {
+    const credential = alumni();
+    const first = await issue(credential);
+    const again = await issue(structuredClone(credential));
+
+    expect(again).toEqual(first);
+    expect(await vcq.db.credential.count({ where: { publicId: credential.id } })).toBe(1);
+    const other = issue({ ...credential, name: 'Another name' });
+    await expect(other).rejects.toBeInstanceOf(PermanentJobError);
+    await expect(other).rejects.toMatchObject({ code: 'credential_id_conflict', status: 409 });
+  });
+
+  it('when two organizations use the same credential id, then each gets its own credential', async () => {
+    const id = `https://example.edu/credentials/${randomUUID()}`;
+    const mine = await issue(alumni({ id }));
+    const theirIssuer = await vcq.service.dids.create({ method: 'key' }, { organizationId: 'other-org' });
+    const theirs = await vcq.service.credentials.issue({
+      ...vcApi.issueRequestToInput({ credential: alumni({ id, issuer: theirIssuer.did }) }),
+      organizationId: 'other-org',
+    });
+
+    expect(theirs.credentialId).not.toBe(mine.credentialId);
+    expect(await vcq.db.credential.count({ where: { publicId: id } })).toBe(2);
+  });
+
+  it('when claims hold __proto__ and constructor members, then they are signed exactly as sent', async () => {
+    const body = JSON.parse(
+      `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"issuer":"${issuer.did}","credentialSubject":{"id":"${subjectDid}","__proto__":{"polluted":true},"constructor":{"name":"x"}}}}`,
+    );
+    const { vcJwt } = await vcq.service.credentials.issue(vcApi.issueRequestToInput(body));
+    const signed = JSON.parse(Buffer.from(vcJwt.split('.')[1] as string, 'base64url').toString());
+
+    expect(Object.keys(signed.credentialSubject)).toEqual(['id', '__proto__', 'constructor']);
+    expect(JSON.stringify(signed.credentialSubject)).toBe(`{"id":"${subjectDid}","__proto__":{"polluted":true},"constructor":{"name":"x"}}`);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

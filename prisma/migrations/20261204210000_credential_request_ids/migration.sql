@@ -1,0 +1,9 @@
+-- A VC API caller names its credential's id (any URL): it is unique within the
+-- caller's organization, not across organizations.
+DROP INDEX "credentials_public_id_key";
+CREATE UNIQUE INDEX "credentials_organization_id_public_id_key" ON "credentials"("organization_id", "public_id");
+
+-- What the caller asked for (a digest of its credential document), so the same id asked
+-- for again with another body is told apart from a replay. Null for credentials issued
+-- from vcq's own fields.
+ALTER TABLE "credentials" ADD COLUMN "request_digest" TEXT;
