@@ -210,6 +210,7 @@ describe('POST /credentials/verify', () => {
   it.each([
     ['an envelope without @context', (vc: Json) => ({ ...vc, '@context': undefined }), 'verifiableCredential.@context'],
     ['an envelope whose id is not a data URL', (vc: Json) => ({ ...vc, id: 'urn:uuid:1' }), 'verifiableCredential.id'],
+    ['an envelope with a credentialSubject beside it', (vc: Json) => ({ ...vc, credentialSubject: { id: 'did:example:mallory', admin: true } }), 'verifiableCredential.credentialSubject'],
     ['a credential without proof', () => ({ '@context': [V2], type: ['VerifiableCredential'], issuer: 'did:example:1', credentialSubject: { id: 'did:example:2' } }), 'verifiableCredential.proof'],
     ['a credential whose type is not a string or array', () => ({ '@context': [V2], type: 4, issuer: 'did:example:1', credentialSubject: { id: 'did:example:2' }, proof: {} }), 'verifiableCredential.type'],
   ])('when the request holds %s, then 400 problem+json names %s', async (_, make, field) => {

@@ -203,6 +203,9 @@ function checkCredentialShape(credential: Record<string, unknown>, prefix: strin
   return version;
 }
 
+// Members of a credential that an EnvelopedVerifiableCredential (which has @context, id and type) never has.
+const CREDENTIAL_MEMBERS = ['issuer', 'credentialSubject', 'proof', 'credentialStatus', 'validFrom', 'validUntil', 'issuanceDate', 'expirationDate'];
+
 /** The first subject's id, when it is a DID: what vcq records as the credential's subject. */
 function subjectDidOf(credential: Record<string, unknown>): unknown {
   const subject = credential.credentialSubject;
@@ -293,6 +296,11 @@ export const vcApi = {
     if (asStrings(vc.type).includes('EnvelopedVerifiableCredential')) {
       const context = vc['@context'];
       if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) errors.push({ field: 'verifiableCredential.@context', message: `must be an array whose first item is ${VC_CONTEXT_V2}` });
+      // What the enveloped credential says is inside it: the same members beside the
+      // envelope would be claims no signature covers, answered "verified" all the same.
+      for (const member of CREDENTIAL_MEMBERS) {
+        if (Object.hasOwn(vc, member)) errors.push({ field: `verifiableCredential.${member}`, message: 'must not stand beside an EnvelopedVerifiableCredential: the enveloped credential carries it' });
+      }
       const vcJwt = jwtFromEnvelope(vc);
       if (!vcJwt) errors.push({ field: 'verifiableCredential.id', message: 'must be a data:application/vc+jwt, (or data:application/jwt,) URL holding the credential JWT' });
       if (errors.length > 0 || !vcJwt) throw invalid('VC API verify request', errors);
