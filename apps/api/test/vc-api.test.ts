@@ -186,6 +186,26 @@ describe('POST /credentials/issue', () => {
   });
 });
 
+describe('without a queue (the request runs the job)', () => {
+  it('when Redis is unreachable, then issuance still answers 201 with the credential, and an unknown issuer is a 400', async () => {
+    const direct = await startApi(world.config({ PORT: '0', PUBLIC_BASE_URL: base, QUEUE_PREFIX: `${world.prefix}s`, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));
+    try {
+      const send = (credential: Json) =>
+        fetch(`${direct.url}/credentials/issue`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ credential }) });
+      const credential = alumni();
+      const ok = await send(credential);
+      expect(ok.status).toBe(201);
+      expect(issued((await ok.json()) as Json).payload).toMatchObject({ id: credential.id, name: credential.name });
+
+      const refused = await send(alumni({ issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' }));
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as Json).errors).toEqual([expect.objectContaining({ field: 'credential.issuer' })]);
+    } finally {
+      await direct.close();
+    }
+  });
+});
+
 describe('POST /credentials/verify', () => {
   it('when a credential is revoked, then it answers 200 verified false with a problem detail', async () => {
     const res = await call('POST', '/credentials/issue', { credential: alumni() });

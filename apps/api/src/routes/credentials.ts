@@ -221,6 +221,8 @@ async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, 
         errors: [{ field: 'credential.id', message: 'names a credential issued from another request' }],
       });
     }
+    // Run in the request (no queue): the handler's own error, answered as a failed job's.
+    if (error instanceof AppError && error.code in VC_API_FAILURES) throw vcApiFailure(error.code, error.message, error);
     throw error;
   }
   if (submission.mode === 'sync') return submission.result;
@@ -228,13 +230,14 @@ async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, 
   const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
   if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
   if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
-  if (job.status === 'failed') {
-    const code = job.error?.code ?? 'job_failed';
-    const known = VC_API_FAILURES[code];
-    const message = job.error?.message ?? 'the job failed';
-    throw new AppError(code, known?.status ?? 422, message, known?.field ? { errors: [{ field: known.field, message }] } : {});
-  }
+  if (job.status === 'failed') throw vcApiFailure(job.error?.code ?? 'job_failed', job.error?.message ?? 'the job failed');
   return job.result;
+}
+
+/** A failed issuance or verification as the VC API caller's answer (422 unless VC_API_FAILURES says otherwise). */
+function vcApiFailure(code: string, message: string, cause?: unknown): AppError {
+  const known = VC_API_FAILURES[code];
+  return new AppError(code, known?.status ?? 422, message, { ...(known?.field ? { errors: [{ field: known.field, message }] } : {}), ...(cause ? { cause } : {}) });
 }
 
 /**
