@@ -186,6 +186,22 @@ describe('POST /credentials/issue', () => {
   });
 });
 
+describe('POST /api/credentials/issue', () => {
+  it('when its body carries a credential document, then it is not taken: only the VC API, which checks it, issues one', async () => {
+    const res = await call(
+      'POST',
+      '/api/credentials/issue',
+      { issuerDid: issuer, subjectDid: subject, credentialType: 'PlainCredential', claims: { ok: true }, credential: alumni({ credentialStatus: { id: 'https://evil.example/list#1' } }) },
+      { prefer: 'wait=15' },
+    );
+
+    expect(res.body.status).toBe('completed');
+    const payload = JSON.parse(Buffer.from((res.body.result.vcJwt as string).split('.')[1] as string, 'base64url').toString());
+    expect(payload.vc.type).toEqual(['VerifiableCredential', 'PlainCredential']);
+    expect(JSON.stringify(payload)).not.toMatch(/evil\.example|Alumni/);
+  });
+});
+
 describe('without a queue (the request runs the job)', () => {
   it('when Redis is unreachable, then issuance still answers 201 with the credential, and an unknown issuer is a 400', async () => {
     const direct = await startApi(world.config({ PORT: '0', PUBLIC_BASE_URL: base, QUEUE_PREFIX: `${world.prefix}s`, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }));

@@ -97,7 +97,8 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
       const existing = earlierById.get(row.id);
       results[row.i] = existing
         ? await settle(() => existingIssueResult(existing, request))
-        : failure(new Error(`credential ${row.id} was neither stored nor found`));
+        : // Not this id but its public id: the organization holds another credential under that name.
+          failure(new PermanentJobError(`The credential id ${row.publicId} is already taken by another credential`, { code: 'credential_id_conflict', status: 409 }));
     }
   }
   for (const [follower, leader] of followers) {
@@ -127,7 +128,8 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
 /**
  * One INSERT for the batch, its rows as a single JSON parameter: the statement costs
  * the same to prepare however many rows it carries. An id that exists already (the
- * same job issued concurrently) is skipped and left out of the answer.
+ * same job issued concurrently), or a public id the organization already gave another
+ * credential, is skipped and left out of the answer.
  */
 function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id: string }>> {
   const records = rows.map((r) => ({
@@ -151,7 +153,7 @@ function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id
     FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
       id uuid, public_id text, issuer text, subject text, type text, issued_at timestamptz, expires_at timestamptz,
       jwt text, status_list_id text, status_list_index int, organization_id text, user_id text, request_digest text)
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id::text AS id`;
 }
 

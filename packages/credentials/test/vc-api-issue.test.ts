@@ -117,3 +117,14 @@ describe('issuing a VC API credential', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('a credential id already taken', () => {
+  it('when a VC API caller names the urn:uuid of a credential vcq issued itself, then that issuance is a 409 and the others in its batch succeed', async () => {
+    const own = await vcq.service.credentials.issue({ issuerDid: issuer.did, subjectDid, credentialType: 'OwnCredential', claims: { a: 1 } });
+    const [clash, bystander] = await Promise.allSettled([issue(alumni({ id: `urn:uuid:${own.credentialId}` })), issue(alumni())]);
+
+    expect(clash).toMatchObject({ status: 'rejected', reason: { code: 'credential_id_conflict', status: 409 } });
+    expect(bystander.status).toBe('fulfilled');
+    expect(await vcq.db.credential.count({ where: { publicId: `urn:uuid:${own.credentialId}` } })).toBe(1);
+  });
+});

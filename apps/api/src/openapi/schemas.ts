@@ -216,7 +216,7 @@ export const CredentialVerifyResultSchema = z.object({
 
 export const CredentialViewSchema = z.object({
   id: uuid,
-  publicId: z.string().describe('`urn:uuid:<id>`.'),
+  publicId: z.string().describe('The credential’s own `id`: the one a VC API caller gave it, else `urn:uuid:<id>`.'),
   issuer: z.string(),
   subject: z.string(),
   type: z.string(),
