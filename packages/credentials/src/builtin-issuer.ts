@@ -8,10 +8,12 @@ import type { DidRegistry, LoadedSigner } from './did-service.js';
 import { signJwt } from './jwt.js';
 import type { IssueCredentialInput } from './schemas.js';
 import { allocateStatusIndexes, STATUS_PURPOSE } from './status-list.js';
-import type { IssueResult, IssuerBackend } from './types.js';
+import type { AnyIssueResult, IssuerBackend } from './types.js';
 import { decodeJwt } from './jwt.js';
+import { cryptosuiteOf, type DataIntegrityFormat, isDataIntegrityFormat, signDataIntegrity } from './data-integrity.js';
+import type { CredentialFormat } from './schemas.js';
 import { credentialV2, isVcJoseHeader, VC_JOSE_TYP } from './vc-jose.js';
-import { credentialPayload } from './vc-jwt.js';
+import { credentialPayload, UNDEFINED_TERMS_CONTEXT_V2, VC_CONTEXT_V2 } from './vc-jwt.js';
 
 export interface BuiltinIssuerDeps {
   db: Db;
@@ -32,14 +34,14 @@ type IssueRequest = IssueCredentialInput & { id: string; now: Date };
  * fails each of its issuances; a bad issuer fails only its own.
  */
 export function createBuiltinIssuer(deps: BuiltinIssuerDeps): IssuerBackend {
-  const batches = new Coalescer<IssueRequest, IssueResult>((requests) => issueBatch(deps, requests), { windowMs: 0, maxBatch: 200, maxInFlight: 2 });
+  const batches = new Coalescer<IssueRequest, AnyIssueResult>((requests) => issueBatch(deps, requests), { windowMs: 0, maxBatch: 200, maxInFlight: 2 });
   return {
     issue: (input, ctx) => batches.submit({ ...input, now: ctx.now }),
   };
 }
 
-async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Promise<Array<Settled<IssueResult>>> {
-  const results: Array<Settled<IssueResult> | undefined> = new Array(requests.length);
+async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Promise<Array<Settled<AnyIssueResult>>> {
+  const results: Array<Settled<AnyIssueResult> | undefined> = new Array(requests.length);
   const signers = await deps.registry.loadSigners(requests.map((r) => r.issuerDid));
   // Which requests can be signed, grouped by issuer for the index allocation.
   const byIssuer = new Map<string, number[]>();
@@ -70,15 +72,15 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
   for (const [issuer, members] of byIssuer) {
     const loaded = signers.get(issuer) as LoadedSigner;
     const indexes = await allocateStatusIndexes(deps.db, issuer, members.length, loaded.organizationId);
-    members.forEach((i, k) => {
+    for (const [k, i] of members.entries()) {
       const request = requests[i] as IssueRequest;
       const { listId, index } = indexes[k] as { listId: string; index: number };
       try {
-        rows.push({ i, ...signCredential(deps, request, loaded, listId, index) });
+        rows.push({ i, ...(await signCredential(deps, request, loaded, listId, index)) });
       } catch (error) {
         results[i] = failure(error);
       }
-    });
+    }
   }
   if (rows.length > 0) {
     // The same id issued concurrently (a stalled job's duplicate): theirs stands.
@@ -90,7 +92,7 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
     for (const row of rows) {
       const request = requests[row.i] as IssueRequest;
       if (stored.has(row.id)) {
-        results[row.i] = { ok: true, value: { vcJwt: row.jwt, credentialId: row.id, issuedAt: row.issuedAt.toISOString() } };
+        results[row.i] = { ok: true, value: issueResultOf(row) };
         continue;
       }
       const existing = earlierById.get(row.id);
@@ -100,7 +102,7 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
     }
   }
   for (const [follower, leader] of followers) {
-    const first = results[leader] as Settled<IssueResult>;
+    const first = results[leader] as Settled<AnyIssueResult>;
     const made = requests[leader] as IssueRequest;
     results[follower] = first.ok
       ? await settle(() =>
@@ -111,7 +113,7 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
               subject: made.subjectDid,
               type: made.credentialType,
               organizationId: ownerOf(made),
-              jwt: first.value.vcJwt,
+              jwt: 'vcJwt' in first.value ? first.value.vcJwt : JSON.stringify(first.value.verifiableCredential),
               issuedAt: new Date(first.value.issuedAt),
             },
             requests[follower] as IssueRequest,
@@ -154,8 +156,11 @@ function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id
 
 type NewCredentialRow = Omit<CredentialRow, 'status' | 'revokedAt' | 'createdAt'>;
 
-/** The signed VC-JWT of one request, as the row that stores it. */
-function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: LoadedSigner, listId: string, index: number): NewCredentialRow {
+/**
+ * The signed credential of one request, as the row that stores it: `jwt` holds the
+ * compact JWS of a JWT format, or the JSON text of a Data Integrity credential.
+ */
+async function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: LoadedSigner, listId: string, index: number): Promise<NewCredentialRow> {
   const statusListCredential = deps.statusListUrl(listId);
   // Whole seconds, so the stored dates equal the credential's nbf and exp.
   const issuedAt = wholeSeconds(input.now);
@@ -176,11 +181,19 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
       statusListCredential,
     },
   };
-  // VC-JOSE-COSE §3.1.1: typ vc+jwt, cty vc; the payload is the credential itself.
-  const jose = input.format === 'vc+jwt';
-  const jwt = jose
-    ? signJwt({ typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId }, credentialV2(fields), loaded.signer)
-    : signJwt({ typ: 'JWT', kid: loaded.keyId }, credentialPayload(fields), loaded.signer);
+  let jwt: string;
+  if (isDataIntegrityFormat(input.format)) {
+    // The undefined-terms context maps claims and types no context defines (VCDM 2.0
+    // §5.2), which JSON-LD processing would otherwise refuse.
+    const unsigned = { ...credentialV2(fields), '@context': [VC_CONTEXT_V2, UNDEFINED_TERMS_CONTEXT_V2] };
+    const secured = await signDataIntegrity(unsigned, { cryptosuite: cryptosuiteOf(input.format), keyId: loaded.keyId, signer: loaded.signer, created: issuedAt });
+    jwt = JSON.stringify(secured);
+  } else if (input.format === 'vc+jwt') {
+    // VC-JOSE-COSE §3.1.1: typ vc+jwt, cty vc; the payload is the credential itself.
+    jwt = signJwt({ typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId }, credentialV2(fields), loaded.signer);
+  } else {
+    jwt = signJwt({ typ: 'JWT', kid: loaded.keyId }, credentialPayload(fields), loaded.signer);
+  }
   return {
     id: input.id,
     publicId: `urn:uuid:${input.id}`,
@@ -197,9 +210,24 @@ function signCredential(deps: BuiltinIssuerDeps, input: IssueRequest, loaded: Lo
   };
 }
 
-/** The format a stored credential JWT was issued in. */
-function formatOf(jwt: string): 'vc+jwt' | 'jwt_vc_json' {
-  return isVcJoseHeader(decodeJwt(jwt).header) ? 'vc+jwt' : 'jwt_vc_json';
+/** The format a stored credential (`credentials.jwt`) was issued in. */
+export function formatOf(stored: string): CredentialFormat {
+  if (stored.startsWith('{')) return dataIntegrityFormatOf(stored);
+  return isVcJoseHeader(decodeJwt(stored).header) ? 'vc+jwt' : 'jwt_vc_json';
+}
+
+function dataIntegrityFormatOf(stored: string): DataIntegrityFormat {
+  const proof = (JSON.parse(stored) as { proof?: { cryptosuite?: unknown } }).proof;
+  const format = `di-${String(proof?.cryptosuite)}`;
+  if (!isDataIntegrityFormat(format)) throw new Error(`a stored credential has a proof of an unknown cryptosuite ${String(proof?.cryptosuite)}`);
+  return format;
+}
+
+/** What an issuance answers for a stored credential, in its own format. */
+export function issueResultOf(row: Pick<CredentialRow, 'id' | 'jwt' | 'issuedAt'>): AnyIssueResult {
+  const issuedAt = row.issuedAt.toISOString();
+  if (!row.jwt.startsWith('{')) return { vcJwt: row.jwt, credentialId: row.id, issuedAt };
+  return { format: dataIntegrityFormatOf(row.jwt), verifiableCredential: JSON.parse(row.jwt) as Record<string, unknown>, credentialId: row.id, issuedAt };
 }
 
 /** The organization an issuance is for (the default one for requests made without). */
@@ -220,7 +248,7 @@ function wholeSeconds(date: Date): Date {
 export function existingIssueResult(
   existing: Pick<CredentialRow, 'id' | 'issuer' | 'subject' | 'type' | 'organizationId' | 'jwt' | 'issuedAt'>,
   input: IssueCredentialInput,
-): IssueResult {
+): AnyIssueResult {
   if (
     existing.issuer !== input.issuerDid ||
     existing.subject !== input.subjectDid ||
@@ -233,5 +261,5 @@ export function existingIssueResult(
       status: 409,
     });
   }
-  return { vcJwt: existing.jwt, credentialId: existing.id, issuedAt: existing.issuedAt.toISOString() };
+  return issueResultOf(existing);
 }

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@vcq/errors';
 import { Coalescer, type Db } from '@vcq/db';
-import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
+import { createBuiltinIssuer, existingIssueResult, formatOf } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
 import { assertDidKeys } from './did-key.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
 import { setStatusBit } from './status-list.js';
 import { createStatusListPublisher } from './status-list-publisher.js';
-import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
+import type { AnyIssueResult, CredentialOperations, CredentialView, CredentialsService, CredentialsServiceDeps } from './types.js';
 import { fieldError, parseInput } from './validation.js';
 import { createVerifier } from './verifier.js';
 
@@ -103,14 +103,16 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
       statusListCredential: statusListUrl(row.statusListId),
       organizationId: row.organizationId,
       userId: row.userId,
-      vcJwt: row.jwt,
+      format: formatOf(row.jwt),
+      // Data Integrity credentials are stored as their JSON text.
+      ...(row.jwt.startsWith('{') ? { verifiableCredential: JSON.parse(row.jwt) as Record<string, unknown> } : { vcJwt: row.jwt }),
     };
   }
 
   return {
     dids: registry.operations,
     credentials: {
-      async issue(raw): Promise<IssueResult> {
+      issue: (async (raw: unknown): Promise<AnyIssueResult> => {
         const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
         const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
@@ -130,7 +132,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
           throw fieldError('expirationDate', 'must be in the future');
         }
         return backend.issue({ ...input, id }, { now: at });
-      },
+        // The result is in the format the input names (IssueResultFor).
+      }) as CredentialOperations['issue'],
 
       verify,
 

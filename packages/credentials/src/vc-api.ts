@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { isObject } from './did-document.js';
 import { assertDidKeys } from './did-key.js';
 import { DidSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
-import type { IssueResult, IssuerBackend, VerifyResult } from './types.js';
+import type { AnyIssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 import { fieldError, parseInput } from './validation.js';
 
@@ -139,7 +139,7 @@ const VerifyRequestSchema = z.object({
 
 export const vcApi = {
   /** The issuance input in a VC API `POST /credentials/issue` body; `credential.id` (`urn:uuid:`) becomes the idempotency id. */
-  issueRequestToInput(body: unknown): IssueCredentialInput & { id?: string } {
+  issueRequestToInput(body: unknown): Omit<IssueCredentialInput, 'format'> & { id?: string } {
     const { credential } = parseInput(IssueRequestSchema, body, 'VC API issue request');
     const extraTypes = asStrings(credential.type).filter((t) => t !== VERIFIABLE_CREDENTIAL);
     if (extraTypes.length !== 1) throw fieldError('credential.type', 'must name exactly one type besides VerifiableCredential');
@@ -172,14 +172,20 @@ export const vcApi = {
     return id === undefined ? input : { ...input, id };
   },
 
-  /** The VC API answer to an issuance: the VC-JWT as a VC 2.0 EnvelopedVerifiableCredential. */
-  issueResponse(result: IssueResult): { verifiableCredential: ReturnType<typeof envelope> } {
+  /**
+   * The VC API answer to an issuance: a VC-JWT as a VC 2.0 EnvelopedVerifiableCredential,
+   * a Data Integrity credential as it is.
+   */
+  issueResponse(result: AnyIssueResult): { verifiableCredential: ReturnType<typeof envelope> | Record<string, unknown> } {
+    if ('verifiableCredential' in result) return { verifiableCredential: result.verifiableCredential };
     return { verifiableCredential: envelope(result.vcJwt) };
   },
 
   /** The verification input in a VC API `POST /credentials/verify` body. */
   verifyRequestToInput(body: unknown): VerifyCredentialInput {
     const { verifiableCredential } = parseInput(VerifyRequestSchema, body, 'VC API verify request');
+    // A credential secured with a Data Integrity proof is verified as it is.
+    if (typeof verifiableCredential !== 'string' && 'proof' in verifiableCredential) return { verifiableCredential };
     const vcJwt = typeof verifiableCredential === 'string' ? verifiableCredential : jwtFromEnvelope(verifiableCredential);
     if (!vcJwt) {
       throw fieldError('verifiableCredential', 'must be a VC-JWT or an EnvelopedVerifiableCredential with a data:application/vc+jwt URL; other securing mechanisms are not supported');

@@ -11,6 +11,8 @@ export const VC_CONTEXT_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** The Bitstring Status List terms for VC Data Model 1.1 credentials. */
 export const STATUS_CONTEXT_V1 = 'https://www.w3.org/ns/credentials/status/v1';
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+/** VCDM 2.0 §5.2: maps terms no other context defines (`@vocab`), for JSON-LD processing. */
+export const UNDEFINED_TERMS_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 export const VERIFIABLE_CREDENTIAL = 'VerifiableCredential';
 
 export interface StatusListEntry {
@@ -114,7 +116,8 @@ export function parseVcJwt(token: string): ParsedVcJwt {
   };
 }
 
-function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
+/** The `credentialStatus` entries of a credential; MalformedJwtError for a status list entry lacking what it needs. */
+export function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
   if (value === undefined) return [];
   const entries = Array.isArray(value) ? value : [value];
   return entries.map((entry, i) => {

@@ -23,7 +23,10 @@ import {
   statusListFreshUntil,
 } from './status-list-cache.js';
 import type { DidResolution, VerifyError, VerifyResult } from './types.js';
-import { parseInput } from './validation.js';
+import { fieldError, parseInput } from './validation.js';
+import { type ParsedDataIntegrity, parseDataIntegrityCredential, verifyDataIntegrityProof } from './data-integrity.js';
+import { assertKnownContexts } from './jsonld-contexts.js';
+import type { ParsedCredentialFields } from './vc-jose.js';
 import { jwtFromEnvelope, type ParsedVcJwt, parseVcJwt } from './vc-jwt.js';
 
 // Clocks of issuer and verifier disagree a little; a minute is enough for hosts
@@ -50,32 +53,85 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
   const { defaultTtlMs, ...bounds } = deps.statusListCache ?? {};
   const remoteLists = createStatusListCache({ load: fetchStatusList, now: deps.now, ...bounds });
 
-  /** Why `parsed` is not authentic or not valid now, or null when it is both. */
-  async function check(parsed: ParsedVcJwt): Promise<VerifyError | null> {
+  /** The issuer's DID document, or null when it vouches for nothing (unresolvable, deactivated). */
+  async function issuerDocument(issuer: string): Promise<DidResolution | null> {
     let resolution: DidResolution;
     try {
-      resolution = await deps.registry.operations.resolve(parsed.issuer);
+      resolution = await deps.registry.operations.resolve(issuer);
     } catch (error) {
       // Not reachable right now is not "unknown": let the job retry.
       if (error instanceof UpstreamError) throw error;
-      return 'unknown_issuer';
+      return null;
     }
     // A deactivated DID vouches for nothing any more.
-    if (resolution.didDocumentMetadata.deactivated) return 'unknown_issuer';
+    return resolution.didDocumentMetadata.deactivated ? null : resolution;
+  }
 
-    const { header, signingInput, signature } = parsed.jwt;
-    if (header.alg !== 'EdDSA' && header.alg !== 'Ed25519') return 'bad_signature';
-    const kid = typeof header.kid === 'string' ? header.kid : undefined;
-    const keys = assertionKeys(resolution.didDocument, kid);
-    if (!keys.some((key) => verifyEd25519(key.publicKey, signingInput, signature))) return 'bad_signature';
-
+  /** Why a credential is not valid now (its validity period), or null. */
+  function validity(parsed: Pick<ParsedVcJwt, 'expires' | 'notBefore'>): VerifyError | null {
     const now = deps.now().getTime() / 1000;
     if (parsed.expires !== null && parsed.expires <= now - CLOCK_SKEW_SECONDS) return 'expired';
     if (parsed.notBefore !== null && parsed.notBefore > now + CLOCK_SKEW_SECONDS) return 'not_yet_valid';
     return null;
   }
 
-  async function isRevoked(parsed: ParsedVcJwt): Promise<boolean> {
+  /** Why `parsed` is not authentic or not valid now, or null when it is both. */
+  async function check(parsed: ParsedVcJwt): Promise<VerifyError | null> {
+    const resolution = await issuerDocument(parsed.issuer);
+    if (!resolution) return 'unknown_issuer';
+
+    const { header, signingInput, signature } = parsed.jwt;
+    if (header.alg !== 'EdDSA' && header.alg !== 'Ed25519') return 'bad_signature';
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    const keys = assertionKeys(resolution.didDocument, kid);
+    if (!keys.some((key) => verifyEd25519(key.publicKey, signingInput, signature))) return 'bad_signature';
+    return validity(parsed);
+  }
+
+  /** Why a Data Integrity credential is not authentic or not valid now, or null when it is both. */
+  async function checkDataIntegrity(document: Record<string, unknown>, parsed: ParsedDataIntegrity): Promise<VerifyError | null> {
+    if (!(await issuerDocument(parsed.issuer))) return 'unknown_issuer';
+    // vcq finds keys only through DIDs.
+    if (!parsed.proofs.every((proof) => proof.verificationMethod.startsWith('did:'))) return 'bad_signature';
+    const proof = await verifyDataIntegrityProof(document, {
+      resolveDid: (did) => deps.registry.operations.resolve(did),
+      rethrow: (error) => error instanceof UpstreamError,
+      contextField: 'verifiableCredential.@context',
+    });
+    if (!proof.verified) return 'bad_signature';
+    return validity(parsed);
+  }
+
+  /** Verifies a credential secured with a Data Integrity proof. */
+  async function verifyDataIntegrity(document: Record<string, unknown>): Promise<VerifyResult> {
+    // A context vcq has no copy of is the caller's mistake, not an outcome: nothing is fetched.
+    assertKnownContexts(document['@context'], 'verifiableCredential.@context');
+    let parsed: ParsedDataIntegrity;
+    try {
+      parsed = parseDataIntegrityCredential(document);
+    } catch (error) {
+      if (error instanceof MalformedJwtError) return { valid: false, claims: null, issuer: null, subject: null, error: 'malformed' };
+      throw error;
+    }
+    return outcomeOf(parsed, await checkDataIntegrity(document, parsed));
+  }
+
+  /** The result for a parsed credential and the problem its checks found; revocation is checked last. */
+  async function outcomeOf(parsed: ParsedCredentialFields & Pick<ParsedVcJwt, 'statusEntries'>, problem: VerifyError | null): Promise<VerifyResult> {
+    const outcome = (error: VerifyError | null, withClaims: boolean): VerifyResult => ({
+      valid: error === null,
+      claims: withClaims ? parsed.claims : null,
+      issuer: parsed.issuer,
+      subject: parsed.subject,
+      error,
+    });
+    // Claims are only reported once the signature proved who made them.
+    if (problem === 'unknown_issuer' || problem === 'bad_signature') return outcome(problem, false);
+    if (problem) return outcome(problem, true);
+    return outcome((await isRevoked(parsed)) ? 'revoked' : null, true);
+  }
+
+  async function isRevoked(parsed: Pick<ParsedVcJwt, 'statusEntries' | 'issuer'>): Promise<boolean> {
     for (const entry of parsed.statusEntries) {
       const known = entry.type.includes('BitstringStatusListEntry') || entry.type.includes('StatusList2021Entry');
       // Other status mechanisms and purposes (refresh, message) are not ours to judge.
@@ -151,9 +207,14 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
     };
   }
 
-  /** Verifies a VC-JWT; see VerifyResult for what each outcome means. */
+  /** Verifies a VC-JWT or a Data Integrity credential; see VerifyResult for what each outcome means. */
   return async function verify(raw: unknown): Promise<VerifyResult> {
     const input = parseInput(VerifyCredentialInputSchema, raw, 'credential verification input');
+    if (input.verifiableCredential !== undefined) {
+      if (input.vcJwt !== undefined) throw fieldError('verifiableCredential', 'must not be given together with vcJwt');
+      return verifyDataIntegrity(input.verifiableCredential);
+    }
+    if (input.vcJwt === undefined) throw fieldError('vcJwt', 'is required (or verifiableCredential: a credential with a Data Integrity proof)');
     let parsed: ParsedVcJwt;
     try {
       parsed = parseVcJwt(input.vcJwt);
@@ -161,18 +222,7 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
       if (error instanceof MalformedJwtError) return { valid: false, claims: null, issuer: null, subject: null, error: 'malformed' };
       throw error;
     }
-    const outcome = (error: VerifyError | null, withClaims: boolean): VerifyResult => ({
-      valid: error === null,
-      claims: withClaims ? parsed.claims : null,
-      issuer: parsed.issuer,
-      subject: parsed.subject,
-      error,
-    });
-    const problem = await check(parsed);
-    // Claims are only reported once the signature proved who made them.
-    if (problem === 'unknown_issuer' || problem === 'bad_signature') return outcome(problem, false);
-    if (problem) return outcome(problem, true);
-    return outcome((await isRevoked(parsed)) ? 'revoked' : null, true);
+    return outcomeOf(parsed, await check(parsed));
   };
 }
 

@@ -30,7 +30,8 @@ afterAll(async () => {
   await stub?.close();
 });
 
-function request(overrides: Partial<IssueCredentialInput> = {}): IssueCredentialInput {
+// No format: the issuer backend here speaks VC-JWT.
+function request(overrides: Partial<IssueCredentialInput> = {}): Omit<IssueCredentialInput, 'format'> {
   return {
     issuerDid: remoteIssuer.did,
     subjectDid: 'did:example:holder',
