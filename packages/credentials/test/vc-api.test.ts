@@ -174,7 +174,10 @@ describe('the VC API request and response shapes', () => {
 
     expect(vcApi.verifyRequestToInput({ verifiableCredential: jwt })).toEqual({ vcJwt: jwt });
     expect(vcApi.verifyRequestToInput(vcApi.issueResponse({ vcJwt: jwt, credentialId: 'x', issuedAt: '' }))).toEqual({ vcJwt: jwt });
-    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'], proof: {} } })).toThrow(ValidationError);
+    // A credential with a proof is a Data Integrity one, verified as it is; without one and not enveloped, it is refused.
+    const secured = { type: ['VerifiableCredential'], proof: {} };
+    expect(vcApi.verifyRequestToInput({ verifiableCredential: secured })).toEqual({ verifiableCredential: secured });
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'] } })).toThrow(ValidationError);
     expect(() => vcApi.verifyRequestToInput({})).toThrow(ValidationError);
   });
 
