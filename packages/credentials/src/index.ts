@@ -49,3 +49,4 @@ export { DEFAULT_STATUS_LIST_TTL_MS, type StatusListCacheSettings, type StatusLi
 export { findKeyMaterial } from './key-material-scan.js';
 export { DATA_INTEGRITY_FORMATS, type DataIntegrityFormat } from './data-integrity.js';
 export { assertKnownContexts, KNOWN_CONTEXTS } from './jsonld-contexts.js';
+export { assertVerifyInput } from './verifier.js';

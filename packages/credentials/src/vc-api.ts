@@ -14,6 +14,7 @@ import { DidSchema, type IssueCredentialInput, IssueCredentialInputSchema, type 
 import type { AnyIssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 import { fieldError, parseInput } from './validation.js';
+import { assertVerifyInput } from './verifier.js';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -185,7 +186,10 @@ export const vcApi = {
   verifyRequestToInput(body: unknown): VerifyCredentialInput {
     const { verifiableCredential } = parseInput(VerifyRequestSchema, body, 'VC API verify request');
     // A credential secured with a Data Integrity proof is verified as it is.
-    if (typeof verifiableCredential !== 'string' && 'proof' in verifiableCredential) return { verifiableCredential };
+    if (typeof verifiableCredential !== 'string' && 'proof' in verifiableCredential) {
+      assertVerifyInput({ verifiableCredential });
+      return { verifiableCredential };
+    }
     const vcJwt = typeof verifiableCredential === 'string' ? verifiableCredential : jwtFromEnvelope(verifiableCredential);
     if (!vcJwt) {
       throw fieldError('verifiableCredential', 'must be a VC-JWT or an EnvelopedVerifiableCredential with a data:application/vc+jwt URL; other securing mechanisms are not supported');

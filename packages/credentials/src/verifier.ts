@@ -13,7 +13,7 @@ import type { DidRegistry } from './did-service.js';
 import { verifyEd25519 } from './ed25519.js';
 import { MalformedJwtError } from './jwt.js';
 import { fetchFromPeer } from './peer-fetch.js';
-import { VerifyCredentialInputSchema } from './schemas.js';
+import { type VerifyCredentialInput, VerifyCredentialInputSchema } from './schemas.js';
 import { bitAt, decodeList } from './status-list.js';
 import {
   createStatusListCache,
@@ -104,8 +104,6 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
 
   /** Verifies a credential secured with a Data Integrity proof. */
   async function verifyDataIntegrity(document: Record<string, unknown>): Promise<VerifyResult> {
-    // A context vcq has no copy of is the caller's mistake, not an outcome: nothing is fetched.
-    assertKnownContexts(document['@context'], 'verifiableCredential.@context');
     let parsed: ParsedDataIntegrity;
     try {
       parsed = parseDataIntegrityCredential(document);
@@ -210,11 +208,9 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
   /** Verifies a VC-JWT or a Data Integrity credential; see VerifyResult for what each outcome means. */
   return async function verify(raw: unknown): Promise<VerifyResult> {
     const input = parseInput(VerifyCredentialInputSchema, raw, 'credential verification input');
-    if (input.verifiableCredential !== undefined) {
-      if (input.vcJwt !== undefined) throw fieldError('verifiableCredential', 'must not be given together with vcJwt');
-      return verifyDataIntegrity(input.verifiableCredential);
-    }
-    if (input.vcJwt === undefined) throw fieldError('vcJwt', 'is required (or verifiableCredential: a credential with a Data Integrity proof)');
+    assertVerifyInput(input);
+    if (input.verifiableCredential !== undefined) return verifyDataIntegrity(input.verifiableCredential);
+    if (input.vcJwt === undefined) throw fieldError('vcJwt', 'is required');
     let parsed: ParsedVcJwt;
     try {
       parsed = parseVcJwt(input.vcJwt);
@@ -224,6 +220,21 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
     }
     return outcomeOf(parsed, await check(parsed));
   };
+}
+
+/**
+ * The checks of a verification input that need no database, so a route can make them
+ * before queueing: exactly one of `vcJwt` and `verifiableCredential`, and the latter's
+ * `@context` only of contexts vcq has copies of (a caller's mistake, not an outcome:
+ * nothing is fetched). A ValidationError (400) names the field.
+ */
+export function assertVerifyInput(input: Pick<VerifyCredentialInput, 'vcJwt' | 'verifiableCredential'>): void {
+  if (input.verifiableCredential !== undefined) {
+    if (input.vcJwt !== undefined) throw fieldError('verifiableCredential', 'must not be given together with vcJwt');
+    assertKnownContexts(input.verifiableCredential['@context'], 'verifiableCredential.@context');
+  } else if (input.vcJwt === undefined) {
+    throw fieldError('vcJwt', 'is required (or verifiableCredential: a credential with a Data Integrity proof)');
+  }
 }
 
 function listJwt(body: string): string | null {

@@ -224,6 +224,8 @@ describe('JSON-LD contexts', () => {
       errors: [{ field: 'verifiableCredential.@context[1]', message: expect.stringContaining('https://example.org/contexts/alumni/v1') }],
     });
     expect(vcq.requests.length).toBe(requestsBefore);
+    // The same through the VC API's request mapping, before any job is made.
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: unknown })).toThrow(/https:\/\/example\.org\/contexts\/alumni\/v1/);
   });
 
   it('when claims bring a context of their own that vcq has no copy of, then issuance is a 400 naming @context', async () => {

@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '@vcq/errors';
-import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
+import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, ENDED, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
@@ -151,8 +151,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
     {
       path: '/api/credentials/verify',
       operationId: 'verifyCredential',
-      summary: 'Queue the verification of a VC-JWT',
-      description: 'The job’s result is a CredentialVerifyResult.',
+      summary: 'Queue the verification of a credential',
+      description: 'A VC-JWT as `vcJwt`, or a Data Integrity credential (with its `proof`) as `verifiableCredential`. The job’s result is a CredentialVerifyResult.',
       tag: 'Credentials',
       auth: 'submit',
       body: { json: VerifyCredentialJobSchema, required: true },
@@ -160,6 +160,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       responses: {},
     },
     async ({ body, req, res, deps }) => {
+      // Which of vcJwt / verifiableCredential, and unknown contexts: the caller's 400 now, not a failed job.
+      assertVerifyInput(body);
       await submit(req, res, deps, 'verify-credential', body);
     },
   )
