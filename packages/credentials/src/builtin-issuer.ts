@@ -7,7 +7,7 @@ import { PermanentJobError } from '@vcq/errors';
 import type { DidRegistry, LoadedSigner } from './did-service.js';
 import { signJwt } from './jwt.js';
 import type { IssueCredentialInput } from './schemas.js';
-import { allocateStatusIndexes, STATUS_PURPOSE } from './status-list.js';
+import { allocateStatusIndexes, STATUS_PURPOSE, type StatusListFormat, statusListFormatFor } from './status-list.js';
 import type { AnyIssueResult, IssuerBackend } from './types.js';
 import { decodeJwt } from './jwt.js';
 import { cryptosuiteOf, type DataIntegrityFormat, isDataIntegrityFormat, signDataIntegrity } from './data-integrity.js';
@@ -43,8 +43,8 @@ export function createBuiltinIssuer(deps: BuiltinIssuerDeps): IssuerBackend {
 async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Promise<Array<Settled<AnyIssueResult>>> {
   const results: Array<Settled<AnyIssueResult> | undefined> = new Array(requests.length);
   const signers = await deps.registry.loadSigners(requests.map((r) => r.issuerDid));
-  // Which requests can be signed, grouped by issuer for the index allocation.
-  const byIssuer = new Map<string, number[]>();
+  // Which requests can be signed, grouped by issuer and status list format for the index allocation.
+  const byList = new Map<string, { issuer: string; format: StatusListFormat; members: number[] }>();
   // A second request for an id already in this batch is answered from the first.
   const leaders = new Map<string, number>();
   const followers: Array<[follower: number, leader: number]> = [];
@@ -62,16 +62,18 @@ async function issueBatch(deps: BuiltinIssuerDeps, requests: IssueRequest[]): Pr
       results[i] = failure(new PermanentJobError(`The issuer DID ${request.issuerDid} is deactivated`, { code: 'issuer_deactivated' }));
     } else {
       leaders.set(request.id, i);
-      const members = byIssuer.get(request.issuerDid);
-      if (members) members.push(i);
-      else byIssuer.set(request.issuerDid, [i]);
+      const format = statusListFormatFor(request.format);
+      const key = `${format} ${request.issuerDid}`;
+      const group = byList.get(key);
+      if (group) group.members.push(i);
+      else byList.set(key, { issuer: request.issuerDid, format, members: [i] });
     }
   });
   // An index whose issuance then fails stays unused (bit 0), which harms no one.
   const rows: Array<NewCredentialRow & { i: number }> = [];
-  for (const [issuer, members] of byIssuer) {
+  for (const { issuer, format, members } of byList.values()) {
     const loaded = signers.get(issuer) as LoadedSigner;
-    const indexes = await allocateStatusIndexes(deps.db, issuer, members.length, loaded.organizationId);
+    const indexes = await allocateStatusIndexes(deps.db, issuer, members.length, loaded.organizationId, format);
     for (const [k, i] of members.entries()) {
       const request = requests[i] as IssueRequest;
       const { listId, index } = indexes[k] as { listId: string; index: number };

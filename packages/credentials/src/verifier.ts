@@ -7,7 +7,7 @@
  */
 import type { Db } from '@vcq/db';
 import type { EgressClient } from '@vcq/egress';
-import { PermanentJobError, UpstreamError } from '@vcq/errors';
+import { PermanentJobError, UpstreamError, ValidationError } from '@vcq/errors';
 import { assertionKeys, isObject } from './did-document.js';
 import type { DidRegistry } from './did-service.js';
 import { verifyEd25519 } from './ed25519.js';
@@ -89,15 +89,26 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
   }
 
   /** Why a Data Integrity credential is not authentic or not valid now, or null when it is both. */
-  async function checkDataIntegrity(document: Record<string, unknown>, parsed: ParsedDataIntegrity): Promise<VerifyError | null> {
+  async function checkDataIntegrity(
+    document: Record<string, unknown>,
+    parsed: ParsedDataIntegrity,
+    contextError?: (error: unknown) => Error,
+  ): Promise<VerifyError | null> {
     if (!(await issuerDocument(parsed.issuer))) return 'unknown_issuer';
     // vcq finds keys only through DIDs.
     if (!parsed.proofs.every((proof) => proof.verificationMethod.startsWith('did:'))) return 'bad_signature';
-    const proof = await verifyDataIntegrityProof(document, {
-      resolveDid: (did) => deps.registry.operations.resolve(did),
-      rethrow: (error) => error instanceof UpstreamError,
-      contextField: 'verifiableCredential.@context',
-    });
+    let proof: Awaited<ReturnType<typeof verifyDataIntegrityProof>>;
+    try {
+      proof = await verifyDataIntegrityProof(document, {
+        resolveDid: (did) => deps.registry.operations.resolve(did),
+        rethrow: (error) => error instanceof UpstreamError,
+        contextField: 'verifiableCredential.@context',
+      });
+    } catch (error) {
+      // A context inside a fetched document is not the caller's field.
+      if (contextError && error instanceof ValidationError) throw contextError(error);
+      throw error;
+    }
     if (!proof.verified) return 'bad_signature';
     return validity(parsed);
   }
@@ -161,23 +172,40 @@ export function createVerifier(deps: VerifierDeps): (input: unknown) => Promise<
   /** Fetches, authenticates and decodes another host's status list, for the cache. */
   async function fetchStatusList(listUrl: string): Promise<LoadedStatusList> {
     const response = await fetchFromPeer(new URL(listUrl), 'the status list credential', {
-      accept: 'application/vc+jwt, application/jwt, application/json;q=0.5',
+      accept: 'application/vc+jwt, application/jwt, application/vc, application/json;q=0.5',
       maxBytes: MAX_STATUS_LIST_BYTES,
       fetchTimeoutMs: deps.fetchTimeoutMs,
       allowHttpHosts: deps.didWebAllowHttpHosts,
       egress: deps.egress,
     });
     deps.statusListObserver?.fetched?.(listUrl);
-    const token = listJwt(response.body);
-    if (!token) throw statusError(listUrl, 'is not a VC-JWT (only JWT-secured status lists are supported)');
-    let list: ParsedVcJwt;
-    try {
-      list = parseVcJwt(token);
-    } catch (error) {
-      throw statusError(listUrl, `is malformed: ${(error as Error).message}`, error);
+    let list: ParsedCredentialFields;
+    const secured = listWithProof(response.body);
+    if (secured) {
+      // A list secured with Data Integrity, checked as a credential of that format.
+      let parsed: ParsedDataIntegrity;
+      try {
+        assertKnownContexts(secured['@context']);
+        parsed = parseDataIntegrityCredential(secured);
+      } catch (error) {
+        throw statusError(listUrl, `is malformed: ${(error as Error).message}`, error);
+      }
+      const problem = await checkDataIntegrity(secured, parsed, (error) => statusError(listUrl, `is malformed: ${(error as Error).message}`, error));
+      if (problem) throw statusError(listUrl, `does not verify (${problem})`);
+      list = parsed;
+    } else {
+      const token = listJwt(response.body);
+      if (!token) throw statusError(listUrl, 'is neither a VC-JWT nor a credential with a Data Integrity proof');
+      let parsed: ParsedVcJwt;
+      try {
+        parsed = parseVcJwt(token);
+      } catch (error) {
+        throw statusError(listUrl, `is malformed: ${(error as Error).message}`, error);
+      }
+      const problem = await check(parsed);
+      if (problem) throw statusError(listUrl, `does not verify (${problem})`);
+      list = parsed;
     }
-    const problem = await check(list);
-    if (problem) throw statusError(listUrl, `does not verify (${problem})`);
     if (!list.types.includes('BitstringStatusListCredential') && !list.types.includes('StatusList2021Credential')) {
       throw statusError(listUrl, 'is not a BitstringStatusListCredential');
     }
@@ -234,6 +262,17 @@ export function assertVerifyInput(input: Pick<VerifyCredentialInput, 'vcJwt' | '
     assertKnownContexts(input.verifiableCredential['@context'], 'verifiableCredential.@context');
   } else if (input.vcJwt === undefined) {
     throw fieldError('vcJwt', 'is required (or verifiableCredential: a credential with a Data Integrity proof)');
+  }
+}
+
+/** The status list credential in `body` when it is a JSON-LD credential with a proof (or one in `verifiableCredential`). */
+function listWithProof(body: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(body);
+    const inner = isObject(value) && isObject(value.verifiableCredential) ? value.verifiableCredential : value;
+    return isObject(inner) && 'proof' in inner ? inner : null;
+  } catch {
+    return null;
   }
 }
 

@@ -276,3 +276,45 @@ describe('formats and inputs', () => {
     expect(vcApi.verifyResponse(await vcq.service.credentials.verify(input))).toMatchObject({ verified: true, errors: [] });
   });
 });
+
+describe.each(SUITES)('status lists of %s credentials', (format, cryptosuite) => {
+  let other: VcqHost;
+
+  beforeAll(async () => {
+    other = await startVcqHost({ didWebAllowHttpHosts: [vcq.host] });
+  });
+
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  it('when the credentials of a list are Data Integrity ones, then the list is published as one, secured with the same cryptosuite, apart from JWT lists', async () => {
+    const { credentialId } = await vcq.service.credentials.issue(degree(format));
+    const stored = await vcq.service.credentials.get(credentialId);
+    const jwtCredential = await vcq.service.credentials.issue(degree(format, { format: 'vc+jwt' as const }));
+    expect((await vcq.service.credentials.get(jwtCredential.credentialId))?.statusListId).not.toBe(stored?.statusListId);
+
+    const published = await vcq.service.credentials.statusListCredential(stored?.statusListId as string);
+    expect(published?.mediaType).toBe('application/vc');
+    const list = JSON.parse(published?.credential as string) as Record<string, unknown>;
+    expect(list).toMatchObject({
+      '@context': [V2],
+      id: stored?.statusListCredential,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: issuer.did,
+      credentialSubject: { type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: expect.stringMatching(/^u/) },
+      proof: { type: 'DataIntegrityProof', cryptosuite, verificationMethod: issuer.keyId, proofPurpose: 'assertionMethod' },
+    });
+    expect((await digitalBazaarVerifies(list)).verified).toBe(true);
+  });
+
+  it('when another host verifies, then it fetches the Data Integrity list over HTTP, checks its proof, and sees a revocation', async () => {
+    const { verifiableCredential, credentialId } = await vcq.service.credentials.issue(degree(format));
+    const listUrl = (verifiableCredential.credentialStatus as { statusListCredential: string }).statusListCredential;
+    expect(await other.service.credentials.verify({ verifiableCredential })).toMatchObject({ valid: true, error: null });
+    expect(vcq.requests).toContain(new URL(listUrl).pathname);
+    await vcq.service.credentials.revoke(credentialId);
+    // A fresh verifier (no cached list) sees the re-signed list.
+    expect(await other.withDeps({}).credentials.verify({ verifiableCredential })).toMatchObject({ valid: false, error: 'revoked' });
+  });
+});
