@@ -42,6 +42,8 @@ export class UnknownContextError extends Error {
  * (inline context objects pass here; URLs inside them are caught when processed).
  */
 export function assertKnownContexts(context: unknown, field = '@context'): void {
+  // None at all names nothing to fetch; whether one is required is the data model's rule.
+  if (context === undefined) return;
   const entries = Array.isArray(context) ? context : [context];
   entries.forEach((entry, i) => {
     if (typeof entry === 'string' && !BUNDLED_CONTEXTS.has(entry)) {
