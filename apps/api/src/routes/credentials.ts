@@ -278,7 +278,7 @@ export const publicDocumentRoutes = new RouteGroup<CredentialsService>()
       responses: {
         200: {
           description:
-            "The BitstringStatusListCredential as a VC-JWT (signed when a status changes or half its validity has passed, not per request). Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
+            "The BitstringStatusListCredential as a VC-JWT, or for Data Integrity credentials as a JSON-LD credential with the same cryptosuite's proof (`application/vc`); signed when a status changes or half its validity has passed, not per request. Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
           mediaType: 'application/jwt',
           schema: z.string(),
           headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
