@@ -53,6 +53,22 @@ export function assertKnownContexts(context: unknown, field = '@context'): void 
   });
 }
 
+/**
+ * assertKnownContexts for every `@context` inside `value` (claims that bring a
+ * context of their own), each reported under its path below `field`.
+ */
+export function assertKnownContextsWithin(value: unknown, field: string, depth = 0): void {
+  if (depth > 32 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertKnownContextsWithin(item, `${field}[${i}]`, depth + 1));
+    return;
+  }
+  for (const [key, member] of Object.entries(value)) {
+    if (key === '@context') assertKnownContexts(member, `${field}.@context`);
+    else assertKnownContextsWithin(member, `${field}.${key}`, depth + 1);
+  }
+}
+
 /** What the loader needs to answer DID URLs. */
 export interface DocumentLoaderDeps {
   resolveDid(did: string): Promise<DidResolution>;

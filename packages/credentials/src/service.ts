@@ -8,7 +8,9 @@ import { NotFoundError } from '@vcq/errors';
 import { Coalescer, type Db } from '@vcq/db';
 import { createBuiltinIssuer, existingIssueResult, formatOf } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
+import { isDataIntegrityFormat } from './data-integrity.js';
 import { assertDidKeys } from './did-key.js';
+import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
 import { setStatusBit } from './status-list.js';
@@ -116,6 +118,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
         const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
         const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
+        // JSON-LD processing would need them: a context vcq has no copy of is a 400 naming where it is.
+        if (isDataIntegrityFormat(input.format)) assertKnownContextsWithin(input.claims, 'claims');
         const requestedId = (raw as { id?: unknown } | null)?.id;
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
           throw fieldError('id', 'must be a UUID');

@@ -228,11 +228,25 @@ describe('JSON-LD contexts', () => {
     expect(() => vcApi.verifyRequestToInput({ verifiableCredential: unknown })).toThrow(/https:\/\/example\.org\/contexts\/alumni\/v1/);
   });
 
-  it('when claims bring a context of their own that vcq has no copy of, then issuance is a 400 naming @context', async () => {
+  it('when claims bring a context of their own that vcq has no copy of, then issuance is a 400 naming where it is', async () => {
     const claims = { degree: { '@context': 'https://example.org/contexts/degree/v1', type: 'BachelorDegree' } };
     await expect(vcq.service.credentials.issue(degree('di-eddsa-rdfc-2022', { claims }))).rejects.toMatchObject({
       status: 400,
-      errors: [{ field: '@context', message: expect.stringContaining('https://example.org/contexts/degree/v1') }],
+      errors: [{ field: 'claims.degree.@context', message: expect.stringContaining('https://example.org/contexts/degree/v1') }],
+    });
+    // A known context inside the claims is processed from its bundled copy.
+    const known = { degree: { '@context': 'https://www.w3.org/ns/credentials/v2', type: 'BachelorDegree', name: 'Bachelor of Science' } };
+    const { verifiableCredential } = await vcq.service.credentials.issue(degree('di-eddsa-rdfc-2022', { claims: known }));
+    expect((await digitalBazaarVerifies(verifiableCredential)).verified).toBe(true);
+  });
+
+  it('when the signing itself meets a context vcq has no copy of, then it is a 400 naming @context', async () => {
+    const { signDataIntegrity } = await import('../src/data-integrity.js');
+    const { signerFromSeed, generateSeed } = await import('../src/ed25519.js');
+    const unsigned = { '@context': [V2, 'https://example.org/contexts/other/v1'], type: ['VerifiableCredential'], issuer: issuer.did, credentialSubject: { id: subjectDid } };
+    await expect(signDataIntegrity(unsigned, { cryptosuite: 'eddsa-rdfc-2022', keyId: issuer.keyId, signer: signerFromSeed(generateSeed()), created: new Date() })).rejects.toMatchObject({
+      status: 400,
+      errors: [{ field: '@context', message: expect.stringContaining('https://example.org/contexts/other/v1') }],
     });
   });
 });
