@@ -60,7 +60,7 @@ export function assertKnownContexts(context: unknown, field = '@context'): void 
 export function assertKnownContextsWithin(value: unknown, field: string, depth = 0): void {
   if (depth > 32 || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => assertKnownContextsWithin(item, `${field}[${i}]`, depth + 1));
+    for (const [i, item] of value.entries()) assertKnownContextsWithin(item, `${field}[${i}]`, depth + 1);
     return;
   }
   for (const [key, member] of Object.entries(value)) {
