@@ -8,8 +8,9 @@
  *   (`vc` claim, `iss`, `sub`, `nbf`, `exp`, `jti`), signed EdDSA, as did-jwt-vc does.
  * - status list: a Bitstring Status List; each credential owns one bit (1 = revoked),
  *   published as a signed BitstringStatusListCredential.
- * - issuer backend: what turns an issuance request into a signed VC-JWT: the built-in
- *   signer, or a remote W3C VC API issuer.
+ * - issuer backend: what turns an issuance request into a signed credential (a VC-JWT,
+ *   or a Data Integrity secured JSON-LD credential): the built-in signer, or a remote
+ *   W3C VC API issuer.
  */
 import type { EgressClient } from '@vcq/egress';
 import type { Db } from '@vcq/db';
@@ -126,7 +127,7 @@ export interface IssuerContext {
   now: Date;
 }
 
-/** Turns an issuance request into a signed VC-JWT. `input.id` is the idempotency key. */
+/** Turns an issuance request into a signed credential. `input.id` is the idempotency key. */
 export interface IssuerBackend {
   issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<AnyIssueResult>;
 }
@@ -165,7 +166,7 @@ export interface CredentialOperations {
   /** Revokes a credential (sets its status-list bit); idempotent. */
   revoke(id: string): Promise<CredentialView>;
   /**
-   * The signed BitstringStatusListCredential (VC-JWT) published at
+   * The signed BitstringStatusListCredential (a VC-JWT, or a Data Integrity credential for lists of those) published at
    * `<PUBLIC_BASE_URL>/status-lists/<listId>`, signed anew only when it changed.
    */
   statusListCredential(listId: string): Promise<StatusListPublication | null>;

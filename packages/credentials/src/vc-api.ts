@@ -192,7 +192,7 @@ export const vcApi = {
     }
     const vcJwt = typeof verifiableCredential === 'string' ? verifiableCredential : jwtFromEnvelope(verifiableCredential);
     if (!vcJwt) {
-      throw fieldError('verifiableCredential', 'must be a VC-JWT or an EnvelopedVerifiableCredential with a data:application/vc+jwt URL; other securing mechanisms are not supported');
+      throw fieldError('verifiableCredential', 'must be a VC-JWT, an EnvelopedVerifiableCredential with a data:application/vc+jwt URL, or a credential with a Data Integrity proof; other securing mechanisms are not supported');
     }
     return { vcJwt };
   },

@@ -265,7 +265,7 @@ export const VcApiVerifyRequestSchema = z
   .object({
     verifiableCredential: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id.'),
+      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id, or a credential with a Data Integrity `proof` (eddsa-rdfc-2022, eddsa-jcs-2022).'),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe('A W3C VC API verify request.');
