@@ -121,7 +121,10 @@ describe.each(SUITES)('issuing %s', (format, cryptosuite) => {
   });
 
   it('when the proof is inspected, then it meets the cryptosuite spec: multibase base58btc proofValue of a 64-byte signature, an XSD dateTimeStamp created', async () => {
-    const { verifiableCredential: credential, issuedAt } = await vcq.service.credentials.issue(degree(format));
+    const expires = new Date(Math.floor((Date.now() + 3_600_000) / 1000) * 1000);
+    const { verifiableCredential: credential, issuedAt } = await vcq.service.credentials.issue(degree(format, { expirationDate: expires.toISOString() }));
+    expect(credential.validUntil).toBe(expires.toISOString().replace('.000Z', 'Z'));
+    expect((await digitalBazaarVerifies(credential)).verified).toBe(true);
     const proof = credential.proof as Record<string, unknown>;
     expect(proof.proofValue).toMatch(/^z[1-9A-HJ-NP-Za-km-z]+$/);
     expect(base58.decode((proof.proofValue as string).slice(1))).toHaveLength(64);
