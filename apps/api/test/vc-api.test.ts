@@ -186,6 +186,72 @@ describe('POST /credentials/issue', () => {
   });
 });
 
+describe('VC API issuance in a Data Integrity format', () => {
+  const UNDEFINED_TERMS = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
+
+  it.each(['di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'])('when options.format is %s, then 201 holds the credential whole with its proof, which the verify route verifies', async (format) => {
+    const credential = alumni({ '@context': [V2, UNDEFINED_TERMS] });
+    const res = await call('POST', '/credentials/issue', { credential, options: { format } });
+
+    expect(res.status).toBe(201);
+    const { proof, credentialStatus, ...asked } = res.body.verifiableCredential;
+    expect(asked).toEqual(credential);
+    expect(proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: format.slice('di-'.length), proofPurpose: 'assertionMethod' });
+    expect(credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry', statusListCredential: expect.stringContaining(`${base}/status-lists/`) });
+
+    const verified = await call('POST', '/credentials/verify', { verifiableCredential: res.body.verifiableCredential });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toEqual({ verified: true, problemDetails: [] });
+    const tampered = await call('POST', '/credentials/verify', { verifiableCredential: { ...res.body.verifiableCredential, name: 'Forged' } });
+    expect(tampered.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR' })] });
+
+    // The credential id names it: asked again, the same credential; revoked, the verify route says so.
+    const again = await call('POST', '/credentials/issue', { credential, options: { format } });
+    expect(again.body).toEqual(res.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const stored = await call('GET', `/api/credentials/${encodeURIComponent(credential.id)}`);
+    expect(stored.body).toMatchObject({ format, verifiableCredential: res.body.verifiableCredential });
+    expect((await call('POST', `/api/credentials/${stored.body.id}/revoke`)).status).toBe(200);
+    const revoked = await call('POST', '/credentials/verify', { verifiableCredential: res.body.verifiableCredential });
+    expect(revoked.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ title: 'REVOKED' })] });
+  });
+
+  it('when a VCDM 1.1 credential (as the W3C issuer suite sends) asks for di-eddsa-rdfc-2022, then it is a 1.1 credential with its proof, verified', async () => {
+    const credential = { '@context': [V1], id: `urn:uuid:${randomUUID()}`, type: ['VerifiableCredential'], issuer, issuanceDate: '2024-01-01T00:00:00Z', credentialSubject: { id: subject } };
+    const res = await call('POST', '/credentials/issue', { credential, options: { format: 'di-eddsa-rdfc-2022' } });
+
+    expect(res.status).toBe(201);
+    expect(res.body.verifiableCredential).toMatchObject({ ...credential, '@context': [V1, 'https://www.w3.org/ns/credentials/status/v1', 'https://w3id.org/security/data-integrity/v2'], proof: { cryptosuite: 'eddsa-rdfc-2022' } });
+    expect((await call('POST', '/credentials/verify', { verifiableCredential: res.body.verifiableCredential })).body).toEqual({ verified: true, problemDetails: [] });
+  });
+
+  it('when the same credential id is asked for in another format, then it is a 409 naming credential.id', async () => {
+    const credential = alumni({ '@context': [V2, UNDEFINED_TERMS] });
+    expect((await call('POST', '/credentials/issue', { credential, options: { format: 'di-eddsa-jcs-2022' } })).status).toBe(201);
+    const other = await call('POST', '/credentials/issue', { credential, options: { format: 'di-eddsa-rdfc-2022' } });
+    expect(other.status).toBe(409);
+    expect(other.body.errors).toEqual([expect.objectContaining({ field: 'credential.id' })]);
+  });
+
+  it('when the credential names a context vcq has no copy of, then 400 names it and no job is made', async () => {
+    const before = await jobCount();
+    const res = await call('POST', '/credentials/issue', { credential: alumni(), options: { format: 'di-eddsa-rdfc-2022' } });
+
+    expect(res.status).toBe(400);
+    expect(res.type).toMatch(/problem\+json/);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'credential.@context[1]', message: expect.stringContaining(EXAMPLES) })]);
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('when a credential to verify has a proof of a kind vcq does not verify, then 200 verified false with a PARSING_ERROR', async () => {
+    const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer, credentialSubject: { id: subject }, proof: { type: 'Ed25519Signature2020', proofValue: 'z1' } };
+    const res = await call('POST', '/credentials/verify', { verifiableCredential: credential });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#PARSING_ERROR', detail: expect.stringContaining('Data Integrity') })] });
+  });
+});
+
 describe('POST /api/credentials/issue', () => {
   it('when its body carries a credential document, then it is not taken: only the VC API, which checks it, issues one', async () => {
     const res = await call(

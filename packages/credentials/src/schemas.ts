@@ -98,10 +98,14 @@ const MAX_CREDENTIAL_JSON_BYTES = 128 * 1024;
 
 /**
  * The encodings vcq issues: `jwt_vc_json`, a VCDM 1.1 VC-JWT (the `vc` claim; the
- * name OpenID4VCI gives it), and `vc+jwt`, a VCDM 2.0 credential secured with
- * VC-JOSE-COSE (the payload is the credential).
+ * name OpenID4VCI gives it), `vc+jwt`, a VCDM 2.0 credential secured with
+ * VC-JOSE-COSE (the payload is the credential), and `di-eddsa-rdfc-2022` /
+ * `di-eddsa-jcs-2022`, a VCDM 2.0 JSON-LD credential with a Data Integrity proof of
+ * that cryptosuite (data-integrity.ts).
  */
-export const CREDENTIAL_FORMATS = ['jwt_vc_json', 'vc+jwt'] as const;
+export const JWT_CREDENTIAL_FORMATS = ['jwt_vc_json', 'vc+jwt'] as const;
+export type JwtCredentialFormat = (typeof JWT_CREDENTIAL_FORMATS)[number];
+export const CREDENTIAL_FORMATS = [...JWT_CREDENTIAL_FORMATS, 'di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'] as const;
 export const CredentialFormatSchema = z.enum(CREDENTIAL_FORMATS, { message: `must be one of ${CREDENTIAL_FORMATS.join(', ')}` });
 export type CredentialFormat = z.infer<typeof CredentialFormatSchema>;
 
@@ -137,9 +141,16 @@ export const IssueCredentialInputSchema = z.object({
 });
 export type IssueCredentialInput = z.infer<typeof IssueCredentialInputSchema>;
 
+const MAX_VERIFY_JSON_BYTES = 256 * 1024;
+
 export const VerifyCredentialInputSchema = z.object({
-  /** Any string: one that is not a VC-JWT is a verification outcome (`malformed`), not bad input. */
-  vcJwt: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(256 * 1024),
+  /** Any string: one that is not a VC-JWT is a verification outcome (`malformed`), not bad input. Or `verifiableCredential`. */
+  vcJwt: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(256 * 1024).optional(),
+  /** A JSON-LD credential secured with a Data Integrity `proof` (instead of `vcJwt`). */
+  verifiableCredential: z
+    .record(z.string(), z.unknown(), { message: 'must be a credential object with a proof' })
+    .refine((c) => Buffer.byteLength(JSON.stringify(c)) <= MAX_VERIFY_JSON_BYTES, { message: `must be at most ${MAX_VERIFY_JSON_BYTES} bytes of JSON` })
+    .optional(),
   verifierDid: DidSchema.optional(),
   callbackUrl: z.string().max(2048).optional(),
 });

@@ -6,14 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@vcq/errors';
 import { Coalescer, type Db, DEFAULT_ORGANIZATION } from '@vcq/db';
-import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
+import { createBuiltinIssuer, existingIssueResult, formatOf } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
+import { isDataIntegrityFormat } from './data-integrity.js';
 import { assertDidKeys } from './did-key.js';
+import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
 import { setStatusBit } from './status-list.js';
 import { createStatusListPublisher } from './status-list-publisher.js';
-import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
+import type { AnyIssueResult, CredentialOperations, CredentialView, CredentialsService, CredentialsServiceDeps } from './types.js';
 import { fieldError, parseInput } from './validation.js';
 import { credentialUuid } from './vc-api.js';
 import { createVerifier } from './verifier.js';
@@ -107,17 +109,25 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
       statusListCredential: statusListUrl(row.statusListId),
       organizationId: row.organizationId,
       userId: row.userId,
-      vcJwt: row.jwt,
+      format: formatOf(row.jwt),
+      // Data Integrity credentials are stored as their JSON text.
+      ...(row.jwt.startsWith('{') ? { verifiableCredential: JSON.parse(row.jwt) as Record<string, unknown> } : { vcJwt: row.jwt }),
     };
   }
 
   return {
     dids: registry.operations,
     credentials: {
-      async issue(raw): Promise<IssueResult> {
+      issue: (async (raw: unknown): Promise<AnyIssueResult> => {
         const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
         const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
+        // JSON-LD processing would need them: a context vcq has no copy of is a 400 naming where it is.
+        if (isDataIntegrityFormat(input.format)) {
+          // A VC API caller's credential is checked whole (vc-api.ts did so too, before the job).
+          if (input.credential) assertKnownContextsWithin(input.credential, 'credential');
+          assertKnownContextsWithin(input.claims, 'claims');
+        }
         const requestedId = (raw as { id?: unknown } | null)?.id;
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
           throw fieldError('id', 'must be a UUID');
@@ -137,7 +147,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
           throw fieldError('expirationDate', 'must be in the future');
         }
         return backend.issue({ ...input, id }, { now: at });
-      },
+        // The result is in the format the input names (IssueResultFor).
+      }) as CredentialOperations['issue'],
 
       verify,
 

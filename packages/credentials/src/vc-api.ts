@@ -11,11 +11,14 @@ import { z } from 'zod';
 import { isObject } from './did-document.js';
 import { assertDidKeys } from './did-key.js';
 import { nameBasedUuid } from '@vcq/http';
+import { isDataIntegrityFormat } from './data-integrity.js';
+import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { CredentialFormatSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
-import type { IssueResult, IssuerBackend, VerifyResult } from './types.js';
+import type { AnyIssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { DATE_TIME_STAMP } from './vc-jose.js';
 import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 import { fieldError, parseInput } from './validation.js';
+import { assertVerifyInput } from './verifier.js';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -229,7 +232,9 @@ export const vcApi = {
   /**
    * The issuance input in a VC API `POST /credentials/issue` body: the credential as
    * sent, with the fields vcq records taken from it. A VCDM 2.0 credential is issued
-   * as `vc+jwt` and a 1.1 one as `jwt_vc_json` unless `options.format` names another.
+   * as `vc+jwt` and a 1.1 one as `jwt_vc_json` unless `options.format` names another
+   * (`di-eddsa-rdfc-2022` / `di-eddsa-jcs-2022`: the credential with a Data Integrity
+   * proof, of either version).
    */
   issueRequestToInput(body: unknown, now = new Date()): IssueCredentialInput {
     if (!isObject(body)) throw fieldError('(body)', 'must be a JSON object with a credential');
@@ -248,6 +253,8 @@ export const vcApi = {
     const until = version === null ? undefined : credential[DATES[version].until];
     if (typeof until === 'string' && Date.parse(until) <= now.getTime()) errors.push({ field: `credential.${DATES[version as VcdmVersion].until}`, message: 'must be in the future' });
     if (errors.length > 0) throw invalid('VC API issue request', errors);
+    // A Data Integrity proof is made over the JSON-LD: every context must be one vcq has a copy of.
+    if (isDataIntegrityFormat(asked)) assertKnownContextsWithin(credential, 'credential');
 
     const issuer = credential.issuer;
     const types = asStrings(credential.type);
@@ -276,15 +283,20 @@ export const vcApi = {
     return input;
   },
 
-  /** The VC API answer to an issuance: the credential JWT as a VC 2.0 EnvelopedVerifiableCredential. */
-  issueResponse(result: IssueResult): { verifiableCredential: ReturnType<typeof envelope> } {
+  /**
+   * The VC API answer to an issuance: a VC-JWT as a VC 2.0 EnvelopedVerifiableCredential,
+   * a Data Integrity credential as it is.
+   */
+  issueResponse(result: AnyIssueResult): { verifiableCredential: ReturnType<typeof envelope> | Record<string, unknown> } {
+    if ('verifiableCredential' in result) return { verifiableCredential: result.verifiableCredential };
     return { verifiableCredential: envelope(result.vcJwt) };
   },
 
   /**
    * The verification input in a VC API `POST /credentials/verify` body: a credential
-   * JWT, or an EnvelopedVerifiableCredential holding one. A credential secured another
-   * way is checked for the data model's shape (400 naming the field) and then refused.
+   * JWT, an EnvelopedVerifiableCredential holding one, or a credential with an embedded
+   * proof, checked for the data model's shape (400 naming the field) and verified as a
+   * Data Integrity credential (a proof of another kind does not verify: PARSING_ERROR).
    */
   verifyRequestToInput(body: unknown): VerifyCredentialInput {
     if (!isObject(body)) throw fieldError('(body)', 'must be a JSON object with a verifiableCredential');
@@ -307,9 +319,15 @@ export const vcApi = {
       return { vcJwt };
     }
     checkCredentialShape(vc, 'verifiableCredential', errors);
-    if (!isObject(vc.proof)) errors.push({ field: 'verifiableCredential.proof', message: 'must be an object' });
+    const proof = Object.hasOwn(vc, 'proof') ? vc.proof : undefined;
+    const proofs = Array.isArray(proof) ? proof : [proof];
+    if (proof === undefined) errors.push({ field: 'verifiableCredential.proof', message: 'is required: a credential object is verified by its Data Integrity proof' });
+    else if (proofs.length === 0 || !proofs.every(isObject)) errors.push({ field: 'verifiableCredential.proof', message: 'must be an object (or a non-empty array of them)' });
     if (errors.length > 0) throw invalid('VC API verify request', errors);
-    throw fieldError('verifiableCredential', 'is secured with an embedded proof, which vcq does not verify; send a VC-JWT or an EnvelopedVerifiableCredential');
+    // Secured with an embedded proof: verified as a Data Integrity credential, as it is.
+    // Its contexts must be ones vcq has copies of (a 400 naming verifiableCredential.@context[i]).
+    assertVerifyInput({ verifiableCredential: vc });
+    return { verifiableCredential: vc };
   },
 
   /**
@@ -332,8 +350,8 @@ export interface ProblemDetail {
 
 const VCDM = 'https://www.w3.org/TR/vc-data-model#';
 const VERIFY_PROBLEMS: Record<NonNullable<VerifyResult['error']>, ProblemDetail> = {
-  malformed: { type: `${VCDM}PARSING_ERROR`, code: -64, title: 'PARSING_ERROR', detail: 'This is not a credential JWT vcq can read (malformed)' },
-  bad_signature: { type: `${VCDM}CRYPTOGRAPHIC_SECURITY_ERROR`, code: -65, title: 'CRYPTOGRAPHIC_SECURITY_ERROR', detail: 'The signature does not verify with the issuer DID’s assertion keys (bad_signature)' },
+  malformed: { type: `${VCDM}PARSING_ERROR`, code: -64, title: 'PARSING_ERROR', detail: 'vcq cannot read this credential: it is neither a credential JWT nor a credential with a Data Integrity proof of a cryptosuite vcq verifies (malformed)' },
+  bad_signature: { type: `${VCDM}CRYPTOGRAPHIC_SECURITY_ERROR`, code: -65, title: 'CRYPTOGRAPHIC_SECURITY_ERROR', detail: 'The signature (JWT or Data Integrity proof) does not verify with the issuer DID’s assertion keys (bad_signature)' },
   unknown_issuer: { type: `${VCDM}CRYPTOGRAPHIC_SECURITY_ERROR`, code: -65, title: 'CRYPTOGRAPHIC_SECURITY_ERROR', detail: 'The issuer DID cannot be resolved, or is deactivated (unknown_issuer)' },
   expired: { type: `${VCDM}RANGE_ERROR`, code: -67, title: 'RANGE_ERROR', detail: 'The credential has expired (expired)' },
   not_yet_valid: { type: `${VCDM}RANGE_ERROR`, code: -67, title: 'RANGE_ERROR', detail: 'The credential is not valid yet (not_yet_valid)' },

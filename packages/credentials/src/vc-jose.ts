@@ -70,6 +70,11 @@ export interface ParsedCredentialFields {
 export function parseVcJosePayload(jwt: DecodedJwt): ParsedCredentialFields {
   const vc = jwt.payload;
   if ('vc' in vc) throw new MalformedJwtError('is typed vc+jwt but wraps its credential in a "vc" claim; the payload must be the credential itself');
+  return parseCredentialV2(vc);
+}
+
+/** A VCDM 2.0 credential by the data model's own rules (above), however it is secured. */
+export function parseCredentialV2(vc: Record<string, unknown>): ParsedCredentialFields {
   const context = vc['@context'];
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) throw new MalformedJwtError(`@context must be an array whose first item is ${VC_CONTEXT_V2}`);
   const types = asStrings(vc.type);

@@ -11,6 +11,8 @@ export const VC_CONTEXT_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** The Bitstring Status List terms for VC Data Model 1.1 credentials. */
 export const STATUS_CONTEXT_V1 = 'https://www.w3.org/ns/credentials/status/v1';
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+/** VCDM 2.0 §5.2: maps terms no other context defines (`@vocab`), for JSON-LD processing. */
+export const UNDEFINED_TERMS_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 export const VERIFIABLE_CREDENTIAL = 'VerifiableCredential';
 
 export interface StatusListEntry {
@@ -94,6 +96,23 @@ export function credentialPayload(args: IssuedCredentialFields): Record<string, 
   };
 }
 
+/**
+ * A VC API caller's VCDM 1.1 credential as vcq issues it outside a JWT (a Data
+ * Integrity proof is added to it): the credential as sent, with its id, issuanceDate
+ * and vcq's status entry where missing, and `contexts` (what the securing needs)
+ * appended after the status context where the caller did not name them.
+ */
+export function credentialV1(args: IssuedCredentialFields & { requested: Record<string, unknown> }, contexts: string[] = []): Record<string, unknown> {
+  const { requested } = args;
+  const context = withStatusContext(requested['@context']);
+  // @context first and id next (unless the caller placed them), as in credentialV2.
+  const credential: Record<string, unknown> = { '@context': undefined, id: credentialUrl(args), ...requested };
+  credential['@context'] = [...context, ...contexts.filter((c) => !context.includes(c))];
+  credential.issuanceDate = typeof requested.issuanceDate === 'string' ? requested.issuanceDate : dateTimeStamp(args.issuedAt);
+  credential.credentialStatus = args.status;
+  return credential;
+}
+
 /** A VCDM 1.1 `@context` with the Bitstring Status List terms its status entry needs. */
 function withStatusContext(context: unknown): unknown[] {
   const entries = Array.isArray(context) ? context : [VC_CONTEXT_V1];
@@ -145,7 +164,8 @@ export function parseVcJwt(token: string): ParsedVcJwt {
   };
 }
 
-function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
+/** The `credentialStatus` entries of a credential; MalformedJwtError for a status list entry lacking what it needs. */
+export function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
   if (value === undefined) return [];
   const entries = Array.isArray(value) ? value : [value];
   return entries.map((entry, i) => {

@@ -8,7 +8,15 @@ import { verifyJWS } from 'did-jwt';
 import { verifyCredential } from 'did-jwt-vc';
 import { PermanentJobError } from '@vcq/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DidView, vcApi } from '../src/index.js';
+import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
+import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
+import dataIntegrityContexts from '@digitalbazaar/data-integrity-context';
+import { createVerifyCryptosuite } from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import multikeyContexts from '@digitalbazaar/multikey-context';
+import * as statusListContexts from '@digitalbazaar/vc-bitstring-status-list-context';
+import * as vc from '@digitalbazaar/vc';
+import { type AnyIssueResult, type DataIntegrityIssueResult, type DidView, type IssueResult, vcApi } from '../src/index.js';
 import { decodeParts, keyDidResolver, startVcqHost, type VcqHost } from './support.js';
 
 const V1 = 'https://www.w3.org/2018/credentials/v1';
@@ -43,10 +51,16 @@ const alumni = (overrides: Record<string, unknown> = {}) => ({
 const issue = (credential: Record<string, unknown>, options: Record<string, unknown> = {}) =>
   vcq.service.credentials.issue(vcApi.issueRequestToInput({ credential, options }));
 
+/** The JWT of an issuance in a JWT format (the VC API's default). */
+function jwtOf(result: AnyIssueResult): string {
+  expect(result).toHaveProperty('vcJwt');
+  return (result as IssueResult).vcJwt;
+}
+
 describe('issuing a VC API credential', () => {
   it('when a VCDM 2.0 credential is issued, then it stays 2.0 (vc+jwt) with every member kept and vcq’s status added', async () => {
     const credential = alumni();
-    const { vcJwt } = await issue(credential);
+    const vcJwt = jwtOf(await issue(credential));
     const { header, payload } = decodeParts(vcJwt);
 
     expect(header).toMatchObject({ typ: 'vc+jwt', cty: 'vc', alg: 'EdDSA' });
@@ -68,7 +82,7 @@ describe('issuing a VC API credential', () => {
       expirationDate: '2040-01-01T00:00:00Z',
       credentialSubject: { id: subjectDid, givenName: 'Ada' },
     };
-    const { vcJwt } = await issue(credential);
+    const vcJwt = jwtOf(await issue(credential));
     const { header, payload } = decodeParts(vcJwt);
 
     expect(header.typ).toBe('JWT');
@@ -109,7 +123,7 @@ describe('issuing a VC API credential', () => {
     const body = JSON.parse(
       `{"credential":{"@context":["${V2}"],"type":["VerifiableCredential"],"issuer":"${issuer.did}","credentialSubject":{"id":"${subjectDid}","__proto__":{"polluted":true},"constructor":{"name":"x"}}}}`,
     );
-    const { vcJwt } = await vcq.service.credentials.issue(vcApi.issueRequestToInput(body));
+    const vcJwt = jwtOf(await vcq.service.credentials.issue(vcApi.issueRequestToInput(body)));
     const signed = JSON.parse(Buffer.from(vcJwt.split('.')[1] as string, 'base64url').toString());
 
     expect(Object.keys(signed.credentialSubject)).toEqual(['id', '__proto__', 'constructor']);
@@ -126,5 +140,114 @@ describe('a credential id already taken', () => {
     expect(clash).toMatchObject({ status: 'rejected', reason: { code: 'credential_id_conflict', status: 409 } });
     expect(bystander.status).toBe('fulfilled');
     expect(await vcq.db.credential.count({ where: { publicId: `urn:uuid:${own.credentialId}` } })).toBe(1);
+  });
+});
+
+/**
+ * A document loader as a Digital Bazaar user would write one: the contexts from their
+ * npm packages, and a did:key's key read from the DID itself.
+ */
+async function foreignLoader(url: string) {
+  const context =
+    credentialsContexts.get(url) ?? dataIntegrityContexts.contexts.get(url) ?? multikeyContexts.contexts.get(url) ?? statusListContexts.contexts.get(url);
+  if (context) return { contextUrl: null, documentUrl: url, document: context };
+  if (url.startsWith('did:key:')) {
+    const [did, fragment] = url.split('#') as [string, string | undefined];
+    const multikey = did.slice('did:key:'.length);
+    const keyId = `${did}#${multikey}`;
+    const method = { '@context': 'https://w3id.org/security/multikey/v1', id: keyId, type: 'Multikey', controller: did, publicKeyMultibase: multikey };
+    const document = fragment
+      ? method
+      : { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [method], assertionMethod: [keyId] };
+    return { contextUrl: null, documentUrl: url, document };
+  }
+  throw new Error(`the test loader has no ${url}`);
+}
+
+/** @digitalbazaar/vc's verdict (status is vcq's business, not this check's). */
+function digitalBazaarVerifies(credential: Record<string, unknown>) {
+  const suite = [new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }), new DataIntegrityProof({ cryptosuite: createVerifyCryptosuite() })];
+  return vc.verifyCredential({ credential, suite, documentLoader: foreignLoader, checkStatus: async () => ({ verified: true }) });
+}
+
+const UNDEFINED_TERMS = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
+const DI_V2 = 'https://w3id.org/security/data-integrity/v2';
+const STATUS_V1 = 'https://www.w3.org/ns/credentials/status/v1';
+
+/** A VC API issuance in a Data Integrity format: the credential with its proof. */
+async function issueDi(credential: Record<string, unknown>, format: string) {
+  const result = await issue(credential, { format });
+  expect(result).toHaveProperty('verifiableCredential');
+  return result as DataIntegrityIssueResult;
+}
+
+describe.each(['di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'] as const)('issuing a VC API credential as %s', (format) => {
+  const cryptosuite = format.slice('di-'.length);
+
+  it('when a VCDM 2.0 credential is issued, then it comes back whole with vcq’s status and a proof that vcq, the VC API and @digitalbazaar/vc verify', async () => {
+    const credential = alumni({ '@context': [V2, UNDEFINED_TERMS] });
+    const result = await issueDi(credential, format);
+    const { proof, credentialStatus, ...rest } = result.verifiableCredential;
+
+    expect(result.format).toBe(format);
+    expect(rest).toEqual(credential);
+    expect(credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' });
+    expect(proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite, proofPurpose: 'assertionMethod', verificationMethod: issuer.keyId });
+    // The VC API answers it as it is, and its verify route reads it back as a Data Integrity credential.
+    const response = vcApi.issueResponse(result);
+    expect(response).toEqual({ verifiableCredential: result.verifiableCredential });
+    const input = vcApi.verifyRequestToInput(JSON.parse(JSON.stringify(response)));
+    expect(vcApi.verifyResponse(await vcq.service.credentials.verify(input))).toEqual({ verified: true, problemDetails: [] });
+    expect(await digitalBazaarVerifies(result.verifiableCredential)).toMatchObject({ verified: true });
+    // A changed claim is caught by both.
+    const tampered = { ...result.verifiableCredential, name: 'Forged Credential' };
+    expect(vcApi.verifyResponse(await vcq.service.credentials.verify({ verifiableCredential: tampered }))).toMatchObject({ verified: false, problemDetails: [{ title: 'CRYPTOGRAPHIC_SECURITY_ERROR' }] });
+    expect((await digitalBazaarVerifies(tampered)).verified).toBe(false);
+  });
+
+  it('when a VCDM 1.1 credential is issued, then it stays 1.1 with its dates and the contexts its status and proof need appended', async () => {
+    const credential = {
+      '@context': [V1],
+      id: `urn:uuid:${randomUUID()}`,
+      type: ['VerifiableCredential'],
+      issuer: issuer.did,
+      issuanceDate: '2024-05-01T10:00:00Z',
+      expirationDate: '2040-01-01T00:00:00Z',
+      credentialSubject: { id: subjectDid },
+    };
+    const { verifiableCredential } = await issueDi(credential, format);
+    const { proof, credentialStatus, '@context': context, ...rest } = verifiableCredential;
+
+    expect(context).toEqual([V1, STATUS_V1, DI_V2]);
+    const { '@context': _, ...asked } = credential;
+    expect(rest).toEqual(asked);
+    expect(proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite });
+    expect(credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry' });
+    expect(await vcq.service.credentials.verify(vcApi.verifyRequestToInput({ verifiableCredential }))).toMatchObject({ valid: true, subject: subjectDid });
+    expect(await digitalBazaarVerifies(verifiableCredential)).toMatchObject({ verified: true });
+  });
+
+  it('when the same credential id comes again, then the same credential answers; in another format, a 409', async () => {
+    const credential = alumni({ '@context': [V2, UNDEFINED_TERMS] });
+    const first = await issueDi(credential, format);
+    const again = await issueDi(structuredClone(credential), format);
+
+    expect(again).toEqual(first);
+    await expect(issue(credential, { format: 'vc+jwt' })).rejects.toMatchObject({ code: 'credential_id_conflict', status: 409 });
+    expect(await vcq.db.credential.count({ where: { publicId: credential.id } })).toBe(1);
+  });
+
+  it('when the credential names a context vcq has no copy of, then it is a 400 naming it, before any job', () => {
+    expect(() => vcApi.issueRequestToInput({ credential: alumni(), options: { format } })).toThrow(
+      expect.objectContaining({ status: 400, errors: [expect.objectContaining({ field: 'credential.@context[1]', message: expect.stringContaining(EXAMPLES) })] }),
+    );
+  });
+});
+
+it('when an eddsa-rdfc-2022 credential uses a term no context defines, then it is a 400 naming credential (JSON-LD cannot express it)', async () => {
+  // alumniOf is defined by no context the credential names; eddsa-jcs-2022 signs the JSON and does not ask.
+  await expect(issue(alumni({ '@context': [V2] }), { format: 'di-eddsa-rdfc-2022' })).rejects.toMatchObject({
+    status: 400,
+    errors: [expect.objectContaining({ field: 'credential', message: expect.stringContaining('JSON-LD') })],
   });
 });

@@ -32,7 +32,8 @@ afterAll(async () => {
   await stub?.close();
 });
 
-function request(overrides: Partial<IssueCredentialInput> = {}): IssueCredentialInput {
+// No format: the issuer backend here speaks VC-JWT.
+function request(overrides: Partial<IssueCredentialInput> = {}): Omit<IssueCredentialInput, 'format'> {
   return {
     issuerDid: remoteIssuer.did,
     subjectDid: 'did:example:holder',
@@ -183,7 +184,13 @@ describe('the VC API request and response shapes', () => {
 
     expect(vcApi.verifyRequestToInput({ verifiableCredential: jwt })).toEqual({ vcJwt: jwt });
     expect(vcApi.verifyRequestToInput(vcApi.issueResponse({ vcJwt: jwt, credentialId: 'x', issuedAt: '' }))).toEqual({ vcJwt: jwt });
-    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'], proof: {} } })).toThrow(ValidationError);
+    // A credential with a proof is a Data Integrity one, verified as it is; without one and not enveloped, it is refused,
+    // as is one with a proof that is not a credential by the data model.
+    const secured = { '@context': [V2], type: ['VerifiableCredential'], issuer: 'did:example:issuer', credentialSubject: { id: 'did:example:holder' }, proof: { type: 'DataIntegrityProof' } };
+    expect(vcApi.verifyRequestToInput({ verifiableCredential: secured })).toEqual({ verifiableCredential: secured });
+    const { proof: _proof, ...bare } = secured;
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: bare })).toThrow(/verifiableCredential\.proof is required/);
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'], proof: {} } })).toThrow(/verifiableCredential\.@context is required/);
     expect(() => vcApi.verifyRequestToInput({})).toThrow(ValidationError);
   });
 

@@ -6,7 +6,7 @@
  * shape and the type the code sends stop having the same fields.
  */
 import { z } from 'zod';
-import type { CredentialView, DidResolution, DidView, IssueResult, vcApi, VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
+import { CREDENTIAL_FORMATS, type CredentialView, type DidResolution, type DidView, type IssueResult, type vcApi, type VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
 import type { FieldError } from '@vcq/errors';
 import { VerificationJobSchema } from '@vcq/jobs';
 import type { ProofResult, VerifyResult } from '@vcq/verification';
@@ -202,7 +202,7 @@ export const IssueResultSchema = z.object({
   vcJwt: z.string(),
   credentialId: uuid.describe('The credential’s id; its VC id is `urn:uuid:<credentialId>`.'),
   issuedAt: dateTime,
-});
+}).describe('The result of an issuance in a JWT format; in a Data Integrity format it is `{format, verifiableCredential, credentialId, issuedAt}`, the credential with its `proof`.');
 
 const VerifyErrorSchema = z.enum(['bad_signature', 'expired', 'not_yet_valid', 'revoked', 'unknown_issuer', 'malformed']);
 
@@ -229,7 +229,9 @@ export const CredentialViewSchema = z.object({
   statusListCredential: z.string().describe('Where the signed status list is published.'),
   organizationId: z.string().describe('The organization that issued it; only its keys (and platform-wide `admin` keys) see and revoke it.'),
   userId: z.string().nullable(),
-  vcJwt: z.string(),
+  format: z.enum(CREDENTIAL_FORMATS).describe('How the credential is encoded and secured.'),
+  vcJwt: z.string().optional().describe('The signed credential (`jwt_vc_json`, `vc+jwt`).'),
+  verifiableCredential: z.record(z.string(), z.unknown()).optional().describe('The credential with its Data Integrity `proof` (`di-eddsa-rdfc-2022`, `di-eddsa-jcs-2022`).'),
 });
 
 // packages/credentials/src/vc-api.ts validates these bodies with schemas it does not
@@ -257,24 +259,27 @@ export const VcApiIssueRequestSchema = z
       })
       .describe('An unsecured credential: every member is issued as sent; vcq adds `credentialStatus` (and `id` and the issuance date when missing). `proof` and `credentialStatus` must be left out.'),
     options: z
-      .looseObject({ format: z.string().optional().describe('`vc+jwt` (the default for VCDM 2.0) or `jwt_vc_json` (the default for VCDM 1.1).') })
+      .looseObject({ format: z.string().optional().describe('`vc+jwt` (the default for VCDM 2.0), `jwt_vc_json` (the default for VCDM 1.1), or `di-eddsa-rdfc-2022` / `di-eddsa-jcs-2022` (a Data Integrity proof, for either version; every `@context` must be one vcq has a copy of).') })
       .optional(),
   })
   .describe('A W3C VC API issue request. Takes `Idempotency-Key`.');
 
 export const VcApiIssueResponseSchema = z.object({
-  verifiableCredential: z.object({
-    '@context': z.array(z.string()),
-    id: z.string().describe('`data:application/vc+jwt,<JWT>` for a VC-JOSE-COSE credential, `data:application/jwt,<VC-JWT>` for a VCDM 1.1 VC-JWT.'),
-    type: z.literal('EnvelopedVerifiableCredential'),
-  }),
+  verifiableCredential: z.union([
+    z.object({
+      '@context': z.array(z.string()),
+      id: z.string().describe('`data:application/vc+jwt,<JWT>` for a VC-JOSE-COSE credential, `data:application/jwt,<VC-JWT>` for a VCDM 1.1 VC-JWT.'),
+      type: z.literal('EnvelopedVerifiableCredential'),
+    }),
+    z.looseObject({ proof: z.unknown() }).describe('A credential secured with a Data Integrity proof, as it is.'),
+  ]),
 });
 
 export const VcApiVerifyRequestSchema = z
   .object({
     verifiableCredential: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id.'),
+      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id, or a credential with a Data Integrity `proof` (eddsa-rdfc-2022, eddsa-jcs-2022).'),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe('A W3C VC API verify request.');

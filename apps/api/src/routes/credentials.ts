@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '@vcq/errors';
-import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
+import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, ENDED, IssueCredentialJobSchema, VerifyCredentialJobSchema, type JobName } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
@@ -152,8 +152,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
     {
       path: '/api/credentials/verify',
       operationId: 'verifyCredential',
-      summary: 'Queue the verification of a VC-JWT',
-      description: 'The job’s result is a CredentialVerifyResult.',
+      summary: 'Queue the verification of a credential',
+      description: 'A VC-JWT as `vcJwt`, or a Data Integrity credential (with its `proof`) as `verifiableCredential`. The job’s result is a CredentialVerifyResult.',
       tag: 'Credentials',
       auth: 'submit',
       body: { json: VerifyCredentialJobSchema, required: true },
@@ -161,6 +161,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       responses: {},
     },
     async ({ body, req, res, deps }) => {
+      // Which of vcJwt / verifiableCredential, and unknown contexts: the caller's 400 now, not a failed job.
+      assertVerifyInput(body);
       await submit(req, res, deps, 'verify-credential', body);
     },
   )
@@ -252,12 +254,12 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       operationId: 'vcApiIssue',
       summary: 'Issue a credential (W3C VC API)',
       description:
-        'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). A VCDM 2.0 credential is issued as `vc+jwt` (VC-JOSE-COSE), a VCDM 1.1 one as a VC-JWT (`jwt_vc_json`). Takes `Idempotency-Key`; the same `credential.id` again returns the same credential.',
+        'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Without `options.format`, a VCDM 2.0 credential is issued as `vc+jwt` (VC-JOSE-COSE) and a VCDM 1.1 one as a VC-JWT (`jwt_vc_json`), answered as an EnvelopedVerifiableCredential; with `options.format` `di-eddsa-rdfc-2022` or `di-eddsa-jcs-2022` the credential (either version) gets a Data Integrity proof and is answered as it is. Takes `Idempotency-Key`; the same `credential.id` again returns the same credential.',
       tag: 'VC API',
       auth: 'submit',
       idempotent: true,
       body: { json: s.VcApiIssueRequestSchema, required: true, parse: (raw: unknown) => vcApi.issueRequestToInput(raw) },
-      responses: { 201: { description: 'The credential as an EnvelopedVerifiableCredential.', schema: s.VcApiIssueResponseSchema } },
+      responses: { 201: { description: 'The credential: an EnvelopedVerifiableCredential holding the JWT, or the credential with its Data Integrity proof.', schema: s.VcApiIssueResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
@@ -315,7 +317,7 @@ export const publicDocumentRoutes = new RouteGroup<CredentialsService>()
       responses: {
         200: {
           description:
-            "The BitstringStatusListCredential as a VC-JWT (signed when a status changes or half its validity has passed, not per request). Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
+            "The BitstringStatusListCredential as a VC-JWT, or for Data Integrity credentials as a JSON-LD credential with the same cryptosuite's proof (`application/vc`); signed when a status changes or half its validity has passed, not per request. Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
           mediaType: 'application/jwt',
           schema: z.string(),
           headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
