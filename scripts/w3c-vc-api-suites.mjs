@@ -6,7 +6,7 @@
  * did:key issuer in vcq, points each suite at vcq through a localConfig.cjs in the
  * suite's root, runs mocha and prints the pass and fail counts.
  *
- *   VCQ_URL=http://127.0.0.1:3000 VCQ_API_KEY=… node scripts/w3c-vc-api-suites.mjs <issuer-suite-dir> <verifier-suite-dir>
+ *   VCQ_URL=http://127.0.0.1:3000 VCQ_API_KEY=… [ISSUER_FORMAT=di-eddsa-jcs-2022] node scripts/w3c-vc-api-suites.mjs <issuer-suite-dir> <verifier-suite-dir>
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -34,13 +34,18 @@ if (typeof did !== 'string') {
   process.exit(1);
 }
 
-// The suites pick endpoints by tag: `vc-api` for the VC API tests, `JWT` for the
-// VC-JWT ones (which also issue their credential through the implementation named
-// by ISSUER_NAME_JWT).
+// The suites pick endpoints by tag: the first `vc-api` issuer for the VC API tests,
+// the one tagged `vc-api` and `JWT` for the VC-JWT ones (which also issue their
+// credential through the implementation named by ISSUER_NAME_JWT). Each issuer's
+// `options` go with every request it is sent: the VC API issuer asks for a Data
+// Integrity credential (vcq's VC API issues a JWT when no format is named), the JWT
+// one for a VC-JWT. ISSUER_FORMAT picks the other cryptosuite.
+const diFormat = process.env.ISSUER_FORMAT ?? 'di-eddsa-rdfc-2022';
+const issuer = (tags, options) => ({ id: did, endpoint: `${url}/credentials/issue`, headers: { 'x-api-key': apiKey }, tags, options });
 const implementation = {
   name: 'vcq',
   implementation: 'vcq',
-  issuers: [{ id: did, endpoint: `${url}/credentials/issue`, headers: { 'x-api-key': apiKey }, tags: ['vc-api', 'JWT'] }],
+  issuers: [issuer(['vc-api', diFormat.slice('di-'.length)], { format: diFormat }), issuer(['vc-api', 'JWT'], {})],
   verifiers: [{ id: `${url}/credentials/verify`, endpoint: `${url}/credentials/verify`, headers: { 'x-api-key': apiKey }, tags: ['vc-api', 'JWT'] }],
 };
 
