@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Runs the public W3C CCG VC API issuer and verifier test suites against a running
- * vcq. It fetches nothing: the suites must already be on disk with their npm
+ * Runs the public W3C CCG VC API issuer and verifier test suites (and the W3C EdDSA
+ * Data Integrity suite, given its directory) against a running vcq. It fetches nothing: the suites must already be on disk with their npm
  * dependencies installed (see README, "W3C VC API test suites"). It creates one
  * did:key issuer in vcq, points each suite at vcq through a localConfig.cjs in the
  * suite's root, runs mocha and prints the pass and fail counts.
@@ -36,17 +36,26 @@ if (typeof did !== 'string') {
 
 // The suites pick endpoints by tag: the first `vc-api` issuer for the VC API tests,
 // the one tagged `vc-api` and `JWT` for the VC-JWT ones (which also issue their
-// credential through the implementation named by ISSUER_NAME_JWT). Each issuer's
-// `options` go with every request it is sent: the VC API issuer asks for a Data
-// Integrity credential (vcq's VC API issues a JWT when no format is named), the JWT
-// one for a VC-JWT. ISSUER_FORMAT picks the other cryptosuite.
+// credential through the implementation named by ISSUER_NAME_JWT), and the EdDSA
+// Data Integrity suite (w3c/vc-di-eddsa-test-suite) the ones tagged with a
+// cryptosuite. Each issuer's `options` go with every request it is sent: the Data
+// Integrity issuers ask for their format (vcq's VC API issues a JWT when no format is
+// named), the JWT one for nothing. ISSUER_FORMAT picks the cryptosuite of the first.
 const diFormat = process.env.ISSUER_FORMAT ?? 'di-eddsa-rdfc-2022';
+const otherFormat = diFormat === 'di-eddsa-rdfc-2022' ? 'di-eddsa-jcs-2022' : 'di-eddsa-rdfc-2022';
 const issuer = (tags, options) => ({ id: did, endpoint: `${url}/credentials/issue`, headers: { 'x-api-key': apiKey }, tags, options });
+const suiteOf = (format) => format.slice('di-'.length);
 const implementation = {
   name: 'vcq',
   implementation: 'vcq',
-  issuers: [issuer(['vc-api', diFormat.slice('di-'.length)], { format: diFormat }), issuer(['vc-api', 'JWT'], {})],
-  verifiers: [{ id: `${url}/credentials/verify`, endpoint: `${url}/credentials/verify`, headers: { 'x-api-key': apiKey }, tags: ['vc-api', 'JWT'] }],
+  issuers: [
+    issuer(['vc-api', suiteOf(diFormat)], { format: diFormat }),
+    issuer([suiteOf(otherFormat)], { format: otherFormat }),
+    issuer(['vc-api', 'JWT'], {}),
+  ],
+  verifiers: [
+    { id: `${url}/credentials/verify`, endpoint: `${url}/credentials/verify`, headers: { 'x-api-key': apiKey }, tags: ['vc-api', 'JWT', 'eddsa-rdfc-2022', 'eddsa-jcs-2022'] },
+  ],
 };
 
 let failed = 0;
@@ -54,7 +63,7 @@ for (const dir of suites) {
   writeFileSync(join(dir, 'localConfig.cjs'), `module.exports = ${JSON.stringify({ implementations: [implementation] }, null, 2)};\n`);
   const run = spawnSync(join(dir, 'node_modules', '.bin', 'mocha'), ['tests/', '--reporter', 'json', '--timeout', '15000', '--preserve-symlinks'], {
     cwd: dir,
-    env: { ...process.env, ISSUER_NAME: 'vcq', ISSUER_NAME_JWT: 'vcq' },
+    env: { ...process.env, ISSUER_NAME: 'vcq', ISSUER_NAME_JWT: 'vcq', ISSUER_NAME_JCS: 'vcq' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

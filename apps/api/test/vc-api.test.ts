@@ -243,6 +243,18 @@ describe('VC API issuance in a Data Integrity format', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it('when an eddsa-rdfc-2022 credential has a term no context defines, then 400 names credential before any job, and the id stays free', async () => {
+    const credential = alumni({ '@context': [V2] });
+    const before = await jobCount();
+    const res = await call('POST', '/credentials/issue', { credential, options: { format: 'di-eddsa-rdfc-2022' } });
+
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'credential', message: expect.stringContaining('alumniOf') })]);
+    expect(await jobCount()).toBe(before);
+    const fixed = await call('POST', '/credentials/issue', { credential: { ...credential, '@context': [V2, UNDEFINED_TERMS] }, options: { format: 'di-eddsa-rdfc-2022' } });
+    expect(fixed.status).toBe(201);
+  });
+
   it('when a credential to verify has a proof of a kind vcq does not verify, then 200 verified false with a PARSING_ERROR', async () => {
     const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer, credentialSubject: { id: subject }, proof: { type: 'Ed25519Signature2020', proofValue: 'z1' } };
     const res = await call('POST', '/credentials/verify', { verifiableCredential: credential });

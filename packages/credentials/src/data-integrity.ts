@@ -14,6 +14,7 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { createSignCryptosuite, createVerifyCryptosuite } from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as vc from '@digitalbazaar/vc';
+import jsonld from 'jsonld';
 import jsigs from 'jsonld-signatures';
 import { isObject } from './did-document.js';
 import type { Ed25519Signer } from './ed25519.js';
@@ -70,6 +71,30 @@ export async function signDataIntegrity(
     if (unknown) throw fieldError('@context', unknown.message, error);
     if (isJsonLdError(error)) throw fieldError('claims', `cannot be expressed as JSON-LD under the credential's contexts: ${(error as Error).message}`, error);
     throw error;
+  }
+}
+
+/**
+ * Throws a 400 naming `field` when `document` cannot be turned into RDF without loss
+ * (JSON-LD safe mode: a term or type no context defines, a relative IRI): what
+ * `eddsa-rdfc-2022` signing would refuse, found before any job is made. A context vcq
+ * has no copy of is a 400 naming `<field>.@context`.
+ */
+export async function assertLosslessJsonLd(document: Record<string, unknown>, field: string): Promise<void> {
+  try {
+    await jsonld.toRDF(structuredClone(document), { documentLoader: createDocumentLoader(), safe: true, base: null });
+  } catch (error) {
+    const unknown = findCause(error, (e): e is UnknownContextError => e instanceof UnknownContextError);
+    if (unknown) throw fieldError(`${field}.@context`, unknown.message, error);
+    if (!isJsonLdError(error)) throw error;
+    const event = (error as { details?: { event?: { code?: string; details?: Record<string, unknown> } } }).details?.event;
+    const what = event?.details?.property ?? event?.details?.type ?? event?.details?.['@type'];
+    const named = typeof what === 'string' ? ` (${event?.code ?? 'dropped'}: ${what})` : '';
+    throw fieldError(
+      field,
+      `cannot be expressed as JSON-LD under its contexts without loss${named}: every term and type must be defined by a context (add https://www.w3.org/ns/credentials/undefined-terms/v2 for terms of your own)`,
+      error,
+    );
   }
 }
 

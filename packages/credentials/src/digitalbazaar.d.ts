@@ -21,6 +21,13 @@ declare module '@digitalbazaar/vc-bitstring-status-list-context' {
   export const contexts: Map<string, object>;
 }
 
+declare module 'jsonld' {
+  const jsonld: {
+    toRDF(input: object, options: { documentLoader: (url: string) => Promise<unknown>; safe?: boolean; base?: string | null }): Promise<unknown>;
+  };
+  export default jsonld;
+}
+
 declare module '@digitalbazaar/data-integrity' {
   export interface DataIntegritySigner {
     id: string;

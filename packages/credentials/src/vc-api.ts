@@ -11,12 +11,12 @@ import { z } from 'zod';
 import { isObject } from './did-document.js';
 import { assertDidKeys } from './did-key.js';
 import { nameBasedUuid } from '@vcq/http';
-import { isDataIntegrityFormat } from './data-integrity.js';
+import { assertLosslessJsonLd, DATA_INTEGRITY_CONTEXT_V2, isDataIntegrityFormat } from './data-integrity.js';
 import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { CredentialFormatSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
 import type { AnyIssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { DATE_TIME_STAMP } from './vc-jose.js';
-import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL, withStatusContext } from './vc-jwt.js';
 import { fieldError, parseInput } from './validation.js';
 import { assertVerifyInput } from './verifier.js';
 
@@ -281,6 +281,24 @@ export const vcApi = {
     }
     assertDidKeys({ 'credential.issuer': input.issuerDid, 'credential.credentialSubject.id': input.subjectDid });
     return input;
+  },
+
+  /**
+   * The checks of an issuance input (issueRequestToInput's) that need JSON-LD
+   * processing, made before any job: an `eddsa-rdfc-2022` credential must express
+   * every member as RDF (a 400 naming `credential`), as its signing would require;
+   * the same request with the same credential id must not first take the id with a
+   * job that can only fail. Other formats need nothing more.
+   */
+  async assertIssuable(input: IssueCredentialInput): Promise<void> {
+    const { credential } = input;
+    if (input.format !== 'di-eddsa-rdfc-2022' || !credential) return;
+    const context = credential['@context'];
+    // A 1.1 credential is signed with the contexts of what vcq adds appended (builtin-issuer.ts).
+    const v1 = Array.isArray(context) && context[0] === VC_CONTEXT_V1;
+    const v1Contexts = v1 ? withStatusContext(context) : [];
+    const document = v1 ? { ...credential, '@context': v1Contexts.includes(DATA_INTEGRITY_CONTEXT_V2) ? v1Contexts : [...v1Contexts, DATA_INTEGRITY_CONTEXT_V2] } : credential;
+    await assertLosslessJsonLd(document, 'credential');
   },
 
   /**

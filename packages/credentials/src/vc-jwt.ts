@@ -114,7 +114,7 @@ export function credentialV1(args: IssuedCredentialFields & { requested: Record<
 }
 
 /** A VCDM 1.1 `@context` with the Bitstring Status List terms its status entry needs. */
-function withStatusContext(context: unknown): unknown[] {
+export function withStatusContext(context: unknown): unknown[] {
   const entries = Array.isArray(context) ? context : [VC_CONTEXT_V1];
   return entries.includes(STATUS_CONTEXT_V1) ? entries : [...entries, STATUS_CONTEXT_V1];
 }

@@ -250,4 +250,11 @@ it('when an eddsa-rdfc-2022 credential uses a term no context defines, then it i
     status: 400,
     errors: [expect.objectContaining({ field: 'credential', message: expect.stringContaining('JSON-LD') })],
   });
+  // The VC API finds it before any job, naming the term; a 1.1 credential is checked with the contexts vcq appends.
+  const input = vcApi.issueRequestToInput({ credential: alumni({ '@context': [V2] }), options: { format: 'di-eddsa-rdfc-2022' } });
+  await expect(vcApi.assertIssuable(input)).rejects.toMatchObject({ status: 400, errors: [{ field: 'credential', message: expect.stringContaining('alumniOf') }] });
+  const v1 = { '@context': [V1], type: ['VerifiableCredential'], issuer: issuer.did, credentialSubject: { id: subjectDid } };
+  await expect(vcApi.assertIssuable(vcApi.issueRequestToInput({ credential: v1, options: { format: 'di-eddsa-rdfc-2022' } }))).resolves.toBeUndefined();
+  const undefinedType = { ...v1, type: ['VerifiableCredential', 'InvalidType'] };
+  await expect(vcApi.assertIssuable(vcApi.issueRequestToInput({ credential: undefinedType, options: { format: 'di-eddsa-rdfc-2022' } }))).rejects.toMatchObject({ status: 400 });
 });

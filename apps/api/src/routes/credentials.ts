@@ -263,6 +263,7 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
+      await vcApi.assertIssuable(body);
       const callerId = body.credential?.id;
       const jobId = typeof callerId === 'string' ? vcApi.credentialUuid(ownerFor(req).organizationId, callerId) : undefined;
       const result = await runToEnd(req, res, deps, 'issue-credential', body, jobId);
