@@ -11,12 +11,12 @@ import { z } from 'zod';
 import { isObject } from './did-document.js';
 import { assertDidKeys } from './did-key.js';
 import { nameBasedUuid } from '@vcq/http';
-import { assertLosslessJsonLd, DATA_INTEGRITY_CONTEXT_V2, isDataIntegrityFormat } from './data-integrity.js';
+import { assertLosslessJsonLd, cryptosuiteOf, DATA_INTEGRITY_CONTEXT_V2, type DataIntegrityFormat, isDataIntegrityFormat, type ParsedDataIntegrity, parseDataIntegrityCredential } from './data-integrity.js';
 import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { CredentialFormatSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
-import type { AnyIssueResult, IssuerBackend, VerifyResult } from './types.js';
+import type { AnyIssueResult, DataIntegrityIssueResult, IssuerBackend, VerifyResult } from './types.js';
 import { DATE_TIME_STAMP } from './vc-jose.js';
-import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL, withStatusContext } from './vc-jwt.js';
+import { asStrings, envelope, jwtFromEnvelope, type ParsedVcJwt, parseVcJwt, UNDEFINED_TERMS_CONTEXT_V2, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL, withStatusContext } from './vc-jwt.js';
 import { fieldError, parseInput } from './validation.js';
 import { assertVerifyInput } from './verifier.js';
 
@@ -38,10 +38,12 @@ export function createVcApiIssuerBackend(options: VcApiIssuerOptions): IssuerBac
   return {
     async issue(input) {
       const v1 = input.format === 'jwt_vc_json';
+      const di = isDataIntegrityFormat(input.format);
       const body = {
         // A VC API issuer issues the data model version it is asked for: 1.1 for a VC-JWT, else 2.0.
         credential: input.credential ?? {
-          '@context': [v1 ? VC_CONTEXT_V1 : VC_CONTEXT_V2],
+          // A Data Integrity credential as vcq's own signer makes it: claims no context defines are mapped.
+          '@context': di ? [VC_CONTEXT_V2, UNDEFINED_TERMS_CONTEXT_V2] : [v1 ? VC_CONTEXT_V1 : VC_CONTEXT_V2],
           // The job id travels as the credential id, so a retried job asks for the same
           // credential and an idempotent issuer (vcq is one) answers with it again.
           id: `urn:uuid:${input.id}`,
@@ -50,9 +52,12 @@ export function createVcApiIssuerBackend(options: VcApiIssuerOptions): IssuerBac
           credentialSubject: { id: input.subjectDid, ...input.claims },
           ...(input.expirationDate ? { [v1 ? 'expirationDate' : 'validUntil']: input.expirationDate } : {}),
         },
-        options: {},
+        // A JWT is what a VC API issuer answers unasked (vcq does, by the version); a Data
+        // Integrity credential is asked for by its format (the name vcq's VC API takes).
+        options: di ? { format: input.format } : {},
       };
       const response = await post(endpoint, body, options);
+      if (isDataIntegrityFormat(input.format)) return dataIntegrityAnswer(response, input, input.format, endpoint);
       const vcJwt = credentialJwt(response);
       if (!vcJwt) throw new UpstreamError(`The VC API issuer at ${endpoint} answered without a VC-JWT verifiableCredential`);
       let parsed: ParsedVcJwt;
@@ -73,6 +78,35 @@ export function createVcApiIssuerBackend(options: VcApiIssuerOptions): IssuerBac
         issuedAt: new Date((parsed.notBefore ?? Math.floor(Date.now() / 1000)) * 1000).toISOString(),
       };
     },
+  };
+}
+
+/**
+ * A remote issuer's answer to a Data Integrity issuance: the credential with a proof of
+ * the asked cryptosuite, by the asked issuer. Its proof is not checked here (as a JWT's
+ * signature is not): verification does that.
+ */
+function dataIntegrityAnswer(response: unknown, input: IssueCredentialInput & { id: string }, format: DataIntegrityFormat, endpoint: URL): DataIntegrityIssueResult {
+  const vc = isObject(response) ? response.verifiableCredential : undefined;
+  if (!isObject(vc) || !Object.hasOwn(vc, 'proof')) throw new UpstreamError(`The VC API issuer at ${endpoint} answered without a credential with a Data Integrity proof`);
+  let parsed: ParsedDataIntegrity;
+  try {
+    parsed = parseDataIntegrityCredential(vc);
+  } catch (error) {
+    throw new UpstreamError(`The VC API issuer at ${endpoint} returned a malformed Data Integrity credential: ${(error as Error).message}`, { cause: error });
+  }
+  if (parsed.issuer !== input.issuerDid) {
+    throw new PermanentJobError(`The VC API issuer at ${endpoint} signed as another issuer than ${input.issuerDid}`, { code: 'issuer_mismatch' });
+  }
+  if (!parsed.proofs.some((proof) => proof.cryptosuite === cryptosuiteOf(format))) {
+    throw new PermanentJobError(`The VC API issuer at ${endpoint} secured the credential with another cryptosuite than ${cryptosuiteOf(format)}`, { code: 'format_mismatch' });
+  }
+  const fromId = parsed.jti?.startsWith('urn:uuid:') ? parsed.jti.slice('urn:uuid:'.length) : parsed.jti;
+  return {
+    format,
+    verifiableCredential: vc,
+    credentialId: fromId ?? input.id,
+    issuedAt: new Date((parsed.notBefore ?? Math.floor(Date.now() / 1000)) * 1000).toISOString(),
   };
 }
 

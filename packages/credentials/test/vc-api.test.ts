@@ -128,6 +128,30 @@ describe('the vc-api issuer backend', () => {
   });
 });
 
+describe.each(['di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'] as const)('the vc-api issuer backend asked for %s', (format) => {
+  it('when a remote vcq issues, then the credential carries its proof, verifies on both sides, and a retry answers the same', async () => {
+    const id = randomUUID();
+    const result = await local.service.credentials.issue({ ...request(), id, format });
+
+    expect(result).toMatchObject({ format, credentialId: id, verifiableCredential: { id: `urn:uuid:${id}`, issuer: remoteIssuer.did, proof: { cryptosuite: format.slice('di-'.length) } } });
+    expect(result.verifiableCredential.credentialSubject).toEqual({ id: 'did:example:holder', over18: true });
+    expect(await local.service.credentials.verify({ verifiableCredential: result.verifiableCredential })).toMatchObject({ valid: true, issuer: remoteIssuer.did, claims: { over18: true } });
+    expect(await remote.service.credentials.get(`urn:uuid:${id}`)).toMatchObject({ format, verifiableCredential: result.verifiableCredential });
+    expect(await local.service.credentials.issue({ ...request(), id, format })).toEqual(result);
+  });
+
+  it('when the remote answers a JWT, or another cryptosuite, then issuance fails (upstream error; permanently)', async () => {
+    const jwt = await remote.service.credentials.issue(request());
+    const other = await remote.service.credentials.issue({ ...request(), format: format === 'di-eddsa-rdfc-2022' ? 'di-eddsa-jcs-2022' : 'di-eddsa-rdfc-2022' });
+    stub.put(`/jwt-${format}/credentials/issue`, vcApi.issueResponse(jwt), { status: 201 });
+    stub.put(`/other-${format}/credentials/issue`, vcApi.issueResponse(other), { status: 201 });
+    const backend = (path: string) => createVcApiIssuerBackend({ url: `${stub.url}/${path}`, fetchTimeoutMs: 5_000, egress: loopbackEgress() });
+
+    await expect(backend(`jwt-${format}`).issue({ ...request(), id: randomUUID(), format }, { now: new Date() })).rejects.toBeInstanceOf(UpstreamError);
+    await expect(backend(`other-${format}`).issue({ ...request(), id: randomUUID(), format }, { now: new Date() })).rejects.toMatchObject({ code: 'format_mismatch' });
+  });
+});
+
 describe('the VC API request and response shapes', () => {
   it('when a VC 2.0 issue request arrives, then the credential is carried as sent, summarised, and issued as vc+jwt', () => {
     const credential = {
