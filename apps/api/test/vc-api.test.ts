@@ -122,6 +122,17 @@ describe('POST /credentials/issue', () => {
     expect(other.body.errors).toEqual([expect.objectContaining({ field: 'credential.id' })]);
   });
 
+  it('when an issuance under a credential id fails (unknown issuer), then the corrected request under that id is issued', async () => {
+    const credential = alumni({ issuer: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' });
+    const refused = await call('POST', '/credentials/issue', { credential });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'credential.issuer' })]);
+
+    const corrected = await call('POST', '/credentials/issue', { credential: { ...credential, issuer } });
+    expect(corrected.status).toBe(201);
+    expect(issued(corrected.body).payload).toMatchObject({ id: credential.id, issuer });
+  });
+
   it('when an Idempotency-Key is sent again, then the first credential answers; with another body, a 409', async () => {
     const key = randomUUID();
     const credential = alumni({ id: undefined });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { isObject } from './did-document.js';
 import { assertDidKeys } from './did-key.js';
 import { nameBasedUuid } from '@vcq/http';
+import { requestDigest } from './builtin-issuer.js';
 import { assertLosslessJsonLd, cryptosuiteOf, DATA_INTEGRITY_CONTEXT_V2, type DataIntegrityFormat, isDataIntegrityFormat, type ParsedDataIntegrity, parseDataIntegrityCredential } from './data-integrity.js';
 import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { CredentialFormatSchema, type IssueCredentialInput, IssueCredentialInputSchema, type VerifyCredentialInput } from './schemas.js';
@@ -255,13 +256,28 @@ function invalid(what: string, errors: FieldError[]): ValidationError {
   return new ValidationError(`Invalid ${what}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
 }
 
-/** The uuid a VC API caller's credential id stands for within its organization (the row's, and the job's). */
+/** The uuid a VC API caller's credential id stands for within its organization (the credential row's). */
 export function credentialUuid(organizationId: string, credentialId: string): string {
   return nameBasedUuid(`credential\n${organizationId}\n${credentialId}`);
 }
 
+/**
+ * The id of the job that issues a VC API caller's credential: one per credential id
+ * and request (credential and format), so the same request again answers with the same
+ * job, while another request under that id gets a job of its own, which the stored
+ * credential answers (a 409 if it was made from another request). A job that failed
+ * (an issuer not yet created) thus never holds the id against a corrected request.
+ * None for a credential without an id.
+ */
+export function credentialJobId(organizationId: string, input: IssueCredentialInput): string | undefined {
+  const callerId = input.credential?.id;
+  if (typeof callerId !== 'string') return undefined;
+  return nameBasedUuid(`credential-job\n${credentialUuid(organizationId, callerId)}\n${requestDigest(input)}`);
+}
+
 export const vcApi = {
   credentialUuid,
+  credentialJobId,
 
   /**
    * The issuance input in a VC API `POST /credentials/issue` body: the credential as

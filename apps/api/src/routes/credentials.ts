@@ -208,8 +208,10 @@ const VC_API_FAILURES: Record<string, { status: number; field?: string }> = {
 
 /**
  * Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. The
- * job id is the `Idempotency-Key`'s, as on /api, else `jobId` (a caller's credential
- * id): the same request again answers with the same job, another body is a 409.
+ * job id is the `Idempotency-Key`'s, as on /api, else `jobId` (one per caller's
+ * credential id and request, vcApi.credentialJobId): the same request again answers
+ * with the same job; another one under that credential id runs, and the credential
+ * stored under it answers (a 409 when it was made from another request).
  */
 async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, jobId?: string): Promise<unknown> {
   const keyed = idempotentJobId(req);
@@ -264,8 +266,7 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
     },
     async ({ body, req, res, deps }) => {
       await vcApi.assertIssuable(body);
-      const callerId = body.credential?.id;
-      const jobId = typeof callerId === 'string' ? vcApi.credentialUuid(ownerFor(req).organizationId, callerId) : undefined;
+      const jobId = vcApi.credentialJobId(ownerFor(req).organizationId, body);
       const result = await runToEnd(req, res, deps, 'issue-credential', body, jobId);
       res.status(201).json(vcApi.issueResponse(result as never));
     },
