@@ -92,6 +92,8 @@ export interface RouteSpec<
   body?: B;
   /** A job-creating POST: takes `Idempotency-Key` and `Prefer: wait=N`; answers 202, or 200 when done. */
   createsJob?: { pollPath: string };
+  /** Takes `Idempotency-Key` without being a job-creating route (it answers when the job ends). */
+  idempotent?: boolean;
   responses: Partial<Record<number, ResponseDoc>>;
   problems?: ProblemStatus[];
 }

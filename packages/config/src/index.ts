@@ -307,8 +307,13 @@ export const ConfigSchema = z
     STATUS_LIST_TTL: duration(1000, 86_400_000, '5m'),
     STATUS_LIST_VALIDITY: duration(60_000, 366 * 86_400_000, '1d'),
     ISSUER_BACKEND: z.enum(['builtin', 'vc-api'], { message: 'must be builtin or vc-api' }).default('builtin'),
-    // The encoding of an issuance that names no `format`: a VCDM 1.1 VC-JWT, or VCDM 2.0 with VC-JOSE-COSE.
-    CREDENTIAL_FORMAT: z.enum(['jwt_vc_json', 'vc+jwt'], { message: 'must be jwt_vc_json or vc+jwt' }).default('jwt_vc_json'),
+    // The encoding of an issuance that names no `format`: a VCDM 1.1 VC-JWT, VCDM 2.0 with
+    // VC-JOSE-COSE, or VCDM 2.0 with a Data Integrity proof of eddsa-rdfc-2022 / eddsa-jcs-2022.
+    CREDENTIAL_FORMAT: z
+      .enum(['jwt_vc_json', 'vc+jwt', 'di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'], {
+        message: 'must be jwt_vc_json, vc+jwt, di-eddsa-rdfc-2022 or di-eddsa-jcs-2022',
+      })
+      .default('jwt_vc_json'),
     // A W3C VC API issuer (POST <url>/credentials/issue) for ISSUER_BACKEND=vc-api.
     VC_API_URL: url(['http:', 'https:']).optional(),
     VC_API_TOKEN: z.string().optional(),

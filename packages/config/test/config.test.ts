@@ -92,7 +92,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ISSUER_BACKEND: 'vc-api' })).toThrow(/VC_API_URL is required when ISSUER_BACKEND=vc-api/);
     expect(loadConfig({}).CREDENTIAL_FORMAT).toBe('jwt_vc_json');
     expect(loadConfig({ CREDENTIAL_FORMAT: 'vc+jwt' }).CREDENTIAL_FORMAT).toBe('vc+jwt');
-    expect(() => loadConfig({ CREDENTIAL_FORMAT: 'ldp' })).toThrow(/CREDENTIAL_FORMAT must be jwt_vc_json or vc\+jwt/);
+    expect(loadConfig({ CREDENTIAL_FORMAT: 'di-eddsa-rdfc-2022' }).CREDENTIAL_FORMAT).toBe('di-eddsa-rdfc-2022');
+    expect(loadConfig({ CREDENTIAL_FORMAT: 'di-eddsa-jcs-2022' }).CREDENTIAL_FORMAT).toBe('di-eddsa-jcs-2022');
+    expect(() => loadConfig({ CREDENTIAL_FORMAT: 'ldp' })).toThrow(/CREDENTIAL_FORMAT must be jwt_vc_json, vc\+jwt, di-eddsa-rdfc-2022 or di-eddsa-jcs-2022/);
   });
 
   it('when a number is out of range, then the bound is named', () => {

@@ -4,6 +4,8 @@ export { createVcApiIssuerBackend, type VcApiIssuerOptions, vcApi } from './vc-a
 export {
   CREDENTIAL_FORMATS,
   type CredentialFormat,
+  JWT_CREDENTIAL_FORMATS,
+  type JwtCredentialFormat,
   DidCreateInputSchema,
   type DidCreateInput,
   DidSchema,
@@ -29,7 +31,10 @@ export type {
   DidOwner,
   DidResolution,
   DidView,
+  AnyIssueResult,
+  DataIntegrityIssueResult,
   IssueResult,
+  IssueResultFor,
   IssuerBackend,
   IssuerContext,
   VerifyError,
@@ -42,3 +47,6 @@ export { publicKeyFromSeed } from './ed25519.js';
 export { STATUS_LIST_BITS } from './status-list.js';
 export { DEFAULT_STATUS_LIST_TTL_MS, type StatusListCacheSettings, type StatusListObserver } from './status-list-cache.js';
 export { findKeyMaterial } from './key-material-scan.js';
+export { DATA_INTEGRITY_FORMATS, type DataIntegrityFormat } from './data-integrity.js';
+export { assertKnownContexts, KNOWN_CONTEXTS } from './jsonld-contexts.js';
+export { assertVerifyInput } from './verifier.js';

@@ -94,13 +94,18 @@ export type DidUpdateInput = z.infer<typeof DidUpdateInputSchema>;
 // A credential type is a JSON-LD term (e.g. UniversityDegreeCredential) or a URL.
 const TYPE_TERM = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 const MAX_CLAIMS_JSON_BYTES = 64 * 1024;
+const MAX_CREDENTIAL_JSON_BYTES = 128 * 1024;
 
 /**
  * The encodings vcq issues: `jwt_vc_json`, a VCDM 1.1 VC-JWT (the `vc` claim; the
- * name OpenID4VCI gives it), and `vc+jwt`, a VCDM 2.0 credential secured with
- * VC-JOSE-COSE (the payload is the credential).
+ * name OpenID4VCI gives it), `vc+jwt`, a VCDM 2.0 credential secured with
+ * VC-JOSE-COSE (the payload is the credential), and `di-eddsa-rdfc-2022` /
+ * `di-eddsa-jcs-2022`, a VCDM 2.0 JSON-LD credential with a Data Integrity proof of
+ * that cryptosuite (data-integrity.ts).
  */
-export const CREDENTIAL_FORMATS = ['jwt_vc_json', 'vc+jwt'] as const;
+export const JWT_CREDENTIAL_FORMATS = ['jwt_vc_json', 'vc+jwt'] as const;
+export type JwtCredentialFormat = (typeof JWT_CREDENTIAL_FORMATS)[number];
+export const CREDENTIAL_FORMATS = [...JWT_CREDENTIAL_FORMATS, 'di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'] as const;
 export const CredentialFormatSchema = z.enum(CREDENTIAL_FORMATS, { message: `must be one of ${CREDENTIAL_FORMATS.join(', ')}` });
 export type CredentialFormat = z.infer<typeof CredentialFormatSchema>;
 
@@ -118,6 +123,15 @@ export const IssueCredentialInputSchema = z.object({
       message: `must be at most ${MAX_CLAIMS_JSON_BYTES} bytes of JSON`,
     }),
   expirationDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time (e.g. 2030-01-01T00:00:00Z)' }).optional(),
+  /**
+   * The whole credential a W3C VC API caller asked for (checked by vc-api.ts); the
+   * fields above then only summarise it. Passed through as sent, not rebuilt by zod,
+   * which would drop a `__proto__` member.
+   */
+  credential: z
+    .custom<Record<string, unknown>>((c) => typeof c === 'object' && c !== null && !Array.isArray(c), { message: 'must be an object' })
+    .refine((c) => Buffer.byteLength(JSON.stringify(c)) <= MAX_CREDENTIAL_JSON_BYTES, { message: `must be at most ${MAX_CREDENTIAL_JSON_BYTES} bytes of JSON` })
+    .optional(),
   /** How the credential is encoded and secured; CREDENTIAL_FORMAT when not given. */
   format: CredentialFormatSchema.optional(),
   organizationId: z.string().min(1).max(200).optional(),
@@ -127,9 +141,16 @@ export const IssueCredentialInputSchema = z.object({
 });
 export type IssueCredentialInput = z.infer<typeof IssueCredentialInputSchema>;
 
+const MAX_VERIFY_JSON_BYTES = 256 * 1024;
+
 export const VerifyCredentialInputSchema = z.object({
-  /** Any string: one that is not a VC-JWT is a verification outcome (`malformed`), not bad input. */
-  vcJwt: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(256 * 1024),
+  /** Any string: one that is not a VC-JWT is a verification outcome (`malformed`), not bad input. Or `verifiableCredential`. */
+  vcJwt: z.string({ message: 'must be a string' }).min(1, { message: 'must not be empty' }).max(256 * 1024).optional(),
+  /** A JSON-LD credential secured with a Data Integrity `proof` (instead of `vcJwt`). */
+  verifiableCredential: z
+    .record(z.string(), z.unknown(), { message: 'must be a credential object with a proof' })
+    .refine((c) => Buffer.byteLength(JSON.stringify(c)) <= MAX_VERIFY_JSON_BYTES, { message: `must be at most ${MAX_VERIFY_JSON_BYTES} bytes of JSON` })
+    .optional(),
   verifierDid: DidSchema.optional(),
   callbackUrl: z.string().max(2048).optional(),
 });

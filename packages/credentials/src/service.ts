@@ -5,16 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@vcq/errors';
-import { Coalescer, type Db } from '@vcq/db';
-import { createBuiltinIssuer, existingIssueResult } from './builtin-issuer.js';
+import { Coalescer, type Db, DEFAULT_ORGANIZATION } from '@vcq/db';
+import { createBuiltinIssuer, existingIssueResult, formatOf } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
+import { isDataIntegrityFormat } from './data-integrity.js';
 import { assertDidKeys } from './did-key.js';
+import { assertKnownContextsWithin } from './jsonld-contexts.js';
 import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
 import { setStatusBit } from './status-list.js';
 import { createStatusListPublisher } from './status-list-publisher.js';
-import type { CredentialView, CredentialsService, CredentialsServiceDeps, IssueResult } from './types.js';
+import type { AnyIssueResult, CredentialOperations, CredentialView, CredentialsService, CredentialsServiceDeps } from './types.js';
 import { fieldError, parseInput } from './validation.js';
+import { credentialUuid } from './vc-api.js';
 import { createVerifier } from './verifier.js';
 
 /** What vcq's published status lists say about themselves unless configured (STATUS_LIST_TTL, STATUS_LIST_VALIDITY). */
@@ -83,7 +86,10 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
     if (typeof id !== 'string') return null;
     if (UUID.test(id)) return deps.db.credential.findUnique({ where: { id: id.toLowerCase() } });
     // Only a well-formed urn:uuid reaches the query: anything else can name no credential.
-    if (id.startsWith('urn:uuid:') && UUID.test(id.slice('urn:uuid:'.length))) return deps.db.credential.findUnique({ where: { publicId: id.toLowerCase() } });
+    // (Public ids are unique per organization; vcq's own are urn:uuid:<its uuid>, and the oldest answers.)
+    if (id.startsWith('urn:uuid:') && UUID.test(id.slice('urn:uuid:'.length))) {
+      return deps.db.credential.findFirst({ where: { publicId: id.toLowerCase() }, orderBy: { createdAt: 'asc' } });
+    }
     return null;
   }
 
@@ -103,23 +109,34 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
       statusListCredential: statusListUrl(row.statusListId),
       organizationId: row.organizationId,
       userId: row.userId,
-      vcJwt: row.jwt,
+      format: formatOf(row.jwt),
+      // Data Integrity credentials are stored as their JSON text.
+      ...(row.jwt.startsWith('{') ? { verifiableCredential: JSON.parse(row.jwt) as Record<string, unknown> } : { vcJwt: row.jwt }),
     };
   }
 
   return {
     dids: registry.operations,
     credentials: {
-      async issue(raw): Promise<IssueResult> {
+      issue: (async (raw: unknown): Promise<AnyIssueResult> => {
         const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
         const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
+        // JSON-LD processing would need them: a context vcq has no copy of is a 400 naming where it is.
+        if (isDataIntegrityFormat(input.format)) {
+          // A VC API caller's credential is checked whole (vc-api.ts did so too, before the job).
+          if (input.credential) assertKnownContextsWithin(input.credential, 'credential');
+          assertKnownContextsWithin(input.claims, 'claims');
+        }
         const requestedId = (raw as { id?: unknown } | null)?.id;
         if (requestedId !== undefined && (typeof requestedId !== 'string' || !UUID.test(requestedId))) {
           throw fieldError('id', 'must be a UUID');
         }
-        const id = requestedId?.toLowerCase() ?? randomUUID();
-        if (requestedId !== undefined) {
+        // A VC API caller's own credential id names the credential within its organization,
+        // whichever job (or Idempotency-Key) asks for it.
+        const callerId = typeof input.credential?.id === 'string' ? input.credential.id : undefined;
+        const id = callerId !== undefined ? credentialUuid(input.organizationId ?? DEFAULT_ORGANIZATION, callerId) : (requestedId?.toLowerCase() ?? randomUUID());
+        if (requestedId !== undefined || callerId !== undefined) {
           // A retried job: answer with what the first attempt made, before any check
           // that time could have changed (expirationDate).
           const existing = await credentialsById.submit(id);
@@ -130,7 +147,8 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
           throw fieldError('expirationDate', 'must be in the future');
         }
         return backend.issue({ ...input, id }, { now: at });
-      },
+        // The result is in the format the input names (IssueResultFor).
+      }) as CredentialOperations['issue'],
 
       verify,
 

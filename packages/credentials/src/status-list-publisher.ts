@@ -12,13 +12,14 @@ import type { Db } from '@vcq/db';
 import type { DidRegistry } from './did-service.js';
 import { signJwt } from './jwt.js';
 import { encodeList } from './status-list.js';
-import { STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+import { cryptosuiteOf, isDataIntegrityFormat, signDataIntegrity, VC_LD_MEDIA_TYPE } from './data-integrity.js';
+import { STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 
 /** A status list credential as it is served. */
 export interface StatusListPublication {
-  /** The signed BitstringStatusListCredential (a VCDM 1.1 VC-JWT). */
+  /** The signed BitstringStatusListCredential: a VCDM 1.1 VC-JWT, or for a list of Data Integrity credentials the JSON of a VCDM 2.0 one with their cryptosuite's proof. */
   credential: string;
-  /** `application/jwt`: a VCDM 1.1 JWT, not a VC-JOSE-COSE `application/vc+jwt`. */
+  /** `application/jwt` (a VCDM 1.1 JWT, not a VC-JOSE-COSE `application/vc+jwt`), or `application/vc` for a Data Integrity list. */
   mediaType: string;
   signedAt: Date;
   /** Its `exp`: after this the credential no longer holds. */
@@ -66,7 +67,30 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
       const signedAt = new Date(Math.floor(at.getTime() / 1000) * 1000);
       const validUntil = new Date(signedAt.getTime() + deps.validityMs);
       const url = deps.statusListUrl(list.id);
-      const credential = signJwt(
+      const subject = {
+        id: `${url}#list`,
+        type: 'BitstringStatusList',
+        statusPurpose: list.purpose,
+        encodedList: encodeList(list.bits),
+        ttl: deps.ttlMs,
+      };
+      // A list of Data Integrity credentials is one itself, secured with their cryptosuite.
+      const credential = isDataIntegrityFormat(list.format)
+        ? JSON.stringify(
+            await signDataIntegrity(
+              {
+                '@context': [VC_CONTEXT_V2],
+                id: url,
+                type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+                issuer: list.issuer,
+                validFrom: dateTimeStamp(signedAt),
+                validUntil: dateTimeStamp(validUntil),
+                credentialSubject: subject,
+              },
+              { cryptosuite: cryptosuiteOf(list.format), keyId: loaded.keyId, signer: loaded.signer, created: signedAt },
+            ),
+          )
+        : signJwt(
         { typ: 'JWT', kid: loaded.keyId },
         {
           iss: list.issuer,
@@ -78,13 +102,7 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
           vc: {
             '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
             type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
-            credentialSubject: {
-              id: `${url}#list`,
-              type: 'BitstringStatusList',
-              statusPurpose: list.purpose,
-              encodedList: encodeList(list.bits),
-              ttl: deps.ttlMs,
-            },
+            credentialSubject: subject,
           },
         },
         loaded.signer,
@@ -108,5 +126,12 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
 
 function publication(credential: string, signedAt: Date, validUntil: Date, ttlMs: number): StatusListPublication {
   const etag = `"${createHash('sha256').update(credential).digest('base64url').slice(0, 27)}"`;
-  return { credential, mediaType: 'application/jwt', signedAt, validUntil, ttlMs, etag };
+  // A Data Integrity list is stored as its JSON text: VCDM 2.0's application/vc.
+  const mediaType = credential.startsWith('{') ? VC_LD_MEDIA_TYPE : 'application/jwt';
+  return { credential, mediaType, signedAt, validUntil, ttlMs, etag };
+}
+
+/** A whole-second XSD dateTimeStamp. */
+function dateTimeStamp(date: Date): string {
+  return date.toISOString().replace('.000Z', 'Z');
 }

@@ -7,10 +7,24 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Db } from '@vcq/db';
+import { type DataIntegrityFormat, isDataIntegrityFormat } from './data-integrity.js';
 import type { Tx } from './db-types.js';
+import type { CredentialFormat } from './schemas.js';
 
 export const STATUS_LIST_BITS = 131_072;
 export const STATUS_PURPOSE = 'revocation';
+
+/**
+ * How a list is published, by the credentials it serves: `jwt` for both JWT formats
+ * (a VC-JWT list), a Data Integrity format for credentials of that format (the list
+ * signed with the same cryptosuite). A list serves one of them only.
+ */
+export type StatusListFormat = 'jwt' | DataIntegrityFormat;
+
+/** The list format for credentials issued in `format`. */
+export function statusListFormatFor(format: CredentialFormat | undefined): StatusListFormat {
+  return isDataIntegrityFormat(format) ? format : 'jwt';
+}
 // A decoded list larger than this is refused: gzip makes a small body expand a lot.
 const MAX_DECODED_BYTES = 16 * 1024 * 1024;
 
@@ -48,7 +62,13 @@ export function bitAt(bits: Uint8Array, index: number): boolean {
  * index. The lock lasts only for the increment, not for the signing that follows.
  * A list opened here belongs to `organizationId`, the issuer DID's.
  */
-export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: number, organizationId: string): Promise<Array<{ listId: string; index: number }>> {
+export async function allocateStatusIndexes(
+  db: Db | Tx,
+  issuer: string,
+  count: number,
+  organizationId: string,
+  format: StatusListFormat = 'jwt',
+): Promise<Array<{ listId: string; index: number }>> {
   const taken: Array<{ listId: string; index: number }> = [];
   for (let opened = 0; taken.length < count; ) {
     const want = count - taken.length;
@@ -56,7 +76,7 @@ export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: 
     const rows = await db.$queryRaw<Array<{ id: string; first: number; next: number }>>`
       WITH target AS (
         SELECT id, next_index AS first FROM status_lists
-        WHERE issuer = ${issuer} AND purpose = ${STATUS_PURPOSE} AND next_index < size
+        WHERE issuer = ${issuer} AND purpose = ${STATUS_PURPOSE} AND format = ${format} AND next_index < size
         ORDER BY created_at, id LIMIT 1
         FOR UPDATE
       )
@@ -72,7 +92,7 @@ export async function allocateStatusIndexes(db: Db | Tx, issuer: string, count: 
     // openers make two lists; both get used, which is harmless.
     if (++opened > 5) throw new Error(`Could not allocate ${count} status list indexes for ${issuer}`);
     await db.statusList.create({
-      data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS, organizationId },
+      data: { id: randomUUID(), issuer, purpose: STATUS_PURPOSE, format, bits: new Uint8Array(STATUS_LIST_BITS / 8), size: STATUS_LIST_BITS, organizationId },
     });
   }
   return taken;

@@ -8,15 +8,17 @@
  *   (`vc` claim, `iss`, `sub`, `nbf`, `exp`, `jti`), signed EdDSA, as did-jwt-vc does.
  * - status list: a Bitstring Status List; each credential owns one bit (1 = revoked),
  *   published as a signed BitstringStatusListCredential.
- * - issuer backend: what turns an issuance request into a signed VC-JWT: the built-in
- *   signer, or a remote W3C VC API issuer.
+ * - issuer backend: what turns an issuance request into a signed credential (a VC-JWT,
+ *   or a Data Integrity secured JSON-LD credential): the built-in signer, or a remote
+ *   W3C VC API issuer.
  */
 import type { EgressClient } from '@vcq/egress';
 import type { Db } from '@vcq/db';
 import type { DidDocument, Service } from './did-document.js';
 import type { Ed25519PublicJwk } from './ed25519.js';
 import type { StatusListCacheSettings, StatusListObserver } from './status-list-cache.js';
-import type { CredentialFormat, DidCreateInput, DidUpdateInput, IssueCredentialInput, VerifyCredentialInput } from './schemas.js';
+import type { DataIntegrityFormat } from './data-integrity.js';
+import type { CredentialFormat, DidCreateInput, DidUpdateInput, IssueCredentialInput, JwtCredentialFormat, VerifyCredentialInput } from './schemas.js';
 import type { StatusListPublication } from './status-list-publisher.js';
 
 export type DidMethod = 'key' | 'web';
@@ -50,12 +52,41 @@ export interface DidResolution {
   didResolutionMetadata: { contentType: string };
 }
 
+/** An issuance in a JWT format (`jwt_vc_json`, `vc+jwt`). */
 export interface IssueResult {
   vcJwt: string;
   /** The credential's uuid (`Credential.id`); its VC id is `urn:uuid:<credentialId>`. */
   credentialId: string;
   issuedAt: string;
 }
+
+/** An issuance in a Data Integrity format: the secured JSON-LD credential itself. */
+export interface DataIntegrityIssueResult {
+  format: DataIntegrityFormat;
+  /** The credential with its `proof` (a DataIntegrityProof). */
+  verifiableCredential: Record<string, unknown>;
+  credentialId: string;
+  issuedAt: string;
+}
+
+export type AnyIssueResult = IssueResult | DataIntegrityIssueResult;
+
+/**
+ * What an issuance of `I` returns, by the format it names. A request that names none
+ * gets the deployment's CREDENTIAL_FORMAT, typed here as the JWT result (the default
+ * one); where the format is known only as some CredentialFormat, either result.
+ */
+export type IssueResultFor<I> = 'format' extends keyof I ? ResultForFormat<I[keyof I & 'format']> : IssueResult;
+
+type ResultForFormat<F> = [Exclude<F, undefined>] extends [never]
+  ? IssueResult
+  : [Exclude<F, undefined>] extends [DataIntegrityFormat]
+    ? [F] extends [DataIntegrityFormat]
+      ? DataIntegrityIssueResult
+      : AnyIssueResult
+    : [Exclude<F, undefined>] extends [JwtCredentialFormat]
+      ? IssueResult
+      : AnyIssueResult;
 
 export type VerifyError = 'bad_signature' | 'expired' | 'not_yet_valid' | 'revoked' | 'unknown_issuer' | 'malformed';
 
@@ -85,16 +116,20 @@ export interface CredentialView {
   /** The organization that issued it; only it (and platform-wide admin keys) sees and revokes it. */
   organizationId: string;
   userId: string | null;
-  vcJwt: string;
+  format: CredentialFormat;
+  /** The signed credential of a JWT format. */
+  vcJwt?: string;
+  /** The secured credential of a Data Integrity format. */
+  verifiableCredential?: Record<string, unknown>;
 }
 
 export interface IssuerContext {
   now: Date;
 }
 
-/** Turns an issuance request into a signed VC-JWT. `input.id` is the idempotency key. */
+/** Turns an issuance request into a signed credential. `input.id` is the idempotency key. */
 export interface IssuerBackend {
-  issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<IssueResult>;
+  issue(input: IssueCredentialInput & { id: string }, ctx: IssuerContext): Promise<AnyIssueResult>;
 }
 
 /** The job a DID operation runs for: a re-run of the same job makes no second change. */
@@ -122,16 +157,16 @@ export interface DidOperations {
 }
 
 export interface CredentialOperations {
-  /** Issues a VC-JWT; with `id` (a uuid) a repeated call returns the credential made the first time. */
-  issue(input: IssueCredentialInput & { id?: string }): Promise<IssueResult>;
-  /** Verifies a VC-JWT: signature, validity period and revocation status. */
+  /** Issues a credential in `format`; with `id` (a uuid) a repeated call returns the credential made the first time. */
+  issue<I extends IssueCredentialInput & { id?: string }>(input: I): Promise<IssueResultFor<I>>;
+  /** Verifies a VC-JWT or a Data Integrity credential: signature, validity period and revocation status. */
   verify(input: VerifyCredentialInput): Promise<VerifyResult>;
   /** A credential vcq issued, by uuid or `urn:uuid:` public id. */
   get(id: string): Promise<CredentialView | null>;
   /** Revokes a credential (sets its status-list bit); idempotent. */
   revoke(id: string): Promise<CredentialView>;
   /**
-   * The signed BitstringStatusListCredential (VC-JWT) published at
+   * The signed BitstringStatusListCredential (a VC-JWT, or a Data Integrity credential for lists of those) published at
    * `<PUBLIC_BASE_URL>/status-lists/<listId>`, signed anew only when it changed.
    */
   statusListCredential(listId: string): Promise<StatusListPublication | null>;

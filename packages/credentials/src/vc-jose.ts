@@ -8,7 +8,7 @@
  */
 import { isObject } from './did-document.js';
 import { type DecodedJwt, MalformedJwtError } from './jwt.js';
-import { asStrings, type IssuedCredentialFields, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+import { asStrings, credentialUrl, dateTimeStamp, type IssuedCredentialFields, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 
 /** The `typ` of a VC-JOSE-COSE credential, and its media type's subtype. */
 export const VC_JOSE_TYP = 'vc+jwt';
@@ -27,11 +27,19 @@ export function isVcJoseHeader(header: Record<string, unknown>): boolean {
 
 /** A VCDM 2.0 credential, as vcq issues it. */
 export function credentialV2(args: IssuedCredentialFields): Record<string, unknown> {
-  // Whole seconds (as issued), written without the milliseconds.
-  const dateTimeStamp = (date: Date) => date.toISOString().replace('.000Z', 'Z');
+  const { requested } = args;
+  if (requested) {
+    return {
+      '@context': requested['@context'],
+      id: credentialUrl(args),
+      ...requested,
+      validFrom: typeof requested.validFrom === 'string' ? requested.validFrom : dateTimeStamp(args.issuedAt),
+      credentialStatus: args.status,
+    };
+  }
   return {
     '@context': [VC_CONTEXT_V2],
-    id: `urn:uuid:${args.id}`,
+    id: credentialUrl(args),
     type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
     issuer: args.issuer,
     validFrom: dateTimeStamp(args.issuedAt),
@@ -62,6 +70,11 @@ export interface ParsedCredentialFields {
 export function parseVcJosePayload(jwt: DecodedJwt): ParsedCredentialFields {
   const vc = jwt.payload;
   if ('vc' in vc) throw new MalformedJwtError('is typed vc+jwt but wraps its credential in a "vc" claim; the payload must be the credential itself');
+  return parseCredentialV2(vc);
+}
+
+/** A VCDM 2.0 credential by the data model's own rules (above), however it is secured. */
+export function parseCredentialV2(vc: Record<string, unknown>): ParsedCredentialFields {
   const context = vc['@context'];
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) throw new MalformedJwtError(`@context must be an array whose first item is ${VC_CONTEXT_V2}`);
   const types = asStrings(vc.type);
@@ -86,7 +99,7 @@ export function parseVcJosePayload(jwt: DecodedJwt): ParsedCredentialFields {
 }
 
 // VCDM 2.0 §4.9: an XML Schema dateTimeStamp (a time zone is required).
-const DATE_TIME_STAMP = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+export const DATE_TIME_STAMP = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function dateTime(value: unknown, name: string): number | null {
   if (value === undefined) return null;

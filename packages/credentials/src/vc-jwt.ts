@@ -11,6 +11,8 @@ export const VC_CONTEXT_V1 = 'https://www.w3.org/2018/credentials/v1';
 /** The Bitstring Status List terms for VC Data Model 1.1 credentials. */
 export const STATUS_CONTEXT_V1 = 'https://www.w3.org/ns/credentials/status/v1';
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+/** VCDM 2.0 §5.2: maps terms no other context defines (`@vocab`), for JSON-LD processing. */
+export const UNDEFINED_TERMS_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 export const VERIFIABLE_CREDENTIAL = 'VerifiableCredential';
 
 export interface StatusListEntry {
@@ -48,25 +50,73 @@ export interface IssuedCredentialFields {
   issuedAt: Date;
   expiresAt: Date | null;
   status: StatusListEntry;
+  /**
+   * The credential a VC API caller asked for, issued as it is: vcq adds only its
+   * status entry, an id and an issuance date where they are missing.
+   */
+  requested?: Record<string, unknown>;
+}
+
+/** A date as an XML Schema dateTimeStamp in whole seconds (`2026-01-01T00:00:00Z`). */
+export function dateTimeStamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The credential's `id`: the caller's, else `urn:uuid:<uuid>`. */
+export function credentialUrl(args: Pick<IssuedCredentialFields, 'id' | 'requested'>): string {
+  return typeof args.requested?.id === 'string' ? args.requested.id : `urn:uuid:${args.id}`;
 }
 
 /** The JWT payload of a credential (did-jwt-vc's layout, with credentialSubject.id kept). */
 export function credentialPayload(args: IssuedCredentialFields): Record<string, unknown> {
   const issued = seconds(args.issuedAt);
+  const { requested } = args;
+  const issuanceDate = typeof requested?.issuanceDate === 'string' ? requested.issuanceDate : null;
   return {
     iss: args.issuer,
     sub: args.subject,
-    jti: `urn:uuid:${args.id}`,
-    nbf: issued,
+    jti: credentialUrl(args),
+    // VC-JWT 1.1: nbf stands for issuanceDate.
+    nbf: issuanceDate ? seconds(new Date(issuanceDate)) : issued,
     iat: issued,
     ...(args.expiresAt ? { exp: seconds(args.expiresAt) } : {}),
-    vc: {
-      '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
-      type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
-      credentialSubject: { id: args.subject, ...args.claims },
-      credentialStatus: args.status,
-    },
+    vc: requested
+      ? {
+          ...requested,
+          '@context': withStatusContext(requested['@context']),
+          issuanceDate: issuanceDate ?? dateTimeStamp(args.issuedAt),
+          credentialStatus: args.status,
+        }
+      : {
+          '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
+          type: [...new Set([VERIFIABLE_CREDENTIAL, args.type])],
+          credentialSubject: { id: args.subject, ...args.claims },
+          credentialStatus: args.status,
+        },
   };
+}
+
+/**
+ * A VC API caller's VCDM 1.1 credential as vcq issues it outside a JWT (a Data
+ * Integrity proof is added to it): the credential as sent, with its id, issuanceDate
+ * and vcq's status entry where missing, and `contexts` (what the securing needs)
+ * appended after the status context where the caller did not name them.
+ */
+export function credentialV1(args: IssuedCredentialFields & { requested: Record<string, unknown> }, contexts: string[] = []): Record<string, unknown> {
+  const { requested } = args;
+  const context = withStatusContext(requested['@context']);
+  // @context first and id next (unless the caller placed them), as in credentialV2.
+  const credential: Record<string, unknown> = { '@context': undefined, id: credentialUrl(args), ...requested };
+  credential['@context'] = [...context, ...contexts.filter((c) => !context.includes(c))];
+  credential.issuanceDate = typeof requested.issuanceDate === 'string' ? requested.issuanceDate : dateTimeStamp(args.issuedAt);
+  credential.credentialStatus = args.status;
+  return credential;
+}
+
+/** A VCDM 1.1 `@context` with the Bitstring Status List terms its status entry needs. */
+export function withStatusContext(context: unknown): unknown[] {
+  const entries = Array.isArray(context) ? context : [VC_CONTEXT_V1];
+  return entries.includes(STATUS_CONTEXT_V1) ? entries : [...entries, STATUS_CONTEXT_V1];
 }
 
 /** Seconds since the epoch (JWT NumericDate). */
@@ -114,7 +164,8 @@ export function parseVcJwt(token: string): ParsedVcJwt {
   };
 }
 
-function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
+/** The `credentialStatus` entries of a credential; MalformedJwtError for a status list entry lacking what it needs. */
+export function statusEntries(value: unknown): ParsedVcJwt['statusEntries'] {
   if (value === undefined) return [];
   const entries = Array.isArray(value) ? value : [value];
   return entries.map((entry, i) => {

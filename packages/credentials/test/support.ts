@@ -105,11 +105,16 @@ async function serve(service: CredentialsService, options: VcqHostOptions, req: 
     if (options.vcApiToken && req.headers.authorization !== `Bearer ${options.vcApiToken}`) {
       return problem(res, 401, 'Unauthorized', 'a bearer token is required');
     }
+    // As vcq's route does: the checks that need JSON-LD before the issuance.
+    const issueVcApi = async (input: ReturnType<typeof vcApi.issueRequestToInput>) => {
+      await vcApi.assertIssuable(input);
+      return service.credentials.issue(input);
+    };
     try {
       const body: unknown = JSON.parse(await readBody(req));
       const answer =
         path === '/credentials/issue'
-          ? vcApi.issueResponse(await service.credentials.issue(vcApi.issueRequestToInput(body)))
+          ? vcApi.issueResponse(await issueVcApi(vcApi.issueRequestToInput(body)))
           : vcApi.verifyResponse(await service.credentials.verify(vcApi.verifyRequestToInput(body)));
       return void res.writeHead(path === '/credentials/issue' ? 201 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     } catch (error) {

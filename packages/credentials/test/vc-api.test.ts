@@ -6,6 +6,8 @@ import { createVcApiIssuerBackend, type DidView, type IssueCredentialInput, vcAp
 import { loopbackEgress, startVcqHost, type VcqHost } from './support.js';
 
 const TOKEN = 'remote-issuer-token';
+const V1 = 'https://www.w3.org/2018/credentials/v1';
+const V2 = 'https://www.w3.org/ns/credentials/v2';
 
 // `remote` is a second vcq serving the VC API (POST /credentials/issue) with its
 // built-in signer; `local` issues through it with the vc-api backend.
@@ -30,7 +32,8 @@ afterAll(async () => {
   await stub?.close();
 });
 
-function request(overrides: Partial<IssueCredentialInput> = {}): IssueCredentialInput {
+// No format: the issuer backend here speaks VC-JWT.
+function request(overrides: Partial<IssueCredentialInput> = {}): Omit<IssueCredentialInput, 'format'> {
   return {
     issuerDid: remoteIssuer.did,
     subjectDid: 'did:example:holder',
@@ -53,7 +56,8 @@ describe('the vc-api issuer backend', () => {
       error: null,
     });
     expect(await remote.service.credentials.verify({ vcJwt: result.vcJwt })).toMatchObject({ valid: true });
-    const stored = await remote.service.credentials.get(result.credentialId);
+    // The remote keeps the credential under the id it was asked for.
+    const stored = await remote.service.credentials.get(`urn:uuid:${result.credentialId}`);
     expect(stored).toMatchObject({ issuer: remoteIssuer.did, type: 'ProofOfAgeCredential', vcJwt: result.vcJwt, issuedAt: result.issuedAt });
     expect(stored?.expiresAt).toBe(new Date(Math.floor(Date.parse(expirationDate) / 1000) * 1000).toISOString());
   });
@@ -66,7 +70,7 @@ describe('the vc-api issuer backend', () => {
 
     expect(first.credentialId).toBe(id);
     expect(retry).toEqual(first);
-    expect(await remote.db.credential.count({ where: { id } })).toBe(1);
+    expect(await remote.db.credential.count({ where: { publicId: `urn:uuid:${id}` } })).toBe(1);
   });
 
   it('when the remote refuses the request (4xx), then issuance fails permanently with its reason', async () => {
@@ -124,38 +128,69 @@ describe('the vc-api issuer backend', () => {
   });
 });
 
-describe('the VC API request and response shapes', () => {
-  it('when a VC 2.0 issue request arrives, then it maps to the issuance input, keeping a urn:uuid id as the idempotency id', () => {
+describe.each(['di-eddsa-rdfc-2022', 'di-eddsa-jcs-2022'] as const)('the vc-api issuer backend asked for %s', (format) => {
+  it('when a remote vcq issues, then the credential carries its proof, verifies on both sides, and a retry answers the same', async () => {
     const id = randomUUID();
-    const input = vcApi.issueRequestToInput({
-      credential: {
-        '@context': ['https://www.w3.org/ns/credentials/v2'],
-        id: `urn:uuid:${id}`,
-        type: ['VerifiableCredential', 'ExampleCredential'],
-        issuer: { id: 'did:example:issuer', name: 'Example' },
-        credentialSubject: { id: 'did:example:holder', score: 7 },
-        validUntil: '2040-01-01T00:00:00Z',
-      },
-      options: {},
-    });
+    const result = await local.service.credentials.issue({ ...request(), id, format });
+
+    expect(result).toMatchObject({ format, credentialId: id, verifiableCredential: { id: `urn:uuid:${id}`, issuer: remoteIssuer.did, proof: { cryptosuite: format.slice('di-'.length) } } });
+    expect(result.verifiableCredential.credentialSubject).toEqual({ id: 'did:example:holder', over18: true });
+    expect(await local.service.credentials.verify({ verifiableCredential: result.verifiableCredential })).toMatchObject({ valid: true, issuer: remoteIssuer.did, claims: { over18: true } });
+    expect(await remote.service.credentials.get(`urn:uuid:${id}`)).toMatchObject({ format, verifiableCredential: result.verifiableCredential });
+    expect(await local.service.credentials.issue({ ...request(), id, format })).toEqual(result);
+  });
+
+  it('when the remote answers a JWT, or another cryptosuite, then issuance fails (upstream error; permanently)', async () => {
+    const jwt = await remote.service.credentials.issue(request());
+    const other = await remote.service.credentials.issue({ ...request(), format: format === 'di-eddsa-rdfc-2022' ? 'di-eddsa-jcs-2022' : 'di-eddsa-rdfc-2022' });
+    stub.put(`/jwt-${format}/credentials/issue`, vcApi.issueResponse(jwt), { status: 201 });
+    stub.put(`/other-${format}/credentials/issue`, vcApi.issueResponse(other), { status: 201 });
+    const backend = (path: string) => createVcApiIssuerBackend({ url: `${stub.url}/${path}`, fetchTimeoutMs: 5_000, egress: loopbackEgress() });
+
+    await expect(backend(`jwt-${format}`).issue({ ...request(), id: randomUUID(), format }, { now: new Date() })).rejects.toBeInstanceOf(UpstreamError);
+    await expect(backend(`other-${format}`).issue({ ...request(), id: randomUUID(), format }, { now: new Date() })).rejects.toMatchObject({ code: 'format_mismatch' });
+  });
+});
+
+describe('the VC API request and response shapes', () => {
+  it('when a VC 2.0 issue request arrives, then the credential is carried as sent, summarised, and issued as vc+jwt', () => {
+    const credential = {
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
+      id: 'https://example.edu/credentials/3732',
+      type: ['VerifiableCredential', 'ExampleCredential', 'OtherCredential'],
+      name: 'Example',
+      issuer: { id: 'did:example:issuer', name: 'Example' },
+      credentialSubject: { id: 'did:example:holder', score: 7 },
+      validUntil: '2040-01-01T00:00:00Z',
+    };
+    const input = vcApi.issueRequestToInput({ credential, options: {} });
 
     expect(input).toEqual({
-      id,
       issuerDid: 'did:example:issuer',
       subjectDid: 'did:example:holder',
       credentialType: 'ExampleCredential',
-      claims: { score: 7 },
+      claims: {},
       expirationDate: '2040-01-01T00:00:00Z',
+      format: 'vc+jwt',
+      credential,
     });
+    // Not a copy: nothing the caller sent can be lost on the way.
+    expect(input.credential).toBe(credential);
   });
 
   it.each([
     ['no credential', {}, 'credential'],
     ['an issuer that is not a DID', { credential: { type: ['VerifiableCredential', 'X'], issuer: 'acme', credentialSubject: { id: 'did:example:h' } } }, 'credential.issuer'],
-    ['two types besides VerifiableCredential', { credential: { type: ['VerifiableCredential', 'X', 'Y'], issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.type'],
-    ['a subject without a DID', { credential: { type: 'X', issuer: 'did:example:i', credentialSubject: { name: 'h' } } }, 'credential.credentialSubject.id'],
-    ['a bad validUntil', { credential: { type: 'X', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' }, validUntil: 'soon' } }, 'credential.validUntil'],
-    ['a credential id that is not urn:uuid', { credential: { id: 'https://x.example/1', type: 'X', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.id'],
+    ['no @context', { credential: { type: ['VerifiableCredential'], issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.@context'],
+    ['a @context that is a string', { credential: { '@context': V2, type: ['VerifiableCredential'], issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.@context'],
+    ['a @context not opened by a base context', { credential: { '@context': ['https://www.w3.org/ns/credentials/examples/v2', V2], type: ['VerifiableCredential'], issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.@context'],
+    ['a type without VerifiableCredential', { credential: { '@context': [V2], type: ['X'], issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.type'],
+    ['a subject without a DID', { credential: { '@context': [V2], type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { name: 'h' } } }, 'credential.credentialSubject.id'],
+    ['a bad validUntil', { credential: { '@context': [V2], type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' }, validUntil: 'soon' } }, 'credential.validUntil'],
+    ['a 1.1 date in a 2.0 credential', { credential: { '@context': [V2], type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' }, expirationDate: '2040-01-01T00:00:00Z' } }, 'credential.expirationDate'],
+    ['a credential id that is not a URL', { credential: { '@context': [V2], id: 'not a url', type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } } }, 'credential.id'],
+    ['a 1.1 credential asked for as vc+jwt', { credential: { '@context': [V1], type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' } }, options: { format: 'vc+jwt' } }, 'options.format'],
+    ['a credentialStatus of its own', { credential: { '@context': [V2], type: 'VerifiableCredential', issuer: 'did:example:i', credentialSubject: { id: 'did:example:h' }, credentialStatus: {} } }, 'credential.credentialStatus'],
   ])('when an issue request has %s, then a ValidationError names %s', (_, body, field) => {
     let error: unknown;
     try {
@@ -173,7 +208,13 @@ describe('the VC API request and response shapes', () => {
 
     expect(vcApi.verifyRequestToInput({ verifiableCredential: jwt })).toEqual({ vcJwt: jwt });
     expect(vcApi.verifyRequestToInput(vcApi.issueResponse({ vcJwt: jwt, credentialId: 'x', issuedAt: '' }))).toEqual({ vcJwt: jwt });
-    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'], proof: {} } })).toThrow(ValidationError);
+    // A credential with a proof is a Data Integrity one, verified as it is; without one and not enveloped, it is refused,
+    // as is one with a proof that is not a credential by the data model.
+    const secured = { '@context': [V2], type: ['VerifiableCredential'], issuer: 'did:example:issuer', credentialSubject: { id: 'did:example:holder' }, proof: { type: 'DataIntegrityProof' } };
+    expect(vcApi.verifyRequestToInput({ verifiableCredential: secured })).toEqual({ verifiableCredential: secured });
+    const { proof: _proof, ...bare } = secured;
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: bare })).toThrow(/verifiableCredential\.proof is required/);
+    expect(() => vcApi.verifyRequestToInput({ verifiableCredential: { type: ['VerifiableCredential'], proof: {} } })).toThrow(/verifiableCredential\.@context is required/);
     expect(() => vcApi.verifyRequestToInput({})).toThrow(ValidationError);
   });
 
@@ -188,8 +229,8 @@ describe('the VC API request and response shapes', () => {
       return response.json();
     };
 
-    expect(await ask(vcApi.issueResponse(issued).verifiableCredential)).toMatchObject({ verified: true, errors: [] });
+    expect(await ask(vcApi.issueResponse(issued).verifiableCredential)).toEqual({ verified: true, problemDetails: [] });
     await remote.service.credentials.revoke(issued.credentialId);
-    expect(await ask(issued.vcJwt)).toMatchObject({ verified: false, errors: [{ code: 'revoked' }] });
+    expect(await ask(issued.vcJwt)).toEqual({ verified: false, problemDetails: [expect.objectContaining({ title: 'REVOKED', detail: expect.stringMatching(/revoked/) })] });
   });
 });

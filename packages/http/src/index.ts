@@ -3,3 +3,4 @@
  * hosts send are capped by packages/egress, which reads them.)
  */
 export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+export { nameBasedUuid } from './name-based-uuid.js';

@@ -6,8 +6,8 @@
  * reconciler, events, the waiter), and a tick seen twice is one job, as submitting
  * the same id twice returns the first.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { nameBasedUuid } from '@vcq/http';
 import type { Logger } from '@vcq/logger';
 import { type Catalog, type CatalogEntry, type EntryName, scheduledEntries } from './catalog.js';
 import type { JobPlatform, ResultsOf } from './platform.js';
@@ -22,16 +22,9 @@ export const TickDataSchema = z.object({
 // A tick's queue job only carries the tick: Redis keeps nothing of it once it is submitted.
 const TICK_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 100 } };
 
-/**
- * The job id of an entry's run for one tick: a name-based UUID (RFC 9562 version 5
- * layout, SHA-1 of the entry and the tick's time), the same in every process.
- */
+/** The job id of an entry's run for one tick: a name-based UUID of the entry and the tick's time, the same in every process. */
 export function tickJobId(kind: string, scheduledFor: Date): string {
-  const bytes = createHash('sha1').update(`vcq-tick:${kind}:${scheduledFor.getTime()}`).digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return nameBasedUuid(`vcq-tick:${kind}:${scheduledFor.getTime()}`);
 }
 
 /** What a worker does with a tick: submit the entry's job for it (startWorkers' `onTick`). */

@@ -1,7 +1,7 @@
 /**
  * The engine's boundary: packages/jobs is generic over a catalog and knows nothing of
  * what vcq runs on it. It may use vcq's infrastructure packages (config, db, errors,
- * logger) and nothing else of vcq's: no domain package (credentials, verification,
+ * http, logger) and nothing else of vcq's: no domain package (credentials, verification,
  * webhooks, vc-events, egress) and not the composition (`@vcq/app`) that wires them.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ALLOWED = new Set(['@vcq/config', '@vcq/db', '@vcq/errors', '@vcq/logger']);
+const ALLOWED = new Set(['@vcq/config', '@vcq/db', '@vcq/errors', '@vcq/http', '@vcq/logger']);
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -19,7 +19,7 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 describe('the engine package', () => {
-  it('when its sources are read, then they import no vcq package beyond config, db, errors and logger', async () => {
+  it('when its sources are read, then they import no vcq package beyond config, db, errors, http and logger', async () => {
     const files = await sources(path.join(ROOT, 'src'));
     expect(files.length).toBeGreaterThan(5);
     const offending: string[] = [];

@@ -40,11 +40,11 @@ export function createCredentialDirectory(deps: CredentialDirectoryDeps): Creden
   return {
     async findByPublicId(publicId, organizationId) {
       const select = { id: true, publicId: true, status: true, organizationId: true } as const;
-      // Public ids are stored lower-case (`urn:uuid:<uuid>`); analytics may echo them in any case.
-      const row =
-        (await deps.db.credential.findUnique({ where: { publicId }, select })) ??
-        (publicId !== publicId.toLowerCase() ? await deps.db.credential.findUnique({ where: { publicId: publicId.toLowerCase() }, select }) : null);
-      return row && (organizationId === undefined || row.organizationId === organizationId) ? row : null;
+      // vcq's own public ids are stored lower-case (`urn:uuid:<uuid>`); analytics may echo them in any case.
+      // A public id is unique within an organization: without one, the oldest row answers.
+      const find = (id: string) =>
+        deps.db.credential.findFirst({ where: { publicId: id, ...(organizationId === undefined ? {} : { organizationId }) }, select, orderBy: { createdAt: 'asc' } });
+      return (await find(publicId)) ?? (publicId !== publicId.toLowerCase() ? await find(publicId.toLowerCase()) : null);
     },
 
     async setStatus(credential, status) {

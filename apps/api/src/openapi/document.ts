@@ -265,7 +265,8 @@ function operationFor(route: RouteSpec, entry: SchemaIds, set: SchemaSet, schema
   const parameterList: Json[] = [];
   if (entry.params) parameterList.push(...objectParameters(set.get(entry.params), 'path'));
   if (entry.query) parameterList.push(...objectParameters(set.get(entry.query), 'query'));
-  if (route.createsJob) parameterList.push(ref('parameters', 'IdempotencyKey'), ref('parameters', 'Prefer'));
+  if (route.createsJob || route.idempotent) parameterList.push(ref('parameters', 'IdempotencyKey'));
+  if (route.createsJob) parameterList.push(ref('parameters', 'Prefer'));
 
   const problems = new Set<ProblemStatus>([...(route.problems ?? []), 500]);
   if (route.auth !== 'none') {

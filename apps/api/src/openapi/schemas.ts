@@ -6,7 +6,7 @@
  * shape and the type the code sends stop having the same fields.
  */
 import { z } from 'zod';
-import type { CredentialView, DidResolution, DidView, IssueResult, vcApi, VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
+import { CREDENTIAL_FORMATS, type CredentialView, type DidResolution, type DidView, type IssueResult, type vcApi, type VerifyResult as CredentialVerifyResult } from '@vcq/credentials';
 import type { FieldError } from '@vcq/errors';
 import { VerificationJobSchema } from '@vcq/app';
 import type { ProofResult, VerifyResult } from '@vcq/verification';
@@ -202,7 +202,7 @@ export const IssueResultSchema = z.object({
   vcJwt: z.string(),
   credentialId: uuid.describe('The credential’s id; its VC id is `urn:uuid:<credentialId>`.'),
   issuedAt: dateTime,
-});
+}).describe('The result of an issuance in a JWT format; in a Data Integrity format it is `{format, verifiableCredential, credentialId, issuedAt}`, the credential with its `proof`.');
 
 const VerifyErrorSchema = z.enum(['bad_signature', 'expired', 'not_yet_valid', 'revoked', 'unknown_issuer', 'malformed']);
 
@@ -216,7 +216,7 @@ export const CredentialVerifyResultSchema = z.object({
 
 export const CredentialViewSchema = z.object({
   id: uuid,
-  publicId: z.string().describe('`urn:uuid:<id>`.'),
+  publicId: z.string().describe('The credential’s own `id`: the one a VC API caller gave it, else `urn:uuid:<id>`.'),
   issuer: z.string(),
   subject: z.string(),
   type: z.string(),
@@ -229,51 +229,66 @@ export const CredentialViewSchema = z.object({
   statusListCredential: z.string().describe('Where the signed status list is published.'),
   organizationId: z.string().describe('The organization that issued it; only its keys (and platform-wide `admin` keys) see and revoke it.'),
   userId: z.string().nullable(),
-  vcJwt: z.string(),
+  format: z.enum(CREDENTIAL_FORMATS).describe('How the credential is encoded and secured.'),
+  vcJwt: z.string().optional().describe('The signed credential (`jwt_vc_json`, `vc+jwt`).'),
+  verifiableCredential: z.record(z.string(), z.unknown()).optional().describe('The credential with its Data Integrity `proof` (`di-eddsa-rdfc-2022`, `di-eddsa-jcs-2022`).'),
 });
 
 // packages/credentials/src/vc-api.ts validates these bodies with schemas it does not
 // export; these describe the same fields.
+const JsonLdContextSchema = z
+  .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+  .min(1)
+  .describe('Starts with `https://www.w3.org/ns/credentials/v2` (VCDM 2.0) or `https://www.w3.org/2018/credentials/v1` (VCDM 1.1); every entry is kept.');
+
 export const VcApiIssueRequestSchema = z
   .object({
-    credential: z.looseObject({
-      id: z.string().optional().describe('`urn:uuid:<uuid>`; a repeated request with the same id returns the same credential.'),
-      type: z.union([z.string(), z.array(z.string()).min(1)]).describe('`VerifiableCredential` plus exactly one other type.'),
-      issuer: z.union([z.string(), z.looseObject({ id: z.string() })]).describe('A DID vcq controls.'),
-      credentialSubject: z.looseObject({ id: z.string().describe('The subject DID; the other members are the claims.') }),
-      validUntil: dateTime.optional(),
-      expirationDate: dateTime.optional(),
-    }),
-    options: z.record(z.string(), z.unknown()).optional(),
+    credential: z
+      .looseObject({
+        '@context': JsonLdContextSchema,
+        id: z.string().optional().describe('Any URL. The same id from the same organization returns the same credential; another body under it is a 409.'),
+        type: z.union([z.string(), z.array(z.string()).min(1)]).describe('Includes `VerifiableCredential`; any others are kept.'),
+        issuer: z.union([z.string(), z.looseObject({ id: z.string() })]).describe('A DID the caller’s organization controls, or an object with it as `id`.'),
+        credentialSubject: z
+          .union([z.looseObject({ id: z.string().optional() }), z.array(z.looseObject({ id: z.string().optional() })).min(1)])
+          .describe('One subject or several; the first one’s `id` is a DID, which vcq records as the subject.'),
+        validFrom: dateTime.optional().describe('VCDM 2.0; vcq sets the issuance time when left out.'),
+        validUntil: dateTime.optional().describe('VCDM 2.0.'),
+        issuanceDate: dateTime.optional().describe('VCDM 1.1; vcq sets the issuance time when left out.'),
+        expirationDate: dateTime.optional().describe('VCDM 1.1.'),
+      })
+      .describe('An unsecured credential: every member is issued as sent; vcq adds `credentialStatus` (and `id` and the issuance date when missing). `proof` and `credentialStatus` must be left out.'),
+    options: z
+      .looseObject({ format: z.string().optional().describe('`vc+jwt` (the default for VCDM 2.0), `jwt_vc_json` (the default for VCDM 1.1), or `di-eddsa-rdfc-2022` / `di-eddsa-jcs-2022` (a Data Integrity proof, for either version; every `@context` must be one vcq has a copy of).') })
+      .optional(),
   })
-  .describe('A W3C VC API issue request.');
+  .describe('A W3C VC API issue request. Takes `Idempotency-Key`.');
 
 export const VcApiIssueResponseSchema = z.object({
-  verifiableCredential: z.object({
-    '@context': z.array(z.string()),
-    id: z.string().describe('`data:application/vc+jwt,<JWT>` for a VC-JOSE-COSE credential, `data:application/jwt,<VC-JWT>` for a VCDM 1.1 VC-JWT.'),
-    type: z.literal('EnvelopedVerifiableCredential'),
-  }),
+  verifiableCredential: z.union([
+    z.object({
+      '@context': z.array(z.string()),
+      id: z.string().describe('`data:application/vc+jwt,<JWT>` for a VC-JOSE-COSE credential, `data:application/jwt,<VC-JWT>` for a VCDM 1.1 VC-JWT.'),
+      type: z.literal('EnvelopedVerifiableCredential'),
+    }),
+    z.looseObject({ proof: z.unknown() }).describe('A credential secured with a Data Integrity proof, as it is.'),
+  ]),
 });
 
 export const VcApiVerifyRequestSchema = z
   .object({
     verifiableCredential: z
       .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), or an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id.'),
+      .describe('A credential JWT (VC-JOSE-COSE or VCDM 1.1 VC-JWT), an EnvelopedVerifiableCredential with a `data:application/vc+jwt,` or `data:application/jwt,` id, or a credential with a Data Integrity `proof` (eddsa-rdfc-2022, eddsa-jcs-2022).'),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe('A W3C VC API verify request.');
 
 export const VcApiVerifyResponseSchema = z.object({
   verified: z.boolean(),
-  checks: z.array(z.string()),
-  warnings: z.array(z.unknown()),
-  errors: z.array(z.object({ type: z.string(), title: z.string(), code: VerifyErrorSchema })),
-  error: VerifyErrorSchema.nullable(),
-  issuer: z.string().nullable(),
-  subject: z.string().nullable(),
-  claims: z.record(z.string(), z.unknown()).nullable(),
+  problemDetails: z
+    .array(z.object({ type: z.string(), code: z.number().int().optional(), title: z.string(), detail: z.string() }))
+    .describe('Why the credential does not verify (RFC 9457 problem details; VCDM 2.0 error types where one fits); empty when it does.'),
 });
 
 /** The `/queue` routes answer `{success: true, data}`. */

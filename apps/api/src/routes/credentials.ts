@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '@vcq/errors';
-import { assertDidKeys, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
+import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, type JobName, VerifyCredentialJobSchema } from '@vcq/app';
 import { ENDED } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
@@ -138,7 +138,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       description: 'The job’s result is an IssueResult.',
       tag: 'Credentials',
       auth: 'submit',
-      body: { json: IssueCredentialJobSchema, required: true },
+      // A credential document comes only through the VC API, which checks it (vc-api.ts).
+      body: { json: IssueCredentialJobSchema.omit({ credential: true }), required: true },
       createsJob: jobsPoll,
       responses: {},
     },
@@ -152,8 +153,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
     {
       path: '/api/credentials/verify',
       operationId: 'verifyCredential',
-      summary: 'Queue the verification of a VC-JWT',
-      description: 'The job’s result is a CredentialVerifyResult.',
+      summary: 'Queue the verification of a credential',
+      description: 'A VC-JWT as `vcJwt`, or a Data Integrity credential (with its `proof`) as `verifiableCredential`. The job’s result is a CredentialVerifyResult.',
       tag: 'Credentials',
       auth: 'submit',
       body: { json: VerifyCredentialJobSchema, required: true },
@@ -161,6 +162,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       responses: {},
     },
     async ({ body, req, res, deps }) => {
+      // Which of vcJwt / verifiableCredential, and unknown contexts: the caller's 400 now, not a failed job.
+      assertVerifyInput(body);
       await submit(req, res, deps, 'verify-credential', body);
     },
   )
@@ -196,15 +199,50 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
     },
   );
 
-/** Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. */
-async function runToEnd(req: Request, deps: CredentialRouteDeps, name: JobName, input: unknown): Promise<unknown> {
-  const submission = await deps.platform.submit(name, input, { owner: ownerFor(req) });
+// Job failures a VC API caller is answered as its own bad request (the VC API says
+// 400 for an issuer that is not the expected one) or as a conflict.
+const VC_API_FAILURES: Record<string, { status: number; field?: string }> = {
+  unknown_issuer: { status: 400, field: 'credential.issuer' },
+  issuer_deactivated: { status: 400, field: 'credential.issuer' },
+  credential_id_conflict: { status: 409, field: 'credential.id' },
+};
+
+/**
+ * Submits and waits; the job's own error (e.g. unknown issuer) becomes the answer. The
+ * job id is the `Idempotency-Key`'s, as on /api, else `jobId` (one per caller's
+ * credential id and request, vcApi.credentialJobId): the same request again answers
+ * with the same job; another one under that credential id runs, and the credential
+ * stored under it answers (a 409 when it was made from another request).
+ */
+async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, jobId?: string): Promise<unknown> {
+  const keyed = idempotentJobId(req);
+  const id = keyed ?? jobId;
+  let submission: Awaited<ReturnType<typeof deps.platform.submit>>;
+  try {
+    submission = await deps.platform.submit(name, input, { owner: ownerFor(req), ...(id ? { id } : {}) });
+  } catch (error) {
+    if (!keyed && jobId && error instanceof AppError && error.code === 'idempotency_conflict') {
+      throw new AppError('credential_id_conflict', 409, 'this credential id was already issued with a different credential', {
+        errors: [{ field: 'credential.id', message: 'names a credential issued from another request' }],
+      });
+    }
+    // Run in the request (no queue): the handler's own error, answered as a failed job's.
+    if (error instanceof AppError && error.code in VC_API_FAILURES) throw vcApiFailure(error.code, error.message, error);
+    throw error;
+  }
   if (submission.mode === 'sync') return submission.result;
+  if (submission.replayed) res.setHeader('Idempotent-Replayed', 'true');
   const job = await deps.watcher.wait(submission.job.id, ENDED, deps.preferWaitMaxSeconds * 1000);
   if (!job) throw new AppError('timeout', 504, `job ${submission.job.id} did not finish in time; poll /api/jobs/${submission.job.id}`);
   if (job.status === 'cancelled') throw new AppError('job_cancelled', 409, `job ${submission.job.id} was cancelled before it finished`);
-  if (job.status === 'failed') throw new AppError(job.error?.code ?? 'job_failed', 422, job.error?.message ?? 'the job failed');
+  if (job.status === 'failed') throw vcApiFailure(job.error?.code ?? 'job_failed', job.error?.message ?? 'the job failed');
   return job.result;
+}
+
+/** A failed issuance or verification as the VC API caller's answer (422 unless VC_API_FAILURES says otherwise). */
+function vcApiFailure(code: string, message: string, cause?: unknown): AppError {
+  const known = VC_API_FAILURES[code];
+  return new AppError(code, known?.status ?? 422, message, { ...(known?.field ? { errors: [{ field: known.field, message }] } : {}), ...(cause ? { cause } : {}) });
 }
 
 /**
@@ -218,15 +256,19 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       path: '/credentials/issue',
       operationId: 'vcApiIssue',
       summary: 'Issue a credential (W3C VC API)',
-      description: 'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      description:
+        'Runs the issuance job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Without `options.format`, a VCDM 2.0 credential is issued as `vc+jwt` (VC-JOSE-COSE) and a VCDM 1.1 one as a VC-JWT (`jwt_vc_json`), answered as an EnvelopedVerifiableCredential; with `options.format` `di-eddsa-rdfc-2022` or `di-eddsa-jcs-2022` the credential (either version) gets a Data Integrity proof and is answered as it is. Takes `Idempotency-Key`; the same `credential.id` again returns the same credential.',
       tag: 'VC API',
       auth: 'submit',
+      idempotent: true,
       body: { json: s.VcApiIssueRequestSchema, required: true, parse: (raw: unknown) => vcApi.issueRequestToInput(raw) },
-      responses: { 201: { description: 'The credential as an EnvelopedVerifiableCredential.', schema: s.VcApiIssueResponseSchema } },
+      responses: { 201: { description: 'The credential: an EnvelopedVerifiableCredential holding the JWT, or the credential with its Data Integrity proof.', schema: s.VcApiIssueResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
-      const result = await runToEnd(req, deps, 'issue-credential', body);
+      await vcApi.assertIssuable(body);
+      const jobId = vcApi.credentialJobId(ownerFor(req).organizationId, body);
+      const result = await runToEnd(req, res, deps, 'issue-credential', body, jobId);
       res.status(201).json(vcApi.issueResponse(result as never));
     },
   )
@@ -235,15 +277,16 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       path: '/credentials/verify',
       operationId: 'vcApiVerify',
       summary: 'Verify a credential (W3C VC API)',
-      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`).',
+      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Takes `Idempotency-Key`. A credential that does not verify is a 200 with `verified: false` and its problem details.',
       tag: 'VC API',
       auth: 'submit',
+      idempotent: true,
       body: { json: s.VcApiVerifyRequestSchema, required: true, parse: (raw: unknown) => vcApi.verifyRequestToInput(raw) },
       responses: { 200: { description: 'The verification outcome.', schema: s.VcApiVerifyResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
-      const result = await runToEnd(req, deps, 'verify-credential', body);
+      const result = await runToEnd(req, res, deps, 'verify-credential', body);
       res.status(200).json(vcApi.verifyResponse(result as never));
     },
   );
@@ -277,7 +320,7 @@ export const publicDocumentRoutes = new RouteGroup<CredentialsService>()
       responses: {
         200: {
           description:
-            "The BitstringStatusListCredential as a VC-JWT (signed when a status changes or half its validity has passed, not per request). Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
+            "The BitstringStatusListCredential as a VC-JWT, or for Data Integrity credentials as a JSON-LD credential with the same cryptosuite's proof (`application/vc`); signed when a status changes or half its validity has passed, not per request. Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
           mediaType: 'application/jwt',
           schema: z.string(),
           headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
