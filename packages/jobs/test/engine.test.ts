@@ -31,6 +31,8 @@ function toyCatalog(run: string) {
     patient: { queue: `toy-retry-${run}`, name: 'patient', schema: payload, attempts: 1, retry: retrySchedule([40, 160]), priority: Priority.NORMAL },
     plain: { queue: `toy-retry-${run}`, name: 'plain', schema: payload, attempts: 2, retry: exponential(10), priority: Priority.NORMAL },
     refuse: { queue: `toy-retry-${run}`, name: 'refuse', schema: payload, attempts: 3, retry: exponential(10), priority: Priority.NORMAL },
+    // Its first run hangs in a worker that then loses its connection (as a killed process would).
+    stuck: { queue: `toy-stall-${run}`, name: 'stuck', schema: payload, attempts: 3, retry: exponential(10), priority: Priority.NORMAL },
     tick: {
       queue: `toy-ticks-${run}`,
       name: 'tick',
@@ -73,6 +75,11 @@ describe.each(['redis', 'postgres'] as const)('the engine with a toy catalog on 
       count(ctx.jobId);
       return { ticked: true };
     },
+    stuck: async (_data, ctx) => {
+      // The first run never ends; the run after the stall does.
+      if (count(ctx.jobId) === 1) return new Promise<never>(() => {});
+      return { attempt: ctx.attempt };
+    },
   };
 
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -99,8 +106,9 @@ describe.each(['redis', 'postgres'] as const)('the engine with a toy catalog on 
     queues = new QueueSet({ catalog, ...connection(), prefix, timeoutMs: 5000 });
     platform = new JobPlatform({ catalog, store, queues, handlers, logger, fallbackMode: 'reject' });
     // Two runtimes, as two worker processes would be.
+    const queueNames = [catalog.patient.queue, catalog.tick.queue];
     for (let i = 0; i < 2; i++) {
-      runtimes.push(startWorkers({ ...connection(), prefix, catalog, store, handlers, logger, concurrency: 2, onTick: tickSubmitter(platform) }));
+      runtimes.push(startWorkers({ ...connection(), prefix, catalog, store, handlers, logger, concurrency: 2, onTick: tickSubmitter(platform), queues: queueNames }));
     }
     await waitFor(async () => queues.isAvailable());
   });
@@ -176,6 +184,26 @@ describe.each(['redis', 'postgres'] as const)('the engine with a toy catalog on 
     expect(new Set(rows.map((r) => (r.data as { scheduledFor: string }).scheduledFor)).size).toBe(rows.length);
     expect(await schedules.state('tick')).toEqual({ scheduled: false, nextRunAt: null });
   });
+
+  // On Redis, where a worker's connection can be cut alone; the PostgreSQL backend's stalls are in tests/e2e/durability.test.ts.
+  if (backend === 'redis') {
+    it('when the worker running a job loses its connection mid-run, then the job stalls, another worker runs it, and the row completes once', async () => {
+      // A worker of its own for the stall queue, with a short lock: it takes the job, then goes silent.
+      const doomedConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      const short = { lockDurationMs: 1000, stalledIntervalMs: 500, queues: [catalog.stuck.queue] };
+      const doomed = startWorkers({ connection: doomedConnection, prefix, catalog, store, handlers, logger, concurrency: 1, ...short });
+      const { job } = await platform.submit('stuck', { n: 6 });
+      await waitFor(() => calls.get(job.id)?.length === 1, { what: 'the first run to start' });
+      doomedConnection.disconnect();
+      const rescuer = startWorkers({ ...connection(), prefix, catalog, store, handlers, logger, concurrency: 1, ...short });
+      runtimes.push(rescuer);
+      const stalled = rescuer.events.next('job:stalled', (e) => e.id === job.id, 20_000);
+      expect(await stalled).toMatchObject({ queue: catalog.stuck.queue, id: job.id });
+      expect(await ended(job.id)).toMatchObject({ status: 'completed', attempt: 2, result: { attempt: 2 } });
+      expect(calls.get(job.id)).toHaveLength(2);
+      await doomed.close(100).catch(() => {});
+    });
+  }
 
   it('when an open row never reached the queue, then the reconciler re-adds it from its kind and it runs', async () => {
     const id = randomUUID();
