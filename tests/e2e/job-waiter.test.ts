@@ -108,7 +108,7 @@ describe('Prefer: wait on one waiter', () => {
     const reads = countReads();
     try {
       const res = await call('POST', '/credentials/verify', { verifiableCredential: 'not.a.jwt' });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ verified: false });
       // Read by the waiter only: getMany, never a per-request get.
       expect(vi.mocked(api.platform.store.get).mock.calls.length).toBe(0);

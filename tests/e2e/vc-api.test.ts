@@ -213,7 +213,9 @@ describe('VC API issuance in a Data Integrity format', () => {
     expect(verified.status).toBe(200);
     expect(verified.body).toEqual({ verified: true, problemDetails: [] });
     const tampered = await call('POST', '/credentials/verify', { verifiableCredential: { ...res.body.verifiableCredential, name: 'Forged' } });
-    expect(tampered.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR' })] });
+    expect(tampered.status).toBe(400);
+    expect(tampered.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(tampered.body).toMatchObject({ status: 400, verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR' })] });
 
     // The credential id names it: asked again, the same credential; revoked, the verify route says so.
     const again = await call('POST', '/credentials/issue', { credential, options: { format } });
@@ -223,7 +225,8 @@ describe('VC API issuance in a Data Integrity format', () => {
     expect(stored.body).toMatchObject({ format, verifiableCredential: res.body.verifiableCredential });
     expect((await call('POST', `/api/credentials/${stored.body.id}/revoke`)).status).toBe(200);
     const revoked = await call('POST', '/credentials/verify', { verifiableCredential: res.body.verifiableCredential });
-    expect(revoked.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ title: 'REVOKED' })] });
+    expect(revoked.status).toBe(400);
+    expect(revoked.body).toMatchObject({ status: 400, verified: false, problemDetails: [expect.objectContaining({ title: 'REVOKED' })] });
   });
 
   it('when a VCDM 1.1 credential (as the W3C issuer suite sends) asks for di-eddsa-rdfc-2022, then it is a 1.1 credential with its proof, verified', async () => {
@@ -269,8 +272,8 @@ describe('VC API issuance in a Data Integrity format', () => {
     const credential = { '@context': [V2], type: ['VerifiableCredential'], issuer, credentialSubject: { id: subject }, proof: { type: 'Ed25519Signature2020', proofValue: 'z1' } };
     const res = await call('POST', '/credentials/verify', { verifiableCredential: credential });
 
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#PARSING_ERROR', detail: expect.stringContaining('Data Integrity') })] });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ status: 400, verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#PARSING_ERROR', detail: expect.stringContaining('Data Integrity') })] });
   });
 });
 
@@ -318,8 +321,8 @@ describe('POST /credentials/verify', () => {
     expect((await call('POST', `/api/credentials/${stored.body.id}/revoke`)).status).toBe(200);
 
     const verified = await call('POST', '/credentials/verify', { verifiableCredential: jwt });
-    expect(verified.status).toBe(200);
-    expect(verified.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: expect.any(String), title: 'REVOKED', detail: expect.stringMatching(/revoked/) })] });
+    expect(verified.status).toBe(400);
+    expect(verified.body).toMatchObject({ status: 400, verified: false, problemDetails: [expect.objectContaining({ type: expect.any(String), title: 'REVOKED', detail: expect.stringMatching(/revoked/) })] });
   });
 
   it('when the signature is broken, then the problem detail is a VCDM CRYPTOGRAPHIC_SECURITY_ERROR', async () => {
@@ -328,7 +331,8 @@ describe('POST /credentials/verify', () => {
     const broken = `${h}.${p}.${sig.startsWith('A') ? `B${sig.slice(1)}` : `A${sig.slice(1)}`}`;
 
     const verified = await call('POST', '/credentials/verify', { verifiableCredential: broken });
-    expect(verified.body).toEqual({ verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR', code: -65 })] });
+    expect(verified.status).toBe(400);
+    expect(verified.body).toMatchObject({ status: 400, verified: false, problemDetails: [expect.objectContaining({ type: 'https://www.w3.org/TR/vc-data-model#CRYPTOGRAPHIC_SECURITY_ERROR', code: -65 })] });
   });
 
   it.each([

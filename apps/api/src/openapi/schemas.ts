@@ -291,6 +291,11 @@ export const VcApiVerifyResponseSchema = z.object({
     .describe('Why the credential does not verify (RFC 9457 problem details; VCDM 2.0 error types where one fits); empty when it does.'),
 });
 
+export const VcApiVerifyFailureSchema = ProblemSchema.extend({
+  verified: z.literal(false).optional().describe('Present when the credential was read and does not verify.'),
+  problemDetails: VcApiVerifyResponseSchema.shape.problemDetails.optional(),
+}).describe('A malformed request (field errors), or a credential that does not verify (`verified: false` with its problem details).');
+
 /** The `/queue` routes answer `{success: true, data}`. */
 const ok = <T extends z.ZodType>(data: T) => z.object({ success: z.literal(true), data });
 

@@ -277,17 +277,40 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       path: '/credentials/verify',
       operationId: 'vcApiVerify',
       summary: 'Verify a credential (W3C VC API)',
-      description: 'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Takes `Idempotency-Key`. A credential that does not verify is a 200 with `verified: false` and its problem details.',
+      description:
+        'Runs the verification job and waits for it (up to `PREFER_WAIT_MAX_SECONDS`). Takes `Idempotency-Key`. A credential that verifies is a 200 with `verified: true`; one that does not is a 400 problem document carrying `verified: false` and its problem details, as the W3C VC API test suites expect of a failed verification.',
       tag: 'VC API',
       auth: 'submit',
       idempotent: true,
       body: { json: s.VcApiVerifyRequestSchema, required: true, parse: (raw: unknown) => vcApi.verifyRequestToInput(raw) },
-      responses: { 200: { description: 'The verification outcome.', schema: s.VcApiVerifyResponseSchema } },
-      problems: [400, 409, 413, 422, 503, 504],
+      responses: {
+        200: { description: 'The credential verifies.', schema: s.VcApiVerifyResponseSchema },
+        400: {
+          description: 'The request is malformed, or the credential does not verify: then `verified: false` and `problemDetails` say why.',
+          mediaType: 'application/problem+json',
+          schema: s.VcApiVerifyFailureSchema,
+        },
+      },
+      problems: [409, 413, 422, 503, 504],
     },
     async ({ body, req, res, deps }) => {
       const result = await runToEnd(req, res, deps, 'verify-credential', body);
-      res.status(200).json(vcApi.verifyResponse(result as never));
+      const answer = vcApi.verifyResponse(result as never);
+      if (answer.verified) {
+        res.status(200).json(answer);
+        return;
+      }
+      const [first] = answer.problemDetails;
+      res
+        .status(400)
+        .type('application/problem+json')
+        .json({
+          type: first?.type ?? 'urn:vcq:problem:not_verified',
+          title: 'Bad Request',
+          status: 400,
+          detail: `The credential does not verify: ${first?.detail ?? 'no reason given'}`,
+          ...answer,
+        });
     },
   );
 
