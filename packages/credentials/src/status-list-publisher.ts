@@ -10,9 +10,10 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '@vcq/db';
 import type { DidRegistry } from './did-service.js';
-import { signJwt } from './jwt.js';
+import { decodeJwt, signJwt } from './jwt.js';
 import { encodeList } from './status-list.js';
 import { cryptosuiteOf, isDataIntegrityFormat, signDataIntegrity, VC_LD_MEDIA_TYPE } from './data-integrity.js';
+import { isVcJoseHeader, VC_JOSE_MEDIA_TYPE, VC_JOSE_TYP, VC_JWT_MEDIA_TYPE } from './vc-jose.js';
 import { STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 
 /** A status list credential as it is served. */
@@ -90,7 +91,22 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
               { cryptosuite: cryptosuiteOf(list.format), keyId: loaded.keyId, signer: loaded.signer, created: signedAt },
             ),
           )
-        : signJwt(
+        : list.format === 'vc+jwt'
+          ? // VC-JOSE-COSE §3.1.1: the payload is the list credential itself, VCDM 2.0.
+            signJwt(
+              { typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId },
+              {
+                '@context': [VC_CONTEXT_V2],
+                id: url,
+                type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+                issuer: list.issuer,
+                validFrom: dateTimeStamp(signedAt),
+                validUntil: dateTimeStamp(validUntil),
+                credentialSubject: subject,
+              },
+              loaded.signer,
+            )
+          : signJwt(
         { typ: 'JWT', kid: loaded.keyId },
         {
           iss: list.issuer,
@@ -127,7 +143,7 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
 function publication(credential: string, signedAt: Date, validUntil: Date, ttlMs: number): StatusListPublication {
   const etag = `"${createHash('sha256').update(credential).digest('base64url').slice(0, 27)}"`;
   // A Data Integrity list is stored as its JSON text: VCDM 2.0's application/vc.
-  const mediaType = credential.startsWith('{') ? VC_LD_MEDIA_TYPE : 'application/jwt';
+  const mediaType = credential.startsWith('{') ? VC_LD_MEDIA_TYPE : isVcJoseHeader(decodeJwt(credential).header) ? VC_JOSE_MEDIA_TYPE : VC_JWT_MEDIA_TYPE;
   return { credential, mediaType, signedAt, validUntil, ttlMs, etag };
 }
 

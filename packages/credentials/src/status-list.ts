@@ -15,15 +15,18 @@ export const STATUS_LIST_BITS = 131_072;
 export const STATUS_PURPOSE = 'revocation';
 
 /**
- * How a list is published, by the credentials it serves: `jwt` for both JWT formats
- * (a VC-JWT list), a Data Integrity format for credentials of that format (the list
- * signed with the same cryptosuite). A list serves one of them only.
+ * How a list is published, in the format of the credentials it serves: `jwt` for
+ * VCDM 1.1 VC-JWTs (a VC-JWT list), `vc+jwt` for VCDM 2.0 VC-JOSE-COSE credentials (the
+ * list a VCDM 2.0 credential secured the same way), a Data Integrity format for
+ * credentials of that format (the list signed with the same cryptosuite). A list
+ * serves one of them only; lists made before `vc+jwt` lists existed stay `jwt`.
  */
-export type StatusListFormat = 'jwt' | DataIntegrityFormat;
+export type StatusListFormat = 'jwt' | 'vc+jwt' | DataIntegrityFormat;
 
 /** The list format for credentials issued in `format`. */
 export function statusListFormatFor(format: CredentialFormat | undefined): StatusListFormat {
-  return isDataIntegrityFormat(format) ? format : 'jwt';
+  if (isDataIntegrityFormat(format)) return format;
+  return format === 'vc+jwt' ? 'vc+jwt' : 'jwt';
 }
 // A decoded list larger than this is refused: gzip makes a small body expand a lot.
 const MAX_DECODED_BYTES = 16 * 1024 * 1024;
