@@ -343,7 +343,7 @@ export const publicDocumentRoutes = new RouteGroup<CredentialsService>()
       responses: {
         200: {
           description:
-            "The BitstringStatusListCredential as a VC-JWT, or for Data Integrity credentials as a JSON-LD credential with the same cryptosuite's proof (`application/vc`); signed when a status changes or half its validity has passed, not per request. Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
+            "The BitstringStatusListCredential in the format of the credentials it serves: a VC-JWT (`application/jwt`) for VCDM 1.1 VC-JWTs, a VCDM 2.0 credential secured with VC-JOSE-COSE (`application/vc+jwt`) for `vc+jwt` ones, a JSON-LD credential with the same cryptosuite's proof (`application/vc`) for Data Integrity ones; signed when a status changes or half its validity has passed, not per request. Cacheable for `STATUS_LIST_TTL`; the credential's `exp` is `STATUS_LIST_VALIDITY` after signing.",
           mediaType: 'application/jwt',
           schema: z.string(),
           headers: ['ETag', 'LastModified', 'CacheControl', 'Expires'],
