@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, jsonClient, type Json, startWorld, uploadForm, type World } from '@vcq/testing';
+import { freePort, jsonClient, type Json, startWorld, uploadForm, waitFor, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -196,7 +196,11 @@ describe('organizations', () => {
     const port = await freePort();
     const job = await issue(acme, acmeDid, { callbackUrl: `http://127.0.0.1:${port}/hook` });
     expect(job.status).toBe('completed');
-    const deliveries = await world.sql<{ organization_id: string }>('SELECT organization_id FROM webhook_deliveries WHERE source_job_id = $1', [job.id]);
+    // The delivery row is committed by the finished-hook, just after the job's outcome.
+    const deliveries = await waitFor(async () => {
+      const rows = await world.sql<{ organization_id: string }>('SELECT organization_id FROM webhook_deliveries WHERE source_job_id = $1', [job.id]);
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(deliveries).toEqual([{ organization_id: 'acme' }]);
   });
 
