@@ -2,6 +2,9 @@
  * The process supervisor with real child processes (a small fixture child): restarts
  * with a backoff, stop() draining with SIGTERM and SIGKILLing stragglers.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@vcq/logger';
@@ -141,5 +144,23 @@ describe('superviseProcesses', () => {
     expect(tookMs).toBeGreaterThanOrEqual(450);
     expect(tookMs).toBeLessThan(5000);
     expect(alive(child.pid)).toBe(false);
+  });
+
+  it('when the supervisor itself is SIGKILLed, then its child notices the closed IPC channel and exits instead of running on', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/supervisor.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let childPid: number | undefined;
+    try {
+      const [line] = (await once(createInterface({ input: proc.stdout }), 'line')) as [string];
+      childPid = (JSON.parse(line) as { childPid: number }).childPid;
+      expect(alive(childPid)).toBe(true);
+      proc.kill('SIGKILL');
+      // No event tells another process's exit: check until it is gone.
+      const deadline = Date.now() + 10_000;
+      while (alive(childPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(alive(childPid)).toBe(false);
+    } finally {
+      proc.kill('SIGKILL');
+      if (childPid !== undefined && alive(childPid)) process.kill(childPid, 'SIGKILL');
+    }
   });
 });
