@@ -10,7 +10,7 @@ import { catalogFromConfig, createServices, createStoreFromConfig, type JobPlatf
 import { closeRedis, createProducerConnection, ENDED, JobWaiter, QueueSet, waitForReady } from '@vcq/jobs';
 import { createLogger } from '@vcq/logger';
 import { readMetric } from '@vcq/metrics';
-import { freePort, scrapeLikePrometheus, spawnApp, startWorld, type VcqProcess, waitFor, type World } from '@vcq/testing';
+import { freePort, scrapeLikePrometheus, startApp, startWorld, type VcqProcess, waitFor, type World } from '@vcq/testing';
 
 const METRICS_TOKEN = 'supervisor-scrape-token-0123456789';
 const verification = { queue: 'verification', name: 'verify' };
@@ -28,8 +28,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
   // One job at a time per child: two jobs in flight together must be on both children.
   const env = world.env({ WORKER_PROCESSES: '2', WORKER_METRICS_PORT: String(port), METRICS_TOKEN, QUEUE_CONCURRENCY: '1', LOG_LEVEL: 'info' });
-  supervisor = spawnApp('worker', env);
-  [producer] = await Promise.all([startProducer(world.config()), supervisor.waitForLine(/worker processes started/, 50_000)]);
+  [producer, supervisor] = await Promise.all([startProducer(world.config()), startApp('worker', env)]);
 });
 
 afterAll(async () => {

@@ -114,11 +114,15 @@ export function spawnNode(label: string, args: string[], env: Record<string, str
   };
 }
 
-/** Spawns an app and resolves once it has said it started ("worker started" / "api listening"). */
+/**
+ * Spawns an app and resolves once it has said it started ("worker started" / "api
+ * listening"; with WORKER_PROCESSES above 1, once the supervisor says every worker process is up).
+ */
 export async function startApp(app: 'api' | 'worker', env: Record<string, string>): Promise<VcqProcess> {
   const proc = spawnApp(app, env);
+  const supervised = Number(env.WORKER_PROCESSES ?? process.env.WORKER_PROCESSES ?? 1) > 1;
   try {
-    await proc.waitForLine(app === 'worker' ? /worker started/ : /api listening/);
+    await proc.waitForLine(app === 'api' ? /api listening/ : supervised ? /worker processes started/ : /worker started/);
   } catch (error) {
     await proc.stop();
     throw error;
