@@ -10,13 +10,14 @@
  *   worker_rss     worker RSS after 10k and 100k jobs; Redis memory afterwards
  *   upload_ratio   100 MiB upload to /api/verification-jobs/verify vs node:crypto hashing
  *   sync_fallback  Redis unreachable: first answer, then p50 over 200 requests
+ *   worker_processes  N issue-credential jobs drained by WORKER_PROCESSES=1 and =2, interleaved rounds
  *
  * Options (flag or env BENCH_<NAME>): see `usage` below.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -42,7 +43,7 @@ import {
 } from './lib.js';
 
 const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH_N=5000)
-  --only <list>            figures to run (default: all): worker_ratio,api_ratio,start_latency,worker_rss,upload_ratio,sync_fallback
+  --only <list>            figures to run (default: all): worker_ratio,api_ratio,start_latency,worker_rss,upload_ratio,sync_fallback,worker_processes
   --n <jobs>               worker_ratio jobs (default 20000)
   --concurrency <n>        worker concurrency, vcq and baseline alike (default 100, vcq's QUEUE_CONCURRENCY default)
   --duration <s>           api_ratio seconds per target (default 10)
@@ -55,6 +56,8 @@ const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH
   --upload-mib <n>         upload_ratio size (default 100)
   --upload-runs <n>        upload_ratio repetitions, median reported (default 3)
   --fallback-requests <n>  sync_fallback requests after the first (default 200)
+  --wp-n <jobs>            worker_processes jobs per run (default 5000)
+  --wp-rounds <n>          worker_processes rounds, each one run with 1 and one with 2 processes (default 2)
   --profile-worker <dir>   write a CPU profile of worker_ratio's worker process into <dir>
   --profile-api <dir>      write a CPU profile of the API process into <dir>
   --app-node-options <s>   extra Node flags for vcq's API and worker processes (e.g. "--max-semi-space-size=32")`;
@@ -64,7 +67,7 @@ if (opt.has('help')) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
 }
-const ALL = ['worker_ratio', 'api_ratio', 'start_latency', 'worker_rss', 'upload_ratio', 'sync_fallback'] as const;
+const ALL = ['worker_ratio', 'api_ratio', 'start_latency', 'worker_rss', 'upload_ratio', 'sync_fallback', 'worker_processes'] as const;
 type FigureName = (typeof ALL)[number];
 const only = new Set(opt.list('only') ?? ALL);
 for (const name of only) if (!(ALL as readonly string[]).includes(name)) throw new Error(`unknown figure ${name}; figures: ${ALL.join(', ')}`);
@@ -81,6 +84,8 @@ const settings = {
   uploadMiB: opt.number('upload-mib', 100),
   uploadRuns: opt.number('upload-runs', 3),
   fallbackRequests: opt.number('fallback-requests', 200),
+  wpN: opt.number('wp-n', 5000),
+  wpRounds: opt.number('wp-rounds', 2),
 };
 
 // `--profile-worker <dir>`: the worker of worker_ratio writes a V8 CPU profile there when it exits.
@@ -510,6 +515,49 @@ async function main(): Promise<void> {
       );
       await d.stop(worker);
       worker = undefined;
+    }
+
+    if (only.has('worker_processes')) {
+      // The same drain by one worker process and by a supervisor of two, alternating
+      // within each round (1 then 2, then 2 then 1) so drift on a shared machine hits
+      // both alike. Jobs wait on a paused queue until every process is up, so start-up
+      // is not part of the figure.
+      await settleDatabase(d);
+      const runs: Array<{ processes: number; round: number; seconds: number; jobs_per_s: number; completed: number; failed: number; load_avg_1m: number }> = [];
+      for (let r = 1; r <= settings.wpRounds; r++) {
+        for (const processes of r % 2 === 1 ? [1, 2] : [2, 1]) {
+          const batch = `wp-${processes}-${r}`;
+          await queues.queue(ISSUANCE_QUEUE).pause();
+          await enqueueIssueJobs(d, queues, issuer, settings.wpN, batch);
+          const w = await d.spawn('worker', { WORKER_PROCESSES: String(processes) });
+          if (processes > 1) await w.waitForLine(/worker processes started/, 60_000);
+          note(`worker_processes round ${r}/${settings.wpRounds}: ${settings.wpN} jobs, WORKER_PROCESSES=${processes}`);
+          await queues.queue(ISSUANCE_QUEUE).resume();
+          const state = await waitForBatch(d, batch, settings.wpN, 30 * 60_000);
+          const load = round(loadavg()[0] ?? Number.NaN, 2);
+          await d.stop(w);
+          runs.push({ processes, round: r, seconds: round(state.seconds, 2), jobs_per_s: round(state.completed / state.seconds, 1), completed: state.completed, failed: state.failed, load_avg_1m: load });
+          note(`worker_processes: ${processes} process(es): ${round(state.completed / state.seconds, 0)} jobs/s in ${round(state.seconds, 1)} s, load ${load}`);
+        }
+      }
+      const median = (processes: number) => percentile(runs.filter((x) => x.processes === processes).map((x) => x.jobs_per_s), 50);
+      const one = median(1);
+      const two = median(2);
+      report(
+        {
+          figure: 'worker_processes',
+          jobs: settings.wpN,
+          rounds: settings.wpRounds,
+          concurrency_per_process: settings.concurrency,
+          cores: availableParallelism(),
+          one_process_jobs_per_s: one,
+          two_processes_jobs_per_s: two,
+          speedup: round(two / one, 3),
+          runs,
+          goal: 'none (a measurement): 2 processes on 2 cores vs 1',
+        },
+        [`1 process ${round(one, 0)} jobs/s, 2 processes ${round(two, 0)} jobs/s (x${round(two / one, 2)}); median of ${settings.wpRounds} rounds`, 'none', ''],
+      );
     }
 
     if (only.has('upload_ratio')) {

@@ -204,6 +204,8 @@ export async function startDeployment(options: {
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     WEBHOOK_SIGNING_SECRET: 'bench-webhook-secret-0123456789',
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    // One worker process unless a figure asks for more: the figures measure one process.
+    WORKER_PROCESSES: '1',
     ...options.env,
     ...extra,
   });

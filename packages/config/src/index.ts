@@ -4,11 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { fieldErrorsFromZod } from '@vcq/errors';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
+
+/** The most worker processes one supervisor runs. */
+export const MAX_WORKER_PROCESSES = 64;
 
 /** "true"/"false"/"1"/"0"/"yes"/"no" — `z.coerce.boolean()` would read "false" as true. */
 const booleanFromEnv = z
@@ -363,6 +367,9 @@ export const ConfigSchema = z
     // Origins allowed by CORS (`*` for any); empty: no CORS headers at all.
     CORS_ORIGINS: list,
     JSON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, { message: 'must look like 100kb or 1mb' }).default('1mb'),
+    // Worker processes on this box, each a full worker; more than 1 runs them under a
+    // supervisor that restarts crashed ones and serves their metrics summed (see README).
+    WORKER_PROCESSES: int(1, MAX_WORKER_PROCESSES).default(Math.min(availableParallelism(), MAX_WORKER_PROCESSES)),
     // The worker serves /metrics on this port; unset: no metrics server in the worker.
     WORKER_METRICS_PORT: int(0, 65535).optional(),
     // /metrics names queues, routes and volumes: a deployment strangers can reach

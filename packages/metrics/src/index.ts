@@ -1,3 +1,4 @@
+export { type AggregateMetrics, type AggregateMetricsOptions, createAggregateMetrics, type MetricsSnapshot, type MetricsSource } from './aggregate.js';
 export {
   createMetrics,
   JOB_STATES,

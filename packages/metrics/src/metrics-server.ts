@@ -6,7 +6,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { VcqMetrics } from './metrics.js';
+import type { MetricsSource } from './aggregate.js';
 import { SCRAPE_CHALLENGE, SCRAPE_REFUSED, scrapeAllowed } from './scrape-auth.js';
 
 export interface MetricsServer {
@@ -37,8 +37,8 @@ function sendProblem(res: ServerResponse, status: number, title: string, code: s
   res.writeHead(status, { ...headers, 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' }).end(body);
 }
 
-/** Serves `metrics` at `/metrics` on `options.port` (0 picks a free one). */
-export async function startMetricsServer(metrics: VcqMetrics, options: MetricsServerOptions): Promise<MetricsServer> {
+/** Serves `metrics` (a process's VcqMetrics, or a supervisor's sum of them) at `/metrics` on `options.port` (0 picks a free one). */
+export async function startMetricsServer(metrics: MetricsSource, options: MetricsServerOptions): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {

@@ -4,6 +4,7 @@
  * The rest of vcq only sees plain observer methods; prom-client stays in here.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricsSnapshot } from './aggregate.js';
 
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop, GC); default true. */
@@ -33,6 +34,8 @@ export interface VcqMetrics {
   readonly contentType: string;
   /** The registry in Prometheus text format; runs the scrape-time collectors. */
   render(): Promise<string>;
+  /** The registry as JSON, for a supervisor to sum with other processes'; runs the scrape-time collectors too. */
+  snapshot(): Promise<MetricsSnapshot>;
   /** Observer for the worker runtime (`WorkerRuntimeOptions.observer`). */
   readonly jobs: {
     picked(job: { queue: string; name: string; waitMs: number }): void;
@@ -150,6 +153,7 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
       collectFailed(collector, error);
     }
   };
+  const refreshAll = () => Promise.all([...refreshers].map(([collector, set]) => refresh(collector, set)));
   let jobsGauge: Gauge<'queue' | 'state'> | undefined;
   let fallbackGauge: Gauge | undefined;
 
@@ -157,8 +161,12 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
     registry,
     contentType: registry.contentType,
     async render() {
-      await Promise.all([...refreshers].map(([collector, set]) => refresh(collector, set)));
+      await refreshAll();
       return registry.metrics();
+    },
+    async snapshot() {
+      await refreshAll();
+      return registry.getMetricsAsJSON();
     },
     jobs: {
       picked({ queue, waitMs }) {

@@ -15,10 +15,16 @@ export interface Service {
   close(): Promise<void>;
 }
 
+export interface RunServiceOptions {
+  /** Fields on every log line of the process (a supervised child's `process` index). */
+  logFields?: Record<string, unknown>;
+}
+
 /** Starts `start(config, logger)` as the process's service and wires its shutdown. */
-export async function runService(name: string, start: (config: Config, logger: Logger) => Promise<Service>): Promise<void> {
+export async function runService(name: string, start: (config: Config, logger: Logger) => Promise<Service>, options: RunServiceOptions = {}): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.LOG_LEVEL, name });
+  const root = createLogger({ level: config.LOG_LEVEL, name });
+  const logger = options.logFields ? root.child(options.logFields) : root;
   let service: Service;
   try {
     service = await start(config, logger);
@@ -49,3 +55,16 @@ export async function runService(name: string, start: (config: Config, logger: L
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
+
+export {
+  DEFAULT_RESTART_BACKOFF,
+  exitWithSupervisor,
+  type RestartBackoff,
+  reportReady,
+  restartDelay,
+  type StopReport,
+  type SupervisedChild,
+  type Supervisor,
+  type SupervisorOptions,
+  superviseProcesses,
+} from './supervisor.js';

@@ -48,16 +48,33 @@ export function spawnNode(label: string, args: string[], env: Record<string, str
   });
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
-  const onData = (buffer: Buffer) => {
-    for (const line of buffer.toString('utf8').split('\n')) {
-      if (!line) continue;
-      lines.push(line);
-      for (const l of listeners) l(line);
-      if (process.env.VCQ_TEST_ECHO) process.stderr.write(`[${label}] ${line}\n`);
-    }
+  const emit = (line: string) => {
+    if (!line) return;
+    lines.push(line);
+    for (const l of listeners) l(line);
+    if (process.env.VCQ_TEST_ECHO) process.stderr.write(`[${label}] ${line}\n`);
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  // A chunk may end inside a line (a supervisor and its children share one pipe): the
+  // unfinished tail waits for the next chunk, so every entry is one whole line.
+  const lineReader = () => {
+    let rest = '';
+    return {
+      data(buffer: Buffer) {
+        const parts = (rest + buffer.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) emit(line);
+      },
+      end() {
+        emit(rest);
+        rest = '';
+      },
+    };
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    const reader = lineReader();
+    stream?.on('data', reader.data);
+    stream?.on('end', reader.end);
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
@@ -97,11 +114,15 @@ export function spawnNode(label: string, args: string[], env: Record<string, str
   };
 }
 
-/** Spawns an app and resolves once it has said it started ("worker started" / "api listening"). */
+/**
+ * Spawns an app and resolves once it has said it started ("worker started" / "api
+ * listening"; with WORKER_PROCESSES above 1, once the supervisor says every worker process is up).
+ */
 export async function startApp(app: 'api' | 'worker', env: Record<string, string>): Promise<VcqProcess> {
   const proc = spawnApp(app, env);
+  const supervised = Number(env.WORKER_PROCESSES ?? process.env.WORKER_PROCESSES ?? 1) > 1;
   try {
-    await proc.waitForLine(app === 'worker' ? /worker started/ : /api listening/);
+    await proc.waitForLine(app === 'api' ? /api listening/ : supervised ? /worker processes started/ : /worker started/);
   } catch (error) {
     await proc.stop();
     throw error;

@@ -50,6 +50,8 @@ export async function startWorld() {
       WORKER_LOCK_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      // One worker process, as before WORKER_PROCESSES; the multi-process tests ask for more.
+      WORKER_PROCESSES: '1',
       // Tests poll hard; the rate-limit tests turn limiting on for their own API.
       RATE_LIMIT_POINTS: '0',
       // Manifest hosts, the gateway, webhook receivers and did:web peers all run on loopback.
@@ -79,6 +81,7 @@ export async function startWorld() {
       WORKER_LOCK_MS: String(c.WORKER_LOCK_MS),
       WORKER_STALLED_INTERVAL_MS: String(c.WORKER_STALLED_INTERVAL_MS),
       SHUTDOWN_TIMEOUT_MS: String(c.SHUTDOWN_TIMEOUT_MS),
+      WORKER_PROCESSES: String(c.WORKER_PROCESSES),
       EGRESS_ALLOW_PRIVATE_HOSTS: c.EGRESS_ALLOW_PRIVATE_HOSTS.join(','),
       AUTH_FAILURE_RATE_LIMIT_POINTS: String(c.AUTH_FAILURE_RATE_LIMIT_POINTS),
       ...overrides,
