@@ -234,9 +234,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const clusterDir = join(dataDir, CLUSTER_DIR);
   const logPath = join(dataDir, LOG_FILE);
   await mkdir(dataDir, { recursive: true });
-  const user = await postgresUser();
-  if (user) {
-    // The server runs as `postgres` and must reach its cluster through this directory.
+  if (process.getuid?.() === 0) {
+    // As root the server runs as `postgres` and must reach its cluster through this directory.
     await chmod(dataDir, 0o755);
   }
 
