@@ -131,6 +131,15 @@ export async function runLauncher(env: NodeJS.ProcessEnv = process.env): Promise
 
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
   process.on('SIGINT', () => void stopAll('SIGINT'));
+  if (env.npm_lifecycle_event) {
+    // Run as a package-manager script (`pnpm start`): if the script's shell goes away
+    // without passing a signal on (this process is handed to another parent), stop too,
+    // rather than keep the database and the ports with no one left to stop them.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stopAll('the pnpm script that started vcq exited');
+    }, 1000).unref();
+  }
   if (server) {
     void server.exited.then(({ code, signal }) => {
       if (stopping) return;
