@@ -27,6 +27,8 @@ const run = promisify(execFile);
 export interface EmbeddedState {
   port: number;
   password: string;
+  /** The pid of the process that last started the server (its owner). */
+  owner?: number;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -170,7 +172,11 @@ async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
  * that was killed (stopped here: it holds the cluster and knows no one), or a
  * postmaster.pid whose process is gone or is now some other program (removed).
  */
-async function clearLeftovers(clusterDir: string, log: NonNullable<EmbeddedPostgresOptions['log']>): Promise<void> {
+async function commandLine(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
+}
+
+async function clearLeftovers(clusterDir: string, owner: number | undefined, log: NonNullable<EmbeddedPostgresOptions['log']>): Promise<void> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   let pid: number;
   try {
@@ -187,6 +193,9 @@ async function clearLeftovers(clusterDir: string, log: NonNullable<EmbeddedPostg
       cmdline = clusterDir;
     }
     if (cmdline.includes('postgres') && cmdline.includes(clusterDir)) {
+      if (owner !== undefined && owner !== process.pid && (await alive(owner)) && (await commandLine(owner)).includes('node')) {
+        throw new Error(`vcq is already running on ${dirname(clusterDir)} (pid ${owner}); stop it first, or give this one another VCQ_DATA_DIR`);
+      }
       log('embedded PostgreSQL from an earlier run is still running; stopping it', { pid });
       process.kill(pid, 'SIGINT');
       if (!(await waitGone(pid, 15_000))) {
@@ -265,16 +274,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } else if (!state) {
     throw new Error(`${join(dataDir, STATE_FILE)} is missing, so vcq does not know the embedded cluster's password; move ${clusterDir} away to start a new one`);
   } else {
-    await clearLeftovers(clusterDir, log);
+    await clearLeftovers(clusterDir, state.owner, log);
   }
   const ids = (await postgresUser()) ?? undefined;
 
   let port = options.port ?? state.port;
   if (options.port === undefined && (port === 0 || !(await portIsFree(port)))) port = await freePort();
-  if (port !== state.port) {
-    state = { ...state, port };
-    await writeState(dataDir, state);
-  }
+  state = { ...state, port, owner: process.pid };
+  await writeState(dataDir, state);
 
   const logFd = openSync(logPath, 'a', 0o644);
   if (ids) await chown(logPath, ids.uid, ids.gid).catch(() => undefined);

@@ -3,7 +3,8 @@
  * PostgreSQL in a temporary data directory, the API and worker run on it (queues on
  * BullMQ's PostgreSQL backend, Redis pointed at a closed port), and the data survives a
  * clean restart, a launcher killed with SIGKILL (its server left running) and a crash
- * of launcher and server together (a stale postmaster.pid naming a live, unrelated process).
+ * of launcher and server together (a stale postmaster.pid naming a live, unrelated process),
+ * and refuses a second launcher on a data dir that is in use.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -128,6 +129,19 @@ describe('pnpm start with DATABASE_MODE=embedded', () => {
     expect(second.proc.lines.some((l) => l.includes(`127.0.0.1:${state.port}`))).toBe(true);
     const resolved = await call('GET', `/api/dids/${encodeURIComponent(did)}`);
     expect(resolved.status).toBe(200);
+
+    // A second vcq on the same data dir is refused; the running one is left alone.
+    const other = spawnNode('second-launcher', ['--import', 'tsx', 'packages/embedded/src/start-cli.ts'], {
+      DATABASE_MODE: 'embedded',
+      DATABASE_URL: '',
+      VCQ_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+    });
+    running.push(other);
+    expect(await other.exited).toBe(1);
+    expect(other.lines.join('\n')).toMatch(/vcq is already running on .* \(pid \d+\)/);
+    expect(alive(second.postgresPid)).toBe(true);
+    expect((await call('GET', `/api/dids/${encodeURIComponent(did)}`)).status).toBe(200);
 
     // The launcher is killed outright: its API and worker follow it, its server keeps running ...
     await killLauncher(second);
