@@ -10,7 +10,7 @@
  * launcher staying alive. What a crash leaves behind (a postmaster.pid whose process is
  * gone, or a server whose launcher was killed) is cleared by the next start.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -236,6 +236,24 @@ async function waitReady(url: string, exited: Promise<unknown>, timeoutMs: numbe
   }
 }
 
+/**
+ * As root the server runs as `postgres`, which must be able to run the binaries (in
+ * node_modules) and enter the data dir: a parent closed to other users (/root is 0700)
+ * would otherwise surface as a bare "Permission denied" from initdb.
+ */
+function checkReachable(ids: { uid: number; gid: number }, postgres: string, dataDir: string): void {
+  const asPostgres = (cmd: string, args: string[]) => spawnSync(cmd, args, { uid: ids.uid, gid: ids.gid, stdio: 'ignore' });
+  const problems: string[] = [];
+  const binary = asPostgres(postgres, ['--version']);
+  if (binary.error || binary.status !== 0) problems.push(`run ${postgres}`);
+  if (asPostgres('test', ['-x', dataDir]).status !== 0) problems.push(`enter ${dataDir}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `the embedded PostgreSQL runs as the postgres system user (PostgreSQL refuses root), which cannot ${problems.join(' or ')}: a parent directory is closed to other users (e.g. /root is 0700). Run vcq from a directory other users can enter, or as a non-root user, or use DATABASE_MODE=external with DATABASE_URL`,
+    );
+  }
+}
+
 /** Starts (creating on the first run) the embedded PostgreSQL in `options.dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => undefined);
@@ -251,6 +269,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { postgres } = await binaries();
   let state = await readState(dataDir);
   let created = false;
+  const existingUser = await postgresUser();
+  if (existingUser) checkReachable(existingUser, postgres, dataDir);
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
     // No finished cluster (first run, or an initdb that was interrupted): make one.
     state = { port: state?.port ?? 0, password: state?.password ?? randomBytes(24).toString('base64url') };
@@ -277,6 +297,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await clearLeftovers(clusterDir, state.owner, log);
   }
   const ids = (await postgresUser()) ?? undefined;
+  // A postgres user made by initialise() just now is checked here.
+  if (ids && !existingUser) checkReachable(ids, postgres, dataDir);
 
   let port = options.port ?? state.port;
   if (options.port === undefined && (port === 0 || !(await portIsFree(port)))) port = await freePort();
