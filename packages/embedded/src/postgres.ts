@@ -357,5 +357,4 @@ export const embeddedPaths = (dataDir: string) => ({
   pidFile: join(resolve(dataDir), CLUSTER_DIR, 'postmaster.pid'),
   log: join(resolve(dataDir), LOG_FILE),
   state: join(resolve(dataDir), STATE_FILE),
-  parent: dirname(resolve(dataDir)),
 });
