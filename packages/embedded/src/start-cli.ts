@@ -1,0 +1,4 @@
+/** `pnpm start`: see launcher.ts. */
+import { runLauncher } from './launcher.js';
+
+await runLauncher();
