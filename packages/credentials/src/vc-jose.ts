@@ -69,8 +69,14 @@ export interface ParsedCredentialFields {
  */
 export function parseVcJosePayload(jwt: DecodedJwt): ParsedCredentialFields {
   const vc = jwt.payload;
+  // §3.1.1: the claim names vc and vp must not be present in a credential's claims set.
   if ('vc' in vc) throw new MalformedJwtError('is typed vc+jwt but wraps its credential in a "vc" claim; the payload must be the credential itself');
-  return parseCredentialV2(vc);
+  if ('vp' in vc) throw new MalformedJwtError('is typed vc+jwt but has a "vp" claim, which a credential must not have');
+  const fields = parseCredentialV2(vc);
+  // §3.1.1: iss, when present, must match the issuer (its id when it is an object);
+  // otherwise the JWT names one issuer to JWT readers and another to VC readers.
+  if (Object.hasOwn(vc, 'iss') && vc.iss !== fields.issuer) throw new MalformedJwtError(`has iss ${JSON.stringify(vc.iss)}, which does not match its issuer ${fields.issuer}`);
+  return fields;
 }
 
 /** A VCDM 2.0 credential by the data model's own rules (above), however it is secured. */

@@ -143,6 +143,10 @@ describe('verifying vc+jwt', () => {
 
   it.each([
     ['the payload wraps the credential in a vc claim', (d: string) => ({ vc: plainCredential(d) })],
+    ['the credential has vc and vp claims beside its own members', (d: string) => ({ ...plainCredential(d), vc: {}, vp: {} })],
+    ['the credential has a vp claim', (d: string) => plainCredential(d, { vp: { type: 'VerifiablePresentation' } })],
+    ['iss names another issuer than issuer', (d: string) => plainCredential(d, { iss: 'did:example:someone-else' })],
+    ['iss names another issuer than issuer.id', (d: string) => plainCredential(d, { issuer: { id: d, name: 'Example University' }, iss: 'did:example:someone-else' })],
     ['@context is a string, not an array', (d: string) => plainCredential(d, { '@context': V2 })],
     ['the first @context is not the v2 context', (d: string) => plainCredential(d, { '@context': ['https://www.w3.org/2018/credentials/v1', V2] })],
     ['type lacks VerifiableCredential', (d: string) => plainCredential(d, { type: ['AlumniCredential'] })],
@@ -159,6 +163,13 @@ describe('verifying vc+jwt', () => {
     expect(await vcq.service.credentials.verify({ vcJwt: past.jws })).toMatchObject({ valid: false, error: 'expired' });
     const ahead = await foreignVcJose((d) => plainCredential(d, { validFrom: new Date(Date.now() + HOUR_MS).toISOString() }));
     expect(await vcq.service.credentials.verify({ vcJwt: ahead.jws })).toMatchObject({ valid: false, error: 'not_yet_valid' });
+  });
+
+  it('when iss is present and matches the issuer (a string, or the id of an object), then it verifies', async () => {
+    const plain = await foreignVcJose((d) => plainCredential(d, { iss: d }));
+    expect(await vcq.service.credentials.verify({ vcJwt: plain.jws })).toMatchObject({ valid: true, issuer: plain.did });
+    const object = await foreignVcJose((d) => plainCredential(d, { issuer: { id: d, name: 'Example University' }, iss: d }));
+    expect(await vcq.service.credentials.verify({ vcJwt: object.jws })).toMatchObject({ valid: true, issuer: object.did });
   });
 
   it('when typ is the full media type application/vc+jwt, then it is read as VC-JOSE-COSE too', async () => {
