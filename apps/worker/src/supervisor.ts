@@ -90,6 +90,8 @@ export async function runWorkerSupervisor(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Started with an IPC channel (the embedded launcher): its closing means the launcher is gone.
+  if (process.channel) process.on('disconnect', () => shutdown('launcher exited'));
 
   await running.allReady;
   if (shuttingDown) return;

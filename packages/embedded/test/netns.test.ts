@@ -43,7 +43,7 @@ describe.skipIf(!available)('pnpm start in a network namespace with nothing on l
   it('chooses the embedded PostgreSQL by itself and serves /healthz', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'vcq-netns-'));
     // `ip netns exec` enters the namespace and execs node, so signals reach the launcher itself.
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', QUEUE_BACKEND: '', REDIS_URL: '', VCQ_DATA_DIR: dataDir, PORT: '3000', ENABLE_TASK_SCHEDULING: 'false', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', QUEUE_BACKEND: '', REDIS_URL: '', VCQ_DATA_DIR: dataDir, PORT: '3000', ENABLE_TASK_SCHEDULING: 'false', WORKER_PROCESSES: '2', LOG_LEVEL: 'info' };
     delete env.DATABASE_MODE;
     child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'packages/embedded/src/start-cli.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
@@ -56,7 +56,7 @@ describe.skipIf(!available)('pnpm start in a network namespace with nothing on l
         const parts = out.split('\n');
         out = parts.pop() ?? '';
         lines.push(...parts);
-        if (lines.some((l) => l.includes('api listening')) && lines.some((l) => l.includes('worker started'))) {
+        if (lines.some((l) => l.includes('api listening')) && lines.some((l) => l.includes('worker processes started: 2'))) {
           clearTimeout(timer);
           resolve();
         }

@@ -53,11 +53,13 @@ async function start(): Promise<{ proc: VcqProcess; postgresPid: number; ms: num
     REDIS_URL: 'redis://127.0.0.1:1',
     ENABLE_TASK_SCHEDULING: 'false',
     QUEUE_CONCURRENCY: '10',
+    // Two worker processes under their supervisor, whatever the machine's cores.
+    WORKER_PROCESSES: '2',
     LOG_LEVEL: 'info',
   });
   running.push(proc);
   const ready = await proc.waitForLine(/embedded PostgreSQL ready/, 40_000);
-  await Promise.all([proc.waitForLine(/api listening/, 40_000), proc.waitForLine(/worker started/, 40_000)]);
+  await Promise.all([proc.waitForLine(/api listening/, 40_000), proc.waitForLine(/worker processes started: 2/, 40_000)]);
   return { proc, postgresPid: JSON.parse(ready).pid as number, ms: Date.now() - t0 };
 }
 
