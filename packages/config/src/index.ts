@@ -244,10 +244,17 @@ export const ConfigSchema = z
     // Where the queues live: Redis (BullMQ), or vcq's own Postgres for a deployment without Redis (see README).
     QUEUE_BACKEND: z.enum(['redis', 'postgres'], { message: 'must be redis or postgres' }).default('redis'),
     // Namespaces every Redis key, so several vcq deployments (or test runs) can share one Redis.
+    // In braces (`{vcq}`) it is a Redis Cluster hash tag: every key of the deployment in one slot.
+    // REDIS_MODE=cluster adds the braces to a prefix without them.
     QUEUE_PREFIX: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' })
+      .regex(/^(?:[A-Za-z0-9_-]{1,64}|\{[A-Za-z0-9_-]{1,64}\})$/, { message: 'must be 1-64 letters, digits, _ or -, optionally in braces ({vcq})' })
       .default('vcq'),
+    // standalone: REDIS_URL is one Redis server. cluster: a Redis Cluster, reached through the
+    // seed nodes of REDIS_CLUSTER_NODES (or REDIS_URL's host:port); REDIS_URL still gives the
+    // user name, password and TLS (rediss:) of every node.
+    REDIS_MODE: z.enum(['standalone', 'cluster'], { message: 'must be standalone or cluster' }).default('standalone'),
+    REDIS_CLUSTER_NODES: list,
     FALLBACK_MODE: z.enum(['sync', 'reject'], { message: 'must be sync or reject' }).default('sync'),
     // How long the API waits for Redis before treating it as down. Invariant 6: the
     // API notices within about a second rather than hanging on an offline queue.
@@ -479,6 +486,7 @@ export const ConfigSchema = z
     if (cfg.VC_EVENTS_ENABLED === true && !cfg.ANALYTICS_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['ANALYTICS_API_URL'], message: 'is required when VC_EVENTS_ENABLED=true' });
     }
+    for (const problem of redisClusterProblems(cfg)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     for (const problem of parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).problems) {
       ctx.addIssue({ code: 'custom', path: ['VC_EVENTS_TYPE_MAP'], message: problem });
     }
@@ -489,12 +497,61 @@ export const ConfigSchema = z
     EGRESS_ALLOW_PRIVATE_HOSTS:
       cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? [cfg.IPFS_GATEWAY_URL, cfg.VC_API_URL].filter((u): u is string => u !== undefined).map(hostWithPort),
     QUEUE_CONCURRENCY: cfg.WORKER_CONCURRENCY ?? cfg.QUEUE_CONCURRENCY,
+    // BullMQ on a cluster needs its prefix to be a hash tag: all of a queue's keys in one slot.
+    QUEUE_PREFIX: cfg.REDIS_MODE === 'cluster' && !cfg.QUEUE_PREFIX.startsWith('{') ? `{${cfg.QUEUE_PREFIX}}` : cfg.QUEUE_PREFIX,
+    REDIS_CLUSTER_NODES: cfg.REDIS_MODE === 'cluster' ? clusterSeeds(cfg.REDIS_CLUSTER_NODES, cfg.REDIS_URL) : [],
     VC_EVENTS_ENABLED: cfg.VC_EVENTS_ENABLED ?? cfg.ANALYTICS_API_URL !== undefined,
     VC_EVENTS_TYPE_MAP: parseTypeMap(cfg.VC_EVENTS_TYPE_MAP).map,
     API_KEYS: cfg.API_KEYS.length > 0 ? cfg.API_KEYS : ['dev-local-key'],
     KEY_ENCRYPTION_KEY: cfg.KEY_ENCRYPTION_KEY ?? DEV_KEY_ENCRYPTION_KEY,
     WEBHOOK_SIGNING_SECRET: cfg.WEBHOOK_SIGNING_SECRET ?? 'vcq-development-webhook-secret',
   }));
+
+/** A cluster seed node, as REDIS_CLUSTER_NODES lists them. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port` (IPv6 in brackets: `[::1]:7000`), or undefined when it is not one. */
+function parseNode(entry: string): RedisNode | undefined {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+/** The seed nodes of a cluster: REDIS_CLUSTER_NODES, or REDIS_URL's host and port. */
+function clusterSeeds(nodes: string[], redisUrl: string): string[] {
+  if (nodes.length > 0) return nodes;
+  const url = new URL(redisUrl);
+  return [`${url.hostname}:${url.port || '6379'}`];
+}
+
+/** `host:port` strings (as REDIS_CLUSTER_NODES holds them after loading) as nodes. */
+export function redisClusterNodes(config: { REDIS_CLUSTER_NODES: string[] }): RedisNode[] {
+  return config.REDIS_CLUSTER_NODES.map((entry) => parseNode(entry)).filter((n): n is RedisNode => n !== undefined);
+}
+
+function redisClusterProblems(cfg: { REDIS_MODE: string; REDIS_CLUSTER_NODES: string[]; REDIS_URL: string; QUEUE_BACKEND: string }): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  if (cfg.REDIS_MODE !== 'cluster') {
+    if (cfg.REDIS_CLUSTER_NODES.length > 0) problems.push({ field: 'REDIS_CLUSTER_NODES', message: 'is set but REDIS_MODE is not cluster: set REDIS_MODE=cluster, or unset REDIS_CLUSTER_NODES' });
+    return problems;
+  }
+  if (cfg.QUEUE_BACKEND !== 'redis') problems.push({ field: 'REDIS_MODE', message: 'is cluster but QUEUE_BACKEND is not redis: a cluster only serves the Redis backend' });
+  for (const entry of cfg.REDIS_CLUSTER_NODES) {
+    if (!parseNode(entry)) problems.push({ field: 'REDIS_CLUSTER_NODES', message: `entry "${entry}" must be host:port (an IPv6 address in brackets)` });
+  }
+  try {
+    const db = new URL(cfg.REDIS_URL).pathname.replace(/^\//, '');
+    if (db !== '' && db !== '0') problems.push({ field: 'REDIS_URL', message: `selects database ${db}, but a Redis Cluster only has database 0` });
+  } catch {
+    // REDIS_URL's own check names it.
+  }
+  return problems;
+}
 
 /** Only outside production (the schema refuses production without a real key). */
 const DEV_KEY_ENCRYPTION_KEY = '7663712d646576656c6f706d656e742d6b65792d6e6f742d666f722d70726f64';

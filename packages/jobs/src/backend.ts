@@ -3,22 +3,31 @@
  * PostgreSQL backend in vcq's own database, for any catalog.
  */
 import { quoteSchemaName, runMigrations } from 'bullmq';
-import type { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Config } from '@vcq/config';
+import { type Config, redisClusterNodes } from '@vcq/config';
 import type { Logger } from '@vcq/logger';
 import { type Catalog, queuesOf } from './catalog.js';
 import { QueueSet, type PostgresQueueConnection } from './queues.js';
-import { checkEvictionPolicy, closeRedis, createProducerConnection, createWorkerConnection, onEveryReady, waitForReady } from './redis.js';
+import {
+  checkEvictionPolicy,
+  closeRedis,
+  createClusterProducerConnection,
+  createClusterWorkerConnection,
+  createProducerConnection,
+  createWorkerConnection,
+  onEveryReady,
+  type RedisConnection,
+  waitForReady,
+} from './redis.js';
 
 /** A process's queue backend: the producer side, the task queues, and what workers connect with. */
 export interface QueueBackend<C extends Catalog = Catalog> {
   kind: 'redis' | 'postgres';
   queues: QueueSet<C>;
   /** The fail-fast producer connection (Redis backend only); rate limits share it. */
-  producer: Redis | null;
+  producer: RedisConnection | null;
   /** What `startWorkers` connects with. */
-  workerConnection: { connection?: Redis; postgres?: PostgresQueueConnection };
+  workerConnection: { connection?: RedisConnection; postgres?: PostgresQueueConnection };
   /** Resolves true once the backend answers (bounded by REDIS_TIMEOUT_MS on Redis). */
   ready(): Promise<boolean>;
   /**
@@ -53,9 +62,9 @@ export async function queueBackendFromConfig<C extends Catalog>(config: Config, 
       },
     };
   }
-  const producer = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  const producer = producerConnectionFromConfig(config, logger);
   await guardEvictionPolicy(producer, config, logger);
-  const consumer = options.consumer ? createWorkerConnection(config.REDIS_URL, logger) : undefined;
+  const consumer = options.consumer ? workerConnectionFromConfig(config, logger) : undefined;
   const queues = new QueueSet({ catalog, connection: producer, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS });
   return {
     kind: 'redis',
@@ -72,12 +81,24 @@ export async function queueBackendFromConfig<C extends Catalog>(config: Config, 
   };
 }
 
+/** The fail-fast producer connection to REDIS_URL's server, or to the cluster of REDIS_MODE=cluster. */
+export function producerConnectionFromConfig(config: Config, logger?: Logger): RedisConnection {
+  return config.REDIS_MODE === 'cluster'
+    ? createClusterProducerConnection(redisClusterNodes(config), config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    : createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+}
+
+/** A retrying (worker) connection to REDIS_URL's server, or to the cluster of REDIS_MODE=cluster. */
+export function workerConnectionFromConfig(config: Config, logger?: Logger): RedisConnection {
+  return config.REDIS_MODE === 'cluster' ? createClusterWorkerConnection(redisClusterNodes(config), config.REDIS_URL, logger) : createWorkerConnection(config.REDIS_URL, logger);
+}
+
 /**
  * Refuses to start on a Redis that may evict keys (see checkEvictionPolicy). A Redis
  * down at start is checked when it first comes up; the process is serving by then,
  * so a bad policy is an error line rather than a refusal.
  */
-async function guardEvictionPolicy(producer: Redis, config: Config, logger: Logger): Promise<void> {
+async function guardEvictionPolicy(producer: RedisConnection, config: Config, logger: Logger): Promise<void> {
   const check = { allowEviction: config.REDIS_ALLOW_EVICTION, logger };
   if (await waitForReady(producer, config.REDIS_TIMEOUT_MS)) {
     try {

@@ -1,7 +1,7 @@
 export * from './catalog.js';
 export type { JobContext } from './processor.js';
 export { createJobContext } from './context.js';
-export { postgresQueuePool, queueBackendFromConfig, type QueueBackend } from './backend.js';
+export { postgresQueuePool, producerConnectionFromConfig, queueBackendFromConfig, type QueueBackend, workerConnectionFromConfig } from './backend.js';
 export { EngineEvents, type EngineEventMap, type EngineEventName, type JobEventBase } from './events.js';
 export { ENDED, JOB_CHANGES_CHANNEL, JobWaiter, type JobWaiterOptions } from './job-waiter.js';
 export {
@@ -17,7 +17,17 @@ export {
   type Submission,
 } from './platform.js';
 export { backoffOf, QueueSet, SCHEDULE_BACKOFF, withTimeout, type PostgresQueueConnection, type QueueSetOptions } from './queues.js';
-export { createProducerConnection, createWorkerConnection, closeRedis, waitForReady } from './redis.js';
+export {
+  createClusterProducerConnection,
+  createClusterWorkerConnection,
+  createProducerConnection,
+  createWorkerConnection,
+  closeRedis,
+  mastersOf,
+  type RedisClusterNode,
+  type RedisConnection,
+  waitForReady,
+} from './redis.js';
 export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
 export { closeWorkers, createProcessor, type JobObserver, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';

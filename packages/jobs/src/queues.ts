@@ -3,9 +3,8 @@
  * shared fail-fast Redis connection or on BullMQ's PostgreSQL backend (no Redis).
  */
 import { createPostgresBackend, Queue, type PgPool } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { attemptsOf, type Catalog, type CatalogEntry, queuesOf } from './catalog.js';
-import { hasMemoryRoom, isOutOfMemory } from './redis.js';
+import { hasMemoryRoom, isOutOfMemory, type RedisConnection } from './redis.js';
 
 /** How often a Redis that refused an add for want of memory is asked whether it has room again. */
 const FULL_PROBE_MS = 1000;
@@ -21,7 +20,7 @@ export interface QueueSetOptions<C extends Catalog = Catalog> {
   /** The entries whose queues this set holds. */
   catalog: C;
   /** The Redis backend's connection (fail-fast for producers). */
-  connection?: Redis;
+  connection?: RedisConnection;
   /** The PostgreSQL backend instead of Redis (QUEUE_BACKEND=postgres). */
   postgres?: PostgresQueueConnection;
   prefix: string;
@@ -90,7 +89,7 @@ export class QueueSet<C extends Catalog = Catalog> {
   }
 
   /** The Redis connection, or undefined on the PostgreSQL backend. */
-  get connection(): Redis | undefined {
+  get connection(): RedisConnection | undefined {
     return this.options.connection;
   }
 
@@ -124,7 +123,7 @@ export class QueueSet<C extends Catalog = Catalog> {
       queue = this.options.postgres
         ? // The Queue API is the same on both backends; only the connection type parameter differs.
           (new Queue(name, { connection: this.options.postgres }, createPostgresBackend) as unknown as Queue)
-        : new Queue(name, { connection: this.options.connection as Redis, prefix: this.options.prefix, skipWaitingForReady: true });
+        : new Queue(name, { connection: this.options.connection as RedisConnection, prefix: this.options.prefix, skipWaitingForReady: true });
       // A down Redis is expected here (the API falls back to sync); the connection logs it.
       queue.on('error', () => {});
       this.queues.set(name, queue);

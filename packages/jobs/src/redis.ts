@@ -4,8 +4,17 @@
  * fall back to synchronous work (invariant 6). Workers use BullMQ's required
  * settings (`maxRetriesPerRequest: null`) and reconnect forever.
  */
-import { Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis } from 'ioredis';
 import type { Logger } from '@vcq/logger';
+
+/** A connection to one Redis server, or to a Redis Cluster (REDIS_MODE=cluster). */
+export type RedisConnection = Redis | Cluster;
+
+/** A cluster's seed node. */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+}
 
 /** Reconnect quickly at first, then every second: Redis coming back is noticed fast. */
 const retryStrategy = (times: number) => Math.min(times * 100, 1000);
@@ -31,7 +40,52 @@ export function createWorkerConnection(redisUrl: string, logger?: Logger): Redis
   return redis;
 }
 
-function watch(redis: Redis, role: string, logger?: Logger): void {
+/**
+ * The cluster counterpart of createProducerConnection: reaches the cluster through
+ * `nodes` (any of its nodes; the rest are discovered), with the user, password and TLS
+ * of `redisUrl`, and fails fast like the single-server connection.
+ */
+export function createClusterProducerConnection(nodes: RedisClusterNode[], redisUrl: string, timeoutMs: number, logger?: Logger): Cluster {
+  const cluster = new Cluster(nodes, {
+    ...clusterAuth(redisUrl),
+    enableOfflineQueue: false,
+    clusterRetryStrategy: retryStrategy,
+    slotsRefreshTimeout: timeoutMs,
+    redisOptions: { ...clusterAuth(redisUrl).redisOptions, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, commandTimeout: timeoutMs },
+  });
+  watch(cluster, 'producer', logger);
+  return cluster;
+}
+
+/** The cluster counterpart of createWorkerConnection: commands wait out a failover. */
+export function createClusterWorkerConnection(nodes: RedisClusterNode[], redisUrl: string, logger?: Logger): Cluster {
+  const cluster = new Cluster(nodes, {
+    ...clusterAuth(redisUrl),
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...clusterAuth(redisUrl).redisOptions, maxRetriesPerRequest: null, connectTimeout: 2000 },
+  });
+  watch(cluster, 'worker', logger);
+  return cluster;
+}
+
+/** The credentials and TLS of a `redis://` or `rediss://` URL, for every node of a cluster. */
+function clusterAuth(redisUrl: string): Pick<ClusterOptions, 'redisOptions'> {
+  const url = new URL(redisUrl);
+  return {
+    redisOptions: {
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  };
+}
+
+/** The servers that hold data: the connection's server, or each master of a cluster. */
+export function mastersOf(redis: RedisConnection): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+function watch(redis: RedisConnection, role: string, logger?: Logger): void {
   let up = false;
   redis.on('ready', () => {
     if (!up) logger?.info({ role }, 'redis connection ready');
@@ -52,7 +106,7 @@ function watch(redis: Redis, role: string, logger?: Logger): void {
  * connection comes back (Redis may have restarted empty), or for the first time when
  * it was down at start. Returns the unsubscribe.
  */
-export function onEveryReady(redis: Redis, listener: () => void): () => void {
+export function onEveryReady(redis: RedisConnection, listener: () => void): () => void {
   redis.on('ready', listener);
   return () => {
     redis.off('ready', listener);
@@ -60,7 +114,7 @@ export function onEveryReady(redis: Redis, listener: () => void): () => void {
 }
 
 /** Closes a connection without waiting on a Redis that is gone. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisConnection): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status === 'ready') {
     await redis.quit().catch(() => redis.disconnect());
@@ -73,7 +127,7 @@ export async function closeRedis(redis: Redis): Promise<void> {
  * Waits up to `timeoutMs` for the connection's first `ready`; resolves false at the
  * first connection error, so a process with Redis down starts (in fallback) at once.
  */
-export async function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+export async function waitForReady(redis: RedisConnection, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return true;
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
@@ -111,7 +165,12 @@ export class EvictionPolicyError extends Error {
  * `noeviction`, or only warns with `allowEviction`. A server that refuses CONFIG
  * (managed Redis often does) is warned about and accepted: its policy is unknown.
  */
-export async function checkEvictionPolicy(redis: Redis, options: { allowEviction: boolean; logger?: Logger }): Promise<void> {
+export async function checkEvictionPolicy(redis: RedisConnection, options: { allowEviction: boolean; logger?: Logger }): Promise<void> {
+  // On a cluster every master holds keys (a replica becomes one at failover, with its own config).
+  for (const server of mastersOf(redis)) await checkServerEvictionPolicy(server, options);
+}
+
+async function checkServerEvictionPolicy(redis: Redis, options: { allowEviction: boolean; logger?: Logger }): Promise<void> {
   let policy: string | undefined;
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
@@ -134,7 +193,13 @@ export async function checkEvictionPolicy(redis: Redis, options: { allowEviction
  * limit, or no limit at all). An answer of "room" may still meet an OOM on the next
  * write; that write then marks it full again.
  */
-export async function hasMemoryRoom(redis: Redis): Promise<boolean> {
+export async function hasMemoryRoom(redis: RedisConnection): Promise<boolean> {
+  // A cluster has room when each of its masters has: a queue's keys may sit on any of them.
+  const rooms = await Promise.all(mastersOf(redis).map((server) => serverHasMemoryRoom(server)));
+  return rooms.every(Boolean);
+}
+
+async function serverHasMemoryRoom(redis: Redis): Promise<boolean> {
   const info = await redis.info('memory');
   const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
   const max = field('maxmemory');

@@ -4,7 +4,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createPostgresBackend, DelayedError, Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { isDatabaseUnavailable, type JobStore } from '@vcq/db';
 import { AppError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
@@ -15,11 +14,11 @@ import { type FinishedHook, type JobOutcome, reportOf } from './platform.js';
 import type { JobContext } from './processor.js';
 import { SCHEDULE_BACKOFF, type PostgresQueueConnection, withTimeout } from './queues.js';
 import { runnableJob } from './redelivery.js';
-import { isOutOfMemory } from './redis.js';
+import { isOutOfMemory, type RedisConnection } from './redis.js';
 
 export interface WorkerRuntimeOptions<C extends Catalog = Catalog> {
   /** The Redis backend's worker connection. */
-  connection?: Redis;
+  connection?: RedisConnection;
   /** The PostgreSQL backend instead of Redis. */
   postgres?: PostgresQueueConnection;
   prefix: string;
@@ -342,7 +341,7 @@ export function startWorkers<C extends Catalog>(options: WorkerRuntimeOptions<C>
     const worker = options.postgres
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
         (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
-      : new Worker(queue, processor, { ...common, connection: options.connection as Redis, prefix: options.prefix });
+      : new Worker(queue, processor, { ...common, connection: options.connection as RedisConnection, prefix: options.prefix });
     worker.on('error', (error) => {
       // A full Redis refuses BullMQ's moves: jobs would stall silently, so it is named.
       if (isOutOfMemory(error)) options.logger.error({ queue, err: error.message }, 'redis is full (maxmemory reached, noeviction): jobs cannot be moved; free memory or raise maxmemory');
