@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
 import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, queueNames, Tasks } from '@vcq/app';
-import { JobWaiter, Schedules } from '@vcq/jobs';
+import { JobWaiter, Schedules, workerConnectionFromConfig } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
@@ -49,7 +49,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   // The API only triggers and describes tasks (and runs one in the request when the queue is down).
   const tasks = new Tasks({ platform, schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS }), waiter: watcher });
   const dashboard = dashboardRouter({
-    ...(backend.kind === 'postgres' ? { queues } : { redisUrl: config.REDIS_URL }),
+    ...(backend.kind === 'postgres' ? { queues } : { connect: () => workerConnectionFromConfig(config) }),
     prefix: config.QUEUE_PREFIX,
     basePath: '/admin/queues',
   });

@@ -4,7 +4,7 @@
  * takes over, per process, rather than letting everything through or failing.
  */
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@vcq/jobs';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { sendProblem } from './problem.js';
 
@@ -18,12 +18,13 @@ export interface RateLimiter {
  * A Redis-backed limiter of `points` requests per `windowSeconds`, insured in memory;
  * in memory only when there is no Redis at all (QUEUE_BACKEND=postgres).
  */
-export function createRateLimiter(options: { redis: Redis | null; prefix: string; points: number; windowSeconds: number }): RateLimiter {
+export function createRateLimiter(options: { redis: RedisConnection | null; prefix: string; points: number; windowSeconds: number }): RateLimiter {
   if (!options.redis) {
     return { points: options.points, windowSeconds: options.windowSeconds, limiter: new RateLimiterMemory({ points: options.points, duration: options.windowSeconds }) };
   }
   const limiter = new RateLimiterRedis({
     storeClient: options.redis,
+    // Under the deployment's prefix: on a cluster, its hash tag ({vcq}) keeps each counter's keys in one slot.
     keyPrefix: `${options.prefix}:ratelimit`,
     points: options.points,
     duration: options.windowSeconds,

@@ -11,7 +11,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { baseCatalog, queueNames } from '@vcq/app';
-import { closeRedis, createWorkerConnection, QueueSet } from '@vcq/jobs';
+import { closeRedis, createWorkerConnection, QueueSet, type RedisConnection } from '@vcq/jobs';
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import { RouteGroup } from '../routing.js';
@@ -19,6 +19,8 @@ import { RouteGroup } from '../routing.js';
 export interface DashboardOptions {
   /** Redis backend: the board opens its own retrying connection to this URL. */
   redisUrl?: string;
+  /** Redis backend, instead of `redisUrl`: opens the board's own retrying connection (a cluster's, say). */
+  connect?: () => RedisConnection;
   /** PostgreSQL backend: the API's own queues (they have no fail-fast connection to avoid). */
   queues?: QueueSet;
   /** The deployment's Redis key prefix (QUEUE_PREFIX). */
@@ -71,7 +73,7 @@ export function dashboardRouter(options: DashboardOptions): DashboardRouter {
 }
 
 function createBoard(options: DashboardOptions): Board {
-  const connection = options.queues ? null : createWorkerConnection(options.redisUrl as string);
+  const connection = options.queues ? null : (options.connect?.() ?? createWorkerConnection(options.redisUrl as string));
   // The timeout only bounds adds, which the board never makes.
   const queues = options.queues ?? new QueueSet({ catalog: baseCatalog, connection: connection ?? undefined, prefix: options.prefix, timeoutMs: 5000 });
   const serverAdapter = new ExpressAdapter().setBasePath(options.basePath);
