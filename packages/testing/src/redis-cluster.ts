@@ -78,9 +78,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) ports.push(await freePort());
-    await Promise.all(ports.map((port) => startNode(port, dir, options.nodeTimeoutMs ?? 1000, children)));
+    const ports = await Promise.all(Array.from({ length: count }, () => startNodeOnFreePort(dir, options.nodeTimeoutMs ?? 1000, children)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
     const live = () => ports.filter((p) => isAlive(children.get(p)));
     const healthy = async () => {
@@ -151,6 +149,24 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 }
 
 const isAlive = (child: ChildProcess | undefined) => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+/**
+ * A node on a free port whose cluster bus port (port + 10000) is in range; a port
+ * taken by someone else between the pick and the bind is given up for another.
+ */
+async function startNodeOnFreePort(dir: string, nodeTimeoutMs: number, children: Map<number, ChildProcess>): Promise<number> {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    if (port > 55_000 || children.has(port)) continue;
+    try {
+      await startNode(port, dir, nodeTimeoutMs, children);
+      return port;
+    } catch (error) {
+      children.delete(port);
+      if (tries >= 10) throw error;
+    }
+  }
+}
 
 async function startNode(port: number, dir: string, nodeTimeoutMs: number, children: Map<number, ChildProcess>): Promise<void> {
   const child = spawn(
