@@ -43,6 +43,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_ALLOW_EVICTION: 'sometimes' })).toThrow(/REDIS_ALLOW_EVICTION .*must be true or false/);
   });
 
+  it('when REDIS_MODE is unset, then Redis is one server and QUEUE_PREFIX is kept as given', () => {
+    const config = loadConfig({ QUEUE_PREFIX: 'acme' });
+    expect(config.REDIS_MODE).toBe('standalone');
+    expect(config.QUEUE_PREFIX).toBe('acme');
+    expect(config.REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it('when REDIS_MODE=cluster, then the prefix gets a hash tag and the seeds are REDIS_CLUSTER_NODES, or else REDIS_URL', () => {
+    const listed = loadConfig({ REDIS_MODE: 'cluster', QUEUE_PREFIX: 'acme', REDIS_CLUSTER_NODES: 'redis-a:7000, redis-b:7001,[::1]:7002' });
+    expect(listed.QUEUE_PREFIX).toBe('{acme}');
+    expect(listed.REDIS_CLUSTER_NODES).toEqual(['redis-a:7000', 'redis-b:7001', '[::1]:7002']);
+    const seeded = loadConfig({ REDIS_MODE: 'cluster', QUEUE_PREFIX: '{acme}', REDIS_URL: 'rediss://user:pw@redis.internal:6380' });
+    expect(seeded.QUEUE_PREFIX).toBe('{acme}');
+    expect(seeded.REDIS_CLUSTER_NODES).toEqual(['redis.internal:6380']);
+  });
+
+  it('when a cluster setting does not fit, then the variable is named with what to do', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000' })).toThrow(/REDIS_CLUSTER_NODES .*REDIS_MODE is not cluster/);
+    expect(() => loadConfig({ REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'redis-a' })).toThrow(/REDIS_CLUSTER_NODES .*entry "redis-a" must be host:port/);
+    expect(() => loadConfig({ REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'redis-a:99999' })).toThrow(/REDIS_CLUSTER_NODES .*must be host:port/);
+    expect(() => loadConfig({ REDIS_MODE: 'cluster', REDIS_URL: 'redis://redis-a:7000/2' })).toThrow(/REDIS_URL .*only has database 0/);
+    expect(() => loadConfig({ REDIS_MODE: 'cluster', QUEUE_BACKEND: 'postgres' })).toThrow(/REDIS_MODE .*QUEUE_BACKEND is not redis/);
+    expect(() => loadConfig({ REDIS_MODE: 'sentinel' })).toThrow(/REDIS_MODE .*must be standalone or cluster/);
+    expect(() => loadConfig({ QUEUE_PREFIX: '{acme' })).toThrow(/QUEUE_PREFIX .*optionally in braces/);
+  });
+
   it('when a variable is empty, then it counts as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });
