@@ -162,6 +162,28 @@ describe.skipIf(!hasCli)('vcq on a Redis Cluster', () => {
     }
   });
 
+  it('when the master holding the queues is full, then submissions run in the request, and queueing resumes once it has room', async () => {
+    const server = await api();
+    const node = new Redis({ host: '127.0.0.1', port: await cluster.masterOf(`{${world.prefix}}`) });
+    try {
+      // Below what it holds already, under noeviction: every write is refused with OOM.
+      await node.config('SET', 'maxmemory', '1');
+      const refused = await server.platform.submit('did-create', { method: 'key' });
+      expect(refused.mode).toBe('sync');
+      expect(refused.job.status).toBe('completed');
+      expect(server.platform.isQueueAvailable()).toBe(false);
+      await node.config('SET', 'maxmemory', '0');
+      // The memory probe (INFO on every master) sees room again by itself.
+      await waitFor(() => server.platform.isQueueAvailable(), { what: 'the queue to count as available again', timeoutMs: 10_000 });
+      const queued = await server.platform.submit('did-create', { method: 'key' });
+      expect(queued.mode).toBe('async');
+      expect(await server.platform.queues?.states([{ queue: 'did-operations', id: queued.job.id }])).toEqual([{ present: true, failedReason: null }]);
+    } finally {
+      await node.config('SET', 'maxmemory', '0');
+      node.disconnect();
+    }
+  });
+
   it('when the master holding the queues is SIGKILLed mid-load, then after the failover every accepted job completes exactly once', async () => {
     const server = await api();
     const proc = await worker({ QUEUE_CONCURRENCY: '8' });
