@@ -253,8 +253,12 @@ export const ConfigSchema = z
     // standalone: REDIS_URL is one Redis server. cluster: a Redis Cluster, reached through the
     // seed nodes of REDIS_CLUSTER_NODES (or REDIS_URL's host:port); REDIS_URL still gives the
     // user name, password and TLS (rediss:) of every node.
-    REDIS_MODE: z.enum(['standalone', 'cluster'], { message: 'must be standalone or cluster' }).default('standalone'),
+    // sentinel: the master named REDIS_SENTINEL_NAME, as the Sentinels of REDIS_SENTINELS report it.
+    REDIS_MODE: z.enum(['standalone', 'cluster', 'sentinel'], { message: 'must be standalone, cluster or sentinel' }).default('standalone'),
     REDIS_CLUSTER_NODES: list,
+    REDIS_SENTINELS: list,
+    REDIS_SENTINEL_NAME: z.string().trim().min(1).optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().optional(),
     FALLBACK_MODE: z.enum(['sync', 'reject'], { message: 'must be sync or reject' }).default('sync'),
     // How long the API waits for Redis before treating it as down. Invariant 6: the
     // API notices within about a second rather than hanging on an offline queue.
@@ -534,8 +538,30 @@ export function redisClusterNodes(config: { REDIS_CLUSTER_NODES: string[] }): Re
   return config.REDIS_CLUSTER_NODES.map((entry) => parseNode(entry)).filter((n): n is RedisNode => n !== undefined);
 }
 
-function redisClusterProblems(cfg: { REDIS_MODE: string; REDIS_CLUSTER_NODES: string[]; REDIS_URL: string; QUEUE_BACKEND: string }): Array<{ field: string; message: string }> {
+/** REDIS_SENTINELS as nodes. */
+export function redisSentinelNodes(config: { REDIS_SENTINELS: string[] }): RedisNode[] {
+  return config.REDIS_SENTINELS.map((entry) => parseNode(entry)).filter((n): n is RedisNode => n !== undefined);
+}
+
+function redisClusterProblems(cfg: {
+  REDIS_MODE: string;
+  REDIS_CLUSTER_NODES: string[];
+  REDIS_SENTINELS: string[];
+  REDIS_SENTINEL_NAME?: string | undefined;
+  REDIS_URL: string;
+  QUEUE_BACKEND: string;
+}): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
+  if (cfg.REDIS_MODE !== 'sentinel') {
+    if (cfg.REDIS_SENTINELS.length > 0) problems.push({ field: 'REDIS_SENTINELS', message: 'is set but REDIS_MODE is not sentinel: set REDIS_MODE=sentinel, or unset REDIS_SENTINELS' });
+  } else {
+    if (cfg.REDIS_SENTINELS.length === 0) problems.push({ field: 'REDIS_SENTINELS', message: 'is required when REDIS_MODE=sentinel (host:port of each Sentinel, comma-separated)' });
+    if (!cfg.REDIS_SENTINEL_NAME) problems.push({ field: 'REDIS_SENTINEL_NAME', message: 'is required when REDIS_MODE=sentinel (the master name the Sentinels monitor)' });
+    for (const entry of cfg.REDIS_SENTINELS) {
+      if (!parseNode(entry)) problems.push({ field: 'REDIS_SENTINELS', message: `entry "${entry}" must be host:port (an IPv6 address in brackets)` });
+    }
+    if (cfg.QUEUE_BACKEND !== 'redis') problems.push({ field: 'REDIS_MODE', message: 'is sentinel but QUEUE_BACKEND is not redis: Sentinel only serves the Redis backend' });
+  }
   if (cfg.REDIS_MODE !== 'cluster') {
     if (cfg.REDIS_CLUSTER_NODES.length > 0) problems.push({ field: 'REDIS_CLUSTER_NODES', message: 'is set but REDIS_MODE is not cluster: set REDIS_MODE=cluster, or unset REDIS_CLUSTER_NODES' });
     return problems;

@@ -65,7 +65,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_MODE: 'cluster', REDIS_CLUSTER_NODES: 'redis-a:99999' })).toThrow(/REDIS_CLUSTER_NODES .*must be host:port/);
     expect(() => loadConfig({ REDIS_MODE: 'cluster', REDIS_URL: 'redis://redis-a:7000/2' })).toThrow(/REDIS_URL .*only has database 0/);
     expect(() => loadConfig({ REDIS_MODE: 'cluster', QUEUE_BACKEND: 'postgres' })).toThrow(/REDIS_MODE .*QUEUE_BACKEND is not redis/);
-    expect(() => loadConfig({ REDIS_MODE: 'sentinel' })).toThrow(/REDIS_MODE .*must be standalone or cluster/);
+    expect(() => loadConfig({ REDIS_MODE: 'replicated' })).toThrow(/REDIS_MODE .*must be standalone, cluster or sentinel/);
+    expect(() => loadConfig({ REDIS_MODE: 'sentinel' })).toThrow(/REDIS_SENTINELS .*is required.*\n.*REDIS_SENTINEL_NAME .*is required/s);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1:26379' })).toThrow(/REDIS_SENTINELS .*REDIS_MODE is not sentinel/);
+    expect(loadConfig({ REDIS_MODE: 'sentinel', REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'vcq' }).REDIS_SENTINELS).toEqual(['s1:26379', 's2:26379']);
     expect(() => loadConfig({ QUEUE_PREFIX: '{acme' })).toThrow(/QUEUE_PREFIX .*optionally in braces/);
   });
 

@@ -4,7 +4,7 @@
  */
 import { quoteSchemaName, runMigrations } from 'bullmq';
 import pg from 'pg';
-import { type Config, redisClusterNodes } from '@vcq/config';
+import { type Config, redisClusterNodes, redisSentinelNodes } from '@vcq/config';
 import type { Logger } from '@vcq/logger';
 import { type Catalog, queuesOf } from './catalog.js';
 import { QueueSet, type PostgresQueueConnection } from './queues.js';
@@ -14,6 +14,7 @@ import {
   createClusterProducerConnection,
   createClusterWorkerConnection,
   createProducerConnection,
+  createSentinelConnection,
   createWorkerConnection,
   onEveryReady,
   type RedisConnection,
@@ -83,15 +84,23 @@ export async function queueBackendFromConfig<C extends Catalog>(config: Config, 
 
 /** The fail-fast producer connection to REDIS_URL's server, or to the cluster of REDIS_MODE=cluster. */
 export function producerConnectionFromConfig(config: Config, logger?: Logger): RedisConnection {
-  return config.REDIS_MODE === 'cluster'
-    ? createClusterProducerConnection(redisClusterNodes(config), config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
-    : createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  if (config.REDIS_MODE === 'cluster') return createClusterProducerConnection(redisClusterNodes(config), config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
+  if (config.REDIS_MODE === 'sentinel') return createSentinelConnection(sentinelTarget(config), config.REDIS_URL, { worker: false, timeoutMs: config.REDIS_TIMEOUT_MS }, logger);
+  return createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
 }
 
-/** A retrying (worker) connection to REDIS_URL's server, or to the cluster of REDIS_MODE=cluster. */
+/** A retrying (worker) connection to REDIS_URL's server, or to the cluster or Sentinel master of REDIS_MODE. */
 export function workerConnectionFromConfig(config: Config, logger?: Logger): RedisConnection {
-  return config.REDIS_MODE === 'cluster' ? createClusterWorkerConnection(redisClusterNodes(config), config.REDIS_URL, logger) : createWorkerConnection(config.REDIS_URL, logger);
+  if (config.REDIS_MODE === 'cluster') return createClusterWorkerConnection(redisClusterNodes(config), config.REDIS_URL, logger);
+  if (config.REDIS_MODE === 'sentinel') return createSentinelConnection(sentinelTarget(config), config.REDIS_URL, { worker: true, timeoutMs: config.REDIS_TIMEOUT_MS }, logger);
+  return createWorkerConnection(config.REDIS_URL, logger);
 }
+
+const sentinelTarget = (config: Config) => ({
+  sentinels: redisSentinelNodes(config),
+  name: config.REDIS_SENTINEL_NAME as string,
+  sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+});
 
 /**
  * Refuses to start on a Redis that may evict keys (see checkEvictionPolicy). A Redis

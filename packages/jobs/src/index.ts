@@ -21,11 +21,13 @@ export {
   createClusterProducerConnection,
   createClusterWorkerConnection,
   createProducerConnection,
+  createSentinelConnection,
   createWorkerConnection,
   closeRedis,
   mastersOf,
   type RedisClusterNode,
   type RedisConnection,
+  type RedisSentinelTarget,
   waitForReady,
 } from './redis.js';
 export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';

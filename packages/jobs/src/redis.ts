@@ -68,6 +68,36 @@ export function createClusterWorkerConnection(nodes: RedisClusterNode[], redisUr
   return cluster;
 }
 
+/** A Redis behind Sentinel: the master the Sentinels name, found again after each failover. */
+export interface RedisSentinelTarget {
+  sentinels: RedisClusterNode[];
+  name: string;
+  /** The Sentinels' own password, when they have one. */
+  sentinelPassword?: string | undefined;
+}
+
+/**
+ * A connection to the master `target`'s Sentinels name, with the user, password and
+ * TLS of `redisUrl`; `worker` picks the retrying settings of createWorkerConnection,
+ * else the fail-fast ones of createProducerConnection. It is a plain Redis connection:
+ * everything that works on one server works here.
+ */
+export function createSentinelConnection(target: RedisSentinelTarget, redisUrl: string, options: { worker: boolean; timeoutMs: number }, logger?: Logger): Redis {
+  const redis = new Redis({
+    ...clusterAuth(redisUrl).redisOptions,
+    sentinels: target.sentinels,
+    name: target.name,
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    sentinelRetryStrategy: retryStrategy,
+    retryStrategy,
+    ...(options.worker
+      ? { maxRetriesPerRequest: null, connectTimeout: 2000 }
+      : { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: options.timeoutMs, commandTimeout: options.timeoutMs }),
+  });
+  watch(redis, options.worker ? 'worker' : 'producer', logger);
+  return redis;
+}
+
 /** The credentials and TLS of a `redis://` or `rediss://` URL, for every node of a cluster. */
 function clusterAuth(redisUrl: string): Pick<ClusterOptions, 'redisOptions'> {
   const url = new URL(redisUrl);

@@ -11,6 +11,7 @@ export { type LoopbackServer, listenOnLoopback } from './loopback-server.js';
 export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } from './manifest.js';
 export { createTestDatabase, ensureTestDatabaseTemplate, type TestDatabase } from './database.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
+export { type RedisSentinelSet, startRedisSentinel } from './redis-sentinel.js';
 export { redisCliAvailable, type RedisCluster, type RedisClusterNodeProcess, type RedisClusterOptions, startRedisCluster } from './redis-cluster.js';
 export { freePort, spawnApp, spawnNode, startApp, startRedisServer, waitFor, type RedisServer, type RedisServerOptions, type VcqProcess } from './processes.js';
 export { type PrometheusScrape, scrapeLikePrometheus } from './prometheus.js';
