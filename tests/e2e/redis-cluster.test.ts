@@ -2,7 +2,7 @@
  * vcq on a Redis Cluster (REDIS_MODE=cluster): three masters with a replica each,
  * started from redis-server binaries. The API and workers run in process; the queue
  * prefix is hash-tagged ({prefix}) so every BullMQ key of the deployment sits in one
- * slot. Jobs complete end to end, the reconciler puts back a job the cluster lost, a
+ * slot. Jobs complete end to end, the dashboard reads the cluster, the reconciler puts back a job the cluster lost, a
  * schedule ticks once per tick with two workers, and a master SIGKILLed under load
  * loses no accepted job and runs none twice.
  */
@@ -109,6 +109,11 @@ describe.skipIf(!hasCli)('vcq on a Redis Cluster', () => {
     if (!queues) throw new Error('no queues');
     const id = (await server.platform.submit('did-create', { method: 'key' })).job.id;
     expect(await queues.states([{ queue: 'did-operations', id }])).toEqual([{ present: true, failedReason: null }]);
+    // The dashboard reads the same cluster through its own connection: the job waits there.
+    const board = await fetch(`${server.url}/admin/queues/api/queues`, { headers: auth });
+    expect(board.status).toBe(200);
+    const listed = ((await board.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> }).queues.find((q) => q.name === 'did-operations');
+    expect((listed?.counts.waiting ?? 0) + (listed?.counts.prioritized ?? 0)).toBe(1);
     expect(await queues.queue('did-operations').remove(id)).toBe(1);
     expect(await queues.states([{ queue: 'did-operations', id }])).toEqual([{ present: false, failedReason: null }]);
 
