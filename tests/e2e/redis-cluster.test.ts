@@ -2,9 +2,10 @@
  * vcq on a Redis Cluster (REDIS_MODE=cluster): three masters with a replica each,
  * started from redis-server binaries. The API and workers run in process; the queue
  * prefix is hash-tagged ({prefix}) so every BullMQ key of the deployment sits in one
- * slot. Jobs complete end to end, the dashboard reads the cluster, the reconciler puts back a job the cluster lost, a
- * schedule ticks once per tick with two workers, and a master SIGKILLed under load
- * loses no accepted job and runs none twice.
+ * slot. Jobs complete end to end, the dashboard reads the cluster, the reconciler
+ * puts back a job the cluster lost, a schedule ticks once per tick with two workers,
+ * rate limits are shared, the eviction and memory checks ask every master, and a
+ * master SIGKILLed under load loses no accepted job and runs none twice.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
