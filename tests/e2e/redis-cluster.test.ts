@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { tickJobId } from '@vcq/jobs';
-import { auth, jsonClient, redisCliAvailable, type RedisCluster, startRedisCluster, startWorld, waitFor, type World } from '@vcq/testing';
+import { auth, freePort, jsonClient, redisCliAvailable, type RedisCluster, startRedisCluster, startWorld, waitFor, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
@@ -102,6 +102,17 @@ describe.skipIf(!hasCli)('vcq on a Redis Cluster', () => {
     const queues = server.platform.queues;
     expect((await queues?.states(dids.slice(0, 3).map((id) => ({ queue: 'did-operations', id }))))?.map((s) => s.present)).toEqual([false, false, false]);
     await proc.close();
+  });
+
+  it('when no seed node answers at start, then the API starts at once in fallback and runs jobs in the request', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const server = await api({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CLUSTER_NODES: `127.0.0.1:${port}` });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(server.platform.isQueueAvailable()).toBe(false);
+    const submission = await server.platform.submit('did-create', { method: 'key' });
+    expect(submission.mode).toBe('sync');
+    expect(submission.job.status).toBe('completed');
   });
 
   it('when a queued job is deleted from the cluster, then the reconciler adds it again and it completes', async () => {
