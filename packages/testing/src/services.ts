@@ -98,8 +98,11 @@ function hasRedisServer(): boolean {
   return !probe.error && probe.status === 0;
 }
 
-/** See the file comment. Never throws: what it cannot provide is said in the summary. */
-export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env): Promise<ProvisionedServices> {
+/**
+ * See the file comment. Never throws: what it cannot provide is said in the summary.
+ * `redis: false` leaves Redis alone (the bench and the drill start a private one anyway).
+ */
+export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env, options: { redis?: boolean } = {}): Promise<ProvisionedServices> {
   const stops: Array<() => Promise<void>> = [];
   const pids: number[] = [];
   const said: string[] = [];
@@ -117,7 +120,7 @@ export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env
 
   const [postgresAnswers, redisAnswers] = await Promise.all([
     off || env.TEST_DATABASE_BASE_URL ? true : answers(5432),
-    off || env.REDIS_URL ? true : answers(6379),
+    off || options.redis === false || env.REDIS_URL ? true : answers(6379),
   ]);
 
   if (!postgresAnswers) {
