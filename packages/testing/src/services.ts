@@ -11,13 +11,13 @@
  * leaves a variable that is set alone, and a default address that answers alone: with
  * the services present nothing changes. When nothing answers on 127.0.0.1:5432 it starts
  * vcq's embedded PostgreSQL (packages/embedded) in a fresh directory under the system's
- * temp dir, on a free port, and when nothing answers on 127.0.0.1:6379 it starts
+ * temp dir, on a free port (superuser postgres, its random password in the URL), and when nothing answers on 127.0.0.1:6379 it starts
  * `redis-server` from PATH on a free port; their URLs go into process.env
  * (TEST_DATABASE_BASE_URL, REDIS_URL), which every test worker and every process a test
  * spawns inherits. TEST_SERVICES=external turns provisioning off.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,17 @@ export interface ProvisionedServices {
   stop(): Promise<void>;
 }
 
-const DATA_DIR_PREFIX = 'vcq-test-postgres-';
+/**
+ * What one run started lives in `<tmpdir>/vcq-test-services-*`: the embedded cluster in
+ * `postgres/`, and `run.json` naming the run's pid and each server's pid with a word its
+ * command line holds, so a later run can stop what a killed one left.
+ */
+const RUN_DIR_PREFIX = 'vcq-test-services-';
+
+interface RunRecord {
+  owner: number;
+  servers: Array<{ pid: number; marker: string }>;
+}
 
 /** Whether something accepts TCP connections at 127.0.0.1:port. */
 function answers(port: number, timeoutMs = 1000): Promise<boolean> {
@@ -76,18 +86,19 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Removes the data directories of earlier runs that died without their teardown (the
- * run that owned one is gone), stopping a server still running in one first.
+ * Removes the run directories of earlier runs that died without their teardown (the run
+ * that owned one is gone), stopping the servers they left running first.
  */
 async function sweepLeftovers(): Promise<void> {
   const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const entry of entries.filter((name) => name.startsWith(DATA_DIR_PREFIX))) {
+  for (const entry of entries.filter((name) => name.startsWith(RUN_DIR_PREFIX))) {
     const dir = join(tmpdir(), entry);
-    const state = JSON.parse(await readFile(join(dir, 'postgres.json'), 'utf8').catch(() => '{}')) as { owner?: number };
-    if (state.owner === undefined || alive(state.owner)) continue;
-    const pid = Number((await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-    if (pid > 0 && alive(pid) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)) {
-      process.kill(pid, 'SIGQUIT');
+    const record = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8').catch(() => '{}')) as Partial<RunRecord>;
+    if (typeof record.owner !== 'number' || alive(record.owner)) continue;
+    for (const { pid, marker } of record.servers ?? []) {
+      if (pid > 0 && alive(pid) && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(marker)) {
+        process.kill(pid, 'SIGQUIT');
+      }
     }
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
@@ -123,11 +134,29 @@ export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env
     off || options.redis === false || env.REDIS_URL ? true : answers(6379),
   ]);
 
+  let runDir: string | undefined;
+  const record: RunRecord = { owner: process.pid, servers: [] };
+  const remember = async (pid: number, marker: string) => {
+    pids.push(pid);
+    record.servers.push({ pid, marker });
+    if (runDir) await writeFile(join(runDir, 'run.json'), `${JSON.stringify(record)}\n`);
+  };
+  if (!postgresAnswers || !redisAnswers) {
+    await sweepLeftovers();
+    runDir = await mkdtemp(join(tmpdir(), RUN_DIR_PREFIX)).catch(() => undefined);
+    // As root the embedded server runs as `postgres`, which must reach its cluster in here.
+    if (runDir) await chmod(runDir, 0o755);
+    if (runDir) await writeFile(join(runDir, 'run.json'), `${JSON.stringify(record)}\n`);
+    const dir = runDir;
+    stops.push(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+  }
+
   if (!postgresAnswers) {
-    let dataDir: string | undefined;
+    const dataDir = runDir && join(runDir, 'postgres');
     try {
-      await sweepLeftovers();
-      dataDir = await mkdtemp(join(tmpdir(), DATA_DIR_PREFIX));
+      if (!dataDir) throw new Error(`could not make a directory in ${tmpdir()}`);
       // Imported here: only a machine without PostgreSQL loads the embedded server.
       const { startEmbeddedPostgres } = await import('@vcq/embedded');
       const started = performance.now();
@@ -138,18 +167,13 @@ export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env
         // Throwaway data: nothing needs to survive a crash of the machine.
         settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
       });
-      pids.push(server.pid);
+      await remember(server.pid, dataDir);
       const base = new URL(server.url);
       base.pathname = '';
       env.TEST_DATABASE_BASE_URL = base.toString().replace(/\/$/, '');
-      const dir = dataDir;
-      stops.push(async () => {
-        await server.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
+      stops.push(() => server.stop());
       said.push(`PostgreSQL: nothing on 127.0.0.1:5432, started the embedded server on 127.0.0.1:${server.port} (${dataDir}, ${Math.round(performance.now() - started)} ms)`);
     } catch (error) {
-      if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => {});
       said.push(`PostgreSQL: nothing on 127.0.0.1:5432 and the embedded server did not start (${error instanceof Error ? error.message : String(error)}); tests that need a database will fail`);
     }
   }
@@ -158,7 +182,7 @@ export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env
     if (hasRedisServer()) {
       try {
         const redis = await startRedisServer();
-        if (redis.pid) pids.push(redis.pid);
+        if (redis.pid) await remember(redis.pid, `redis-server 127.0.0.1:${redis.port}`);
         env.REDIS_URL = redis.url;
         stops.push(() => redis.stop());
         said.push(`Redis: nothing on 127.0.0.1:6379, started redis-server on 127.0.0.1:${redis.port}`);
@@ -175,7 +199,8 @@ export async function provisionTestServices(env: NodeJS.ProcessEnv = process.env
     summary: said.length > 0 ? `test services: ${said.join('; ')}` : '',
     async stop() {
       process.removeListener('exit', onExit);
-      await Promise.allSettled(stops.reverse().map((stop) => stop()));
+      // Last started first; the run directory (pushed first) goes last.
+      for (const stop of stops.reverse()) await stop().catch(() => {});
     },
   };
 }
