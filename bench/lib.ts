@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { JOB_CHANGES_CHANNEL } from '@vcq/jobs';
-import { createTestDatabase, freePort, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
+import { createTestDatabase, freePort, provisionTestServices, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
 
 /** `--name value` / `--name=value` flags, falling back to env `BENCH_NAME` (or `DRILL_NAME`), then the default. */
 export function options(envPrefix: string, argv = process.argv.slice(2)) {
@@ -184,6 +184,9 @@ export async function startDeployment(options: {
   /** The DATABASE_URL the apps get, from the real one (the drill puts a proxy between). */
   appDatabaseUrl?: (realUrl: string) => string;
 }) {
+  // The tests' PostgreSQL: the local one, or (nothing on 127.0.0.1:5432) the embedded one, as in `pnpm test`.
+  const services = await provisionTestServices(process.env, { redis: false });
+  if (services.summary) console.error(services.summary);
   const database = await createTestDatabase(options.prefix);
   const redis: RedisServer = await startRedisServer();
   const apiPort = await freePort();
@@ -261,6 +264,7 @@ export async function startDeployment(options: {
       await sql.close().catch(() => {});
       await redis.stop().catch(() => {});
       await database.drop();
+      await services.stop();
     },
   };
 }

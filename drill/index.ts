@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { VcqProcess } from '@vcq/testing';
+import { provisionTestServices, testDatabaseBaseUrl, type VcqProcess } from '@vcq/testing';
 import { API_KEY, importIssuer, issueBody, options, percentile, round, sleep, startDeployment } from '../bench/lib.js';
 import { type CutMode, startPgProxy } from './pg-proxy.js';
 
@@ -115,7 +115,12 @@ async function startReceiver(delayMs: number) {
 
 async function main(): Promise<number> {
   note(`settings ${JSON.stringify(settings)}`);
-  const proxy = await startPgProxy({ host: '127.0.0.1', port: 5432 });
+  // The proxy needs the PostgreSQL address first: the local one, or the embedded one started here
+  // (stopped as the drill exits; its directory goes with the next run of the tests, bench or drill).
+  const services = await provisionTestServices(process.env, { redis: false });
+  if (services.summary) note(services.summary);
+  const server = new URL(testDatabaseBaseUrl());
+  const proxy = await startPgProxy({ host: server.hostname, port: Number(server.port || 5432) });
   const receiver = await startReceiver(settings.webhookDelayMs);
   const d = await startDeployment({
     prefix: 'vcq_drill',

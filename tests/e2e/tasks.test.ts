@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, auth, jsonClient, type Json, startWorld, type World } from '@vcq/testing';
+import { waitFor, auth, jsonClient, type Json, startWorld, testRedisUrl, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
     CLEANUP_CRON: '0 0 1 1 *',
   });
   [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = new Redis(testRedisUrl());
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@vcq/config';
-import { createTestDatabase } from '@vcq/testing';
+import { createTestDatabase, testRedisUrl } from '@vcq/testing';
 import { startApi } from '../src/server.js';
 import { buildOpenApiDocument } from '../src/openapi/document.js';
 import { DOCS_ASSETS_PATH } from '../src/openapi/routes.js';
@@ -33,7 +33,7 @@ beforeAll(async () => {
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '2',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: `openapi${randomUUID().slice(0, 8)}`,
       API_KEYS: `${ADMIN['x-api-key']},reader-key-0001:read`,
       LOG_LEVEL: process.env.VCQ_TEST_LOG_LEVEL ?? 'silent',

@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickJobId } from '@vcq/jobs';
-import { freePort, startApp, waitFor, type VcqProcess, startWorld, type World } from '@vcq/testing';
+import { freePort, startApp, waitFor, type VcqProcess, startWorld, testRedisUrl, type World } from '@vcq/testing';
 import { startWorker } from '../src/worker.js';
 
 let world: World;
@@ -17,7 +17,7 @@ const cleanup: Array<() => Promise<unknown>> = [];
 
 beforeAll(async () => {
   world = await startWorld();
-  redis = new Redis('redis://127.0.0.1:6379');
+  redis = new Redis(testRedisUrl());
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@vcq/testing';
+import { freePort, testDatabaseBaseUrl, testDatabaseUrl } from '@vcq/testing';
 import { createDb, isDatabaseUnavailable, JobStore } from '../src/index.js';
 
 const servers: Array<{ close(): void }> = [];
@@ -22,9 +22,10 @@ async function hangingUpServer(): Promise<number> {
 
 /** A TCP proxy to the real Postgres that can go silent (a blackholed network): bytes in, nothing out. */
 async function silenceableProxy(): Promise<{ port: number; silence(): void }> {
+  const postgres = new URL(testDatabaseBaseUrl());
   let silent = false;
   const server = createServer((client) => {
-    const upstream = connect(5432, '127.0.0.1');
+    const upstream = connect(Number(postgres.port || 5432), postgres.hostname);
     client.on('data', (chunk) => {
       if (!silent) upstream.write(chunk);
     });
@@ -70,7 +71,10 @@ describe('isDatabaseUnavailable', () => {
 
   it('when the database goes silent mid-session, then the query times out as unavailable (503), not as an internal error', async () => {
     const proxy = await silenceableProxy();
-    const db = createDb(`postgresql://postgres@127.0.0.1:${proxy.port}/postgres`, { queryTimeoutMs: 300 });
+    const url = new URL(testDatabaseUrl('postgres'));
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const db = createDb(url.toString(), { queryTimeoutMs: 300 });
     expect(await db.$queryRaw`SELECT 1 AS one`).toEqual([{ one: 1 }]);
     proxy.silence();
     const started = Date.now();

@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Client, DatabaseError, escapeIdentifier } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabaseIfMissing, migrate } from '../src/migrate.js';
+import { testDatabaseBaseUrl } from '@vcq/testing/services';
 
-const BASE_URL = process.env.TEST_DATABASE_BASE_URL || 'postgresql://postgres@127.0.0.1:5432';
+const BASE_URL = testDatabaseBaseUrl();
 const REPO_MIGRATIONS = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -41,6 +41,8 @@ export interface EmbeddedPostgresOptions {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** How long the server may take to accept connections. */
   readyTimeoutMs?: number;
+  /** Extra server settings, passed as `-c name=value` (the test servers turn fsync off). */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -309,7 +311,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (ids) await chown(logPath, ids.uid, ids.gid).catch(() => undefined);
   const child = spawn(
     postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
     { ...(ids ?? {}), detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   closeSync(logFd);

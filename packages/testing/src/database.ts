@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, DatabaseError, escapeIdentifier, escapeLiteral } from 'pg';
 import { createDatabaseIfMissing, migrate } from '@vcq/db';
+import { testDatabaseBaseUrl } from './services.js';
 
 export interface TestDatabase {
   /** Connection URL of the new database. */
@@ -30,7 +31,6 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const DEFAULT_BASE_URL = 'postgresql://postgres@127.0.0.1:5432';
 // Leaves room for the 13-character suffix within Postgres' 63-byte identifier limit.
 const PREFIX = /^[a-z_][a-z0-9_]{0,49}$/;
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
@@ -218,7 +218,7 @@ async function withAdmin<T>(baseUrl: string, use: (admin: Client) => Promise<T>)
 }
 
 function baseUrlOf(env: NodeJS.ProcessEnv): string {
-  return env.TEST_DATABASE_BASE_URL || DEFAULT_BASE_URL;
+  return testDatabaseBaseUrl(env);
 }
 
 function withDatabase(baseUrl: string, database: string): string {

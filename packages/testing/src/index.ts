@@ -10,6 +10,15 @@ export {
 export { type LoopbackServer, listenOnLoopback } from './loopback-server.js';
 export { type MakeManifestOptions, makeManifest, sha256Hex, type TestManifest } from './manifest.js';
 export { createTestDatabase, ensureTestDatabaseTemplate, type TestDatabase } from './database.js';
+export {
+  DEFAULT_TEST_DATABASE_BASE_URL,
+  DEFAULT_TEST_REDIS_URL,
+  type ProvisionedServices,
+  provisionTestServices,
+  testDatabaseBaseUrl,
+  testDatabaseUrl,
+  testRedisUrl,
+} from './services.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { type RedisSentinelSet, startRedisSentinel } from './redis-sentinel.js';
 export { redisCliAvailable, type RedisCluster, type RedisClusterNodeProcess, type RedisClusterOptions, startRedisCluster } from './redis-cluster.js';

@@ -133,6 +133,8 @@ export async function startApp(app: 'api' | 'worker', env: Record<string, string
 export interface RedisServer {
   port: number;
   url: string;
+  /** The running server's pid (undefined once stopped). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (nothing is kept on disk). */
@@ -174,7 +176,15 @@ export async function startRedisServer(port?: number, options: RedisServerOption
     await exited;
   };
   await start();
-  return { port: p, url: `redis://127.0.0.1:${p}`, start, stop };
+  return {
+    port: p,
+    url: `redis://127.0.0.1:${p}`,
+    get pid() {
+      return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    start,
+    stop,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import { startEvmNode } from './evm-node.js';
 import { startIpfsGateway, startManifestServer } from './http-peers.js';
 import { listenOnLoopback } from './loopback-server.js';
 import { makeManifest } from './manifest.js';
+import { testRedisUrl } from './services.js';
 
 export type Hex = `0x${string}`;
 
@@ -35,7 +36,7 @@ export async function startWorld() {
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '4',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: testRedisUrl(),
       QUEUE_PREFIX: prefix,
       API_KEYS: 'test-key,second-key',
       PORT: '0',
@@ -141,7 +142,7 @@ export async function startWorld() {
 
 /** Empties this world's keys from the shared Redis (its queues are its own). */
 async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
+  const redis = new Redis(testRedisUrl());
   try {
     let cursor = '0';
     do {

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, ensureTestDatabaseTemplate, type TestDatabase } from '../src/database.js';
+import { testDatabaseUrl } from '../src/services.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
-const BASE = 'postgresql://postgres@127.0.0.1:5432';
 const created: TestDatabase[] = [];
 
 afterAll(async () => {
@@ -47,7 +47,7 @@ describe('createTestDatabase', () => {
     const first = await ensureTestDatabaseTemplate();
     expect(await ensureTestDatabaseTemplate()).toBe(first);
     const [row] = await query<{ datistemplate: boolean; datallowconn: boolean }>(
-      `${BASE}/postgres`,
+      testDatabaseUrl('postgres'),
       'SELECT datistemplate, datallowconn FROM pg_database WHERE datname = $1',
       [first],
     );
@@ -59,7 +59,7 @@ describe('createTestDatabase', () => {
     const database = await createTestDatabase('vcq_testing_drop');
     await database.drop();
     await database.drop();
-    const rows = await query(`${BASE}/postgres`, 'SELECT 1 FROM pg_database WHERE datname = $1', [database.name]);
+    const rows = await query(testDatabaseUrl('postgres'), 'SELECT 1 FROM pg_database WHERE datname = $1', [database.name]);
     expect(rows).toEqual([]);
   });
 });
