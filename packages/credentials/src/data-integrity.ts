@@ -175,10 +175,16 @@ export interface ProofCheckOptions extends DocumentLoaderDeps {
 }
 
 /**
- * Checks the Data Integrity proof(s) of `document` with the Digital Bazaar verifier,
- * as an `assertionMethod` proof of a key the credential's issuer controls. Contexts
- * come from the bundled copies; verification methods from `options.resolveDid`. A
- * context vcq has no copy of is a 400 naming the context field.
+ * Checks the Data Integrity proofs of `document`, a proof set (VC Data Integrity 1.0
+ * §2.1.1) or chain (§2.1.2), with the Digital Bazaar single-proof verifier. vcq's
+ * policy: every proof must verify, each by a key its controller lists under the
+ * proof's `proofPurpose`, and at least one must be an `assertionMethod` proof by a key
+ * the credential's issuer controls; the others (by any key) stand as endorsements or
+ * witnesses. A proof naming `previousProof` is checked over the document whose `proof`
+ * holds just the proofs it names; one naming a proof that is not there fails
+ * (PROOF_VERIFICATION_ERROR). Contexts come from the bundled copies; verification
+ * methods from `options.resolveDid`. A context vcq has no copy of is a 400 naming the
+ * context field.
  */
 export async function verifyDataIntegrityProof(document: Record<string, unknown>, options: ProofCheckOptions): Promise<ProofCheck> {
   let resolutionError: unknown;
@@ -189,14 +195,80 @@ export async function verifyDataIntegrityProof(document: Record<string, unknown>
         throw error;
       }),
   });
-  const suite = [new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }), new DataIntegrityProof({ cryptosuite: createVerifyCryptosuite() })];
-  const result = await jsigs.verify(structuredClone(document), { suite, purpose: new vc.CredentialIssuancePurpose(), documentLoader: loader });
-  if (result.verified) return { verified: true };
-  const errors = [result.error, ...(result.results ?? []).map((r) => r.error)];
-  const unknown = errors.map((e) => findCause(e, (c): c is UnknownContextError => c instanceof UnknownContextError)).find(Boolean);
+  const secured = structuredClone(document);
+  const proofs = (Array.isArray(secured.proof) ? secured.proof : [secured.proof]) as Array<Record<string, unknown>>;
+  const { proof: _all, ...unsecured } = secured;
+  const errors: unknown[] = [];
+  // Why no proof counted as the issuer's, when none did.
+  const notIssuer: unknown[] = [];
+  let byIssuer = false;
+  for (const proof of proofs) {
+    const outcome = await checkOneProof(unsecured, proof, proofs, loader);
+    if (!outcome.verified) {
+      errors.push(outcome.error);
+      continue;
+    }
+    if (proof.proofPurpose !== 'assertionMethod') continue;
+    const issuance = await new vc.CredentialIssuancePurpose().validate(proof, { document: unsecured, suite: outcome.suite, verificationMethod: outcome.verificationMethod, documentLoader: loader });
+    if (issuance.valid) byIssuer = true;
+    else notIssuer.push(issuance.error);
+  }
+  const unknown = [...errors, ...notIssuer].map((e) => findCause(e, (c): c is UnknownContextError => c instanceof UnknownContextError)).find(Boolean);
   if (unknown) throw fieldError(options.contextField ?? '@context', unknown.message, unknown);
   if (resolutionError !== undefined) throw resolutionError;
-  return { verified: false, error: result.error };
+  if (errors.length === 0 && byIssuer) return { verified: true };
+  return { verified: false, error: errors[0] ?? notIssuer[0] ?? new Error('no assertionMethod proof by a key the issuer controls') };
+}
+
+/** An error of the VC Data Integrity processing model, with its error type. */
+export class ProofVerificationError extends Error {
+  override name = 'ProofVerificationError';
+  readonly type = 'PROOF_VERIFICATION_ERROR';
+}
+
+/** The proofs `proof.previousProof` names, or a ProofVerificationError when it is not a string or list of strings, or names one that is not in `all`. */
+function previousProofs(proof: Record<string, unknown>, all: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const named = proof.previousProof;
+  if (named === undefined) return [];
+  const ids = typeof named === 'string' ? [named] : named;
+  if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === 'string')) {
+    throw new ProofVerificationError('proof.previousProof must be a string or a list of strings');
+  }
+  return ids.map((id) => {
+    const found = all.find((other) => other !== proof && other.id === id);
+    if (!found) throw new ProofVerificationError(`proof.previousProof names ${id}, which is not a proof of the document`);
+    return found;
+  });
+}
+
+/**
+ * One proof of the set checked cryptographically by the library, over `unsecured`
+ * with the proofs it names as its previous ones, and against its own controller: the
+ * key must be listed under the proof's `proofPurpose`.
+ */
+async function checkOneProof(
+  unsecured: Record<string, unknown>,
+  proof: Record<string, unknown>,
+  all: Array<Record<string, unknown>>,
+  documentLoader: ReturnType<typeof createDocumentLoader>,
+): Promise<{ verified: true; suite: DataIntegrityProof; verificationMethod: Record<string, unknown> } | { verified: false; error: unknown }> {
+  try {
+    const previous = previousProofs(proof, all);
+    // Copies each time: the cryptosuites change what they are given.
+    const covered = structuredClone(previous.length > 0 ? { ...unsecured, proof: previous } : unsecured);
+    const jcs = proof.cryptosuite === 'eddsa-jcs-2022';
+    const suite = new DataIntegrityProof({ cryptosuite: jcs ? createVerifyCryptosuite() : eddsaRdfc2022 });
+    // As jsonld-signatures hands a proof to its suite: RDF canonicalization reads it under the document's contexts.
+    const given = structuredClone(jcs ? proof : { '@context': unsecured['@context'], ...proof });
+    const result = await suite.verifyProof({ proof: given, document: covered, proofSet: all, documentLoader });
+    if (!result.verified || !result.verificationMethod) return { verified: false, error: result.error ?? new Error('Invalid signature.') };
+    const term = typeof proof.proofPurpose === 'string' ? proof.proofPurpose : '';
+    const purpose = await new jsigs.purposes.ControllerProofPurpose({ term }).validate(proof, { verificationMethod: result.verificationMethod, documentLoader });
+    if (!purpose.valid) return { verified: false, error: purpose.error };
+    return { verified: true, suite, verificationMethod: result.verificationMethod };
+  } catch (error) {
+    return { verified: false, error };
+  }
 }
 
 /** The first error in `error`'s cause chain (or its `errors`) that `match` accepts. */

@@ -42,6 +42,14 @@ declare module '@digitalbazaar/data-integrity' {
     constructor(options: { cryptosuite: Cryptosuite; signer?: DataIntegritySigner; date?: Date | string | null; legacyContext?: boolean });
     cryptosuite: string;
     verificationMethod?: string;
+    /** Checks one proof's signature over `document` (the document without that proof). */
+    verifyProof(options: {
+      proof: object;
+      document: object;
+      proofSet?: object[];
+      documentLoader: (url: string) => Promise<unknown>;
+    }): Promise<{ verified: boolean; verificationMethod?: Record<string, unknown>; error?: unknown }>;
+    createProof(options: { document: object; purpose: unknown; proofSet?: object[]; documentLoader: (url: string) => Promise<unknown> }): Promise<Record<string, unknown>>;
   }
 }
 declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
@@ -66,7 +74,17 @@ declare module 'jsonld-signatures' {
     error?: unknown;
     results?: Array<{ verified: boolean; error?: unknown; proof?: unknown }>;
   }
+  export interface PurposeResult {
+    valid: boolean;
+    error?: unknown;
+    controller?: Record<string, unknown>;
+  }
+  export class ControllerProofPurpose {
+    constructor(options: { term: string; controller?: object; date?: string | Date; maxTimestampDelta?: number });
+    validate(proof: object, options: { verificationMethod: object; documentLoader: DocumentLoader }): Promise<PurposeResult>;
+  }
   const jsigs: {
+    purposes: { ControllerProofPurpose: typeof ControllerProofPurpose; AssertionProofPurpose: new (options?: object) => unknown };
     verify(document: object, options: { suite: unknown; purpose: unknown; documentLoader: DocumentLoader }): Promise<VerifyResult>;
   };
   export default jsigs;
@@ -76,6 +94,10 @@ declare module '@digitalbazaar/vc' {
   import type { DocumentLoader } from 'jsonld-signatures';
   export class CredentialIssuancePurpose {
     constructor(options?: { controller?: object; date?: string | Date; maxTimestampDelta?: number });
+    validate(
+      proof: object,
+      options: { document: object; suite: unknown; verificationMethod: object; documentLoader: DocumentLoader },
+    ): Promise<{ valid: boolean; error?: unknown }>;
   }
   export function issue(options: {
     credential: object;

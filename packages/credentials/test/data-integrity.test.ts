@@ -217,6 +217,132 @@ describe('verifying credentials @digitalbazaar/vc issued', () => {
   });
 });
 
+/** A fresh did:key Ed25519 key, as a Digital Bazaar user would make one. */
+async function didKey() {
+  const key = await Ed25519Multikey.generate();
+  const did = `did:key:${key.publicKeyMultibase}`;
+  const keyPair = await Ed25519Multikey.from({ ...(await key.export({ publicKey: true, secretKey: true, includeContext: true })), id: `${did}#${key.publicKeyMultibase}`, controller: did });
+  return { did, signer: keyPair.signer() };
+}
+
+/**
+ * A proof by `signer` over `unsecured` with `previous` as its `proof` (none: over the
+ * bare credential), made by the library's own createProof: jsonld-signatures' sign
+ * would strip the proofs a chained proof must cover.
+ */
+async function proofOver(
+  cryptosuite: 'eddsa-rdfc-2022' | 'eddsa-jcs-2022',
+  unsecured: Record<string, unknown>,
+  signer: Awaited<ReturnType<typeof didKey>>['signer'],
+  options: { id?: string; previousProof?: string | string[]; previous?: Array<Record<string, unknown>> } = {},
+) {
+  const suite = new DataIntegrityProof({ signer, cryptosuite: cryptosuite === 'eddsa-jcs-2022' ? createSignCryptosuite() : eddsaRdfc2022 });
+  (suite as unknown as { proof: object }).proof = {
+    ...(options.id ? { id: options.id } : {}),
+    ...(options.previousProof ? { previousProof: options.previousProof } : {}),
+  };
+  const document = structuredClone(options.previous ? { ...unsecured, proof: options.previous } : unsecured);
+  return suite.createProof({ document, purpose: new vc.CredentialIssuancePurpose(), proofSet: [], documentLoader: foreignLoader });
+}
+
+describe.each(SUITES)('proof sets and chains (%s)', (_format, cryptosuite) => {
+  const witnessProofId = 'urn:uuid:6f1c2a4e-4f0e-4d7b-9a39-3c1f0f6d2b11';
+
+  /** A witness did:key signs first; the issuer signs the credential holding that proof, naming it in previousProof. */
+  async function chain(previousProof: string | string[] = witnessProofId) {
+    const issuerKey = await didKey();
+    const witness = await didKey();
+    const unsecured = alumni(issuerKey.did);
+    const first = await proofOver(cryptosuite, unsecured, witness.signer, { id: witnessProofId });
+    const second = await proofOver(cryptosuite, unsecured, issuerKey.signer, { previousProof, previous: [first] });
+    return { did: issuerKey.did, unsecured, first, second, credential: { ...unsecured, proof: [first, second] } };
+  }
+
+  it('when a witness signs first and the issuer signs naming its proof in previousProof, then vcq verifies the chain', async () => {
+    const { did, credential, second } = await chain();
+    expect(second.previousProof).toBe(witnessProofId);
+    expect(await vcq.service.credentials.verify({ verifiableCredential: credential })).toEqual({
+      valid: true,
+      claims: { alumniOf: 'Example University' },
+      issuer: did,
+      subject: 'did:example:alice',
+      error: null,
+    });
+    // The issuer's proof covers the witness's: over the bare credential it does not verify.
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...credential, proof: [{ ...second, previousProof: undefined }] } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+    });
+  });
+
+  it('when previousProof is a list of ids, then vcq verifies the chain too', async () => {
+    const { credential } = await chain([witnessProofId]);
+    expect(await vcq.service.credentials.verify({ verifiableCredential: credential })).toMatchObject({ valid: true, error: null });
+  });
+
+  it('when the first proof of the chain is tampered with, then it is bad_signature', async () => {
+    const { credential, first, second } = await chain();
+    const tampered = { ...first, created: '2020-01-01T00:00:00Z' };
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...credential, proof: [tampered, second] } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+      claims: null,
+    });
+  });
+
+  it('when previousProof names a proof that is not there, then it is bad_signature', async () => {
+    const { credential, first, second } = await chain();
+    // The witness's proof under another id: the one named is missing.
+    const renamed = { ...first, id: 'urn:uuid:00000000-0000-4000-8000-000000000000' };
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...credential, proof: [renamed, second] } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+    });
+    // And without the witness's proof at all.
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...credential, proof: [second] } })).toMatchObject({ valid: false, error: 'bad_signature' });
+  });
+
+  it('when previousProof is neither a string nor a list of strings, then it is bad_signature', async () => {
+    const { credential, first, second } = await chain();
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...credential, proof: [first, { ...second, previousProof: 456321 }] } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+    });
+  });
+
+  it('when the issuer and a witness sign independently (a proof set), then vcq verifies it; a bad witness proof fails it', async () => {
+    const issuerKey = await didKey();
+    const witness = await didKey();
+    const unsecured = alumni(issuerKey.did);
+    const byIssuer = await proofOver(cryptosuite, unsecured, issuerKey.signer);
+    const byWitness = await proofOver(cryptosuite, unsecured, witness.signer);
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...unsecured, proof: [byWitness, byIssuer] } })).toMatchObject({
+      valid: true,
+      issuer: issuerKey.did,
+      error: null,
+    });
+    // Every proof of the set must verify, not just the issuer's.
+    const broken = { ...byWitness, proofValue: byIssuer.proofValue };
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...unsecured, proof: [broken, byIssuer] } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+    });
+  });
+
+  it('when only keys the issuer does not control signed the set, then it is bad_signature', async () => {
+    const issuerKey = await didKey();
+    const witness = await didKey();
+    const other = await didKey();
+    const unsecured = alumni(issuerKey.did);
+    const proofs = [await proofOver(cryptosuite, unsecured, witness.signer), await proofOver(cryptosuite, unsecured, other.signer)];
+    expect(await vcq.service.credentials.verify({ verifiableCredential: { ...unsecured, proof: proofs } })).toMatchObject({
+      valid: false,
+      error: 'bad_signature',
+      claims: null,
+    });
+  });
+});
+
 describe('JSON-LD contexts', () => {
   it('when a credential to verify names a context vcq has no copy of, then it is a 400 naming @context, and nothing is fetched', async () => {
     const { credential } = await foreignCredential('eddsa-jcs-2022', (d) => alumni(d));
