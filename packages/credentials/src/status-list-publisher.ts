@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '@vcq/db';
 import type { DidRegistry } from './did-service.js';
-import { decodeJwt, signJwt } from './jwt.js';
+import { signJwt } from './jwt.js';
 import { encodeList } from './status-list.js';
 import { cryptosuiteOf, isDataIntegrityFormat, signDataIntegrity, VC_LD_MEDIA_TYPE } from './data-integrity.js';
-import { isVcJoseHeader, VC_JOSE_MEDIA_TYPE, VC_JOSE_TYP, VC_JWT_MEDIA_TYPE } from './vc-jose.js';
-import { STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
+import { VC_JOSE_MEDIA_TYPE, VC_JOSE_TYP, VC_JWT_MEDIA_TYPE } from './vc-jose.js';
+import { dateTimeStamp, STATUS_CONTEXT_V1, seconds, VC_CONTEXT_V1, VC_CONTEXT_V2, VERIFIABLE_CREDENTIAL } from './vc-jwt.js';
 
 /** A status list credential as it is served. */
 export interface StatusListPublication {
@@ -61,7 +61,7 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
         stored.credentialKeyId === loaded.keyId &&
         at.getTime() < (stored.credentialSignedAt as Date).getTime() + deps.validityMs / 2
       ) {
-        return publication(stored.credential as string, stored.credentialSignedAt as Date, stored.credentialValidUntil as Date, deps.ttlMs);
+        return publication(stored.credential as string, list.format, stored.credentialSignedAt as Date, stored.credentialValidUntil as Date, deps.ttlMs);
       }
 
       // Whole seconds, so the stored dates equal the credential's iat and exp.
@@ -75,54 +75,43 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
         encodedList: encodeList(list.bits),
         ttl: deps.ttlMs,
       };
-      // A list of Data Integrity credentials is one itself, secured with their cryptosuite.
-      const credential = isDataIntegrityFormat(list.format)
-        ? JSON.stringify(
-            await signDataIntegrity(
-              {
-                '@context': [VC_CONTEXT_V2],
-                id: url,
-                type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
-                issuer: list.issuer,
-                validFrom: dateTimeStamp(signedAt),
-                validUntil: dateTimeStamp(validUntil),
-                credentialSubject: subject,
-              },
-              { cryptosuite: cryptosuiteOf(list.format), keyId: loaded.keyId, signer: loaded.signer, created: signedAt },
-            ),
-          )
-        : list.format === 'vc+jwt'
-          ? // VC-JOSE-COSE §3.1.1: the payload is the list credential itself, VCDM 2.0.
-            signJwt(
-              { typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId },
-              {
-                '@context': [VC_CONTEXT_V2],
-                id: url,
-                type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
-                issuer: list.issuer,
-                validFrom: dateTimeStamp(signedAt),
-                validUntil: dateTimeStamp(validUntil),
-                credentialSubject: subject,
-              },
-              loaded.signer,
-            )
-          : signJwt(
-        { typ: 'JWT', kid: loaded.keyId },
-        {
-          iss: list.issuer,
-          sub: `${url}#list`,
-          jti: url,
-          nbf: seconds(signedAt),
-          iat: seconds(signedAt),
-          exp: seconds(validUntil),
-          vc: {
-            '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
-            type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
-            credentialSubject: subject,
+      // A VCDM 2.0 list (for VCDM 2.0 credentials), secured as they are.
+      const listV2 = {
+        '@context': [VC_CONTEXT_V2],
+        id: url,
+        type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+        issuer: list.issuer,
+        validFrom: dateTimeStamp(signedAt),
+        validUntil: dateTimeStamp(validUntil),
+        credentialSubject: subject,
+      };
+      let credential: string;
+      if (isDataIntegrityFormat(list.format)) {
+        // A list of Data Integrity credentials is one itself, secured with their cryptosuite.
+        const secured = await signDataIntegrity(listV2, { cryptosuite: cryptosuiteOf(list.format), keyId: loaded.keyId, signer: loaded.signer, created: signedAt });
+        credential = JSON.stringify(secured);
+      } else if (list.format === 'vc+jwt') {
+        // VC-JOSE-COSE §3.1.1: the payload is the list credential itself.
+        credential = signJwt({ typ: VC_JOSE_TYP, cty: 'vc', kid: loaded.keyId }, listV2, loaded.signer);
+      } else {
+        credential = signJwt(
+          { typ: 'JWT', kid: loaded.keyId },
+          {
+            iss: list.issuer,
+            sub: `${url}#list`,
+            jti: url,
+            nbf: seconds(signedAt),
+            iat: seconds(signedAt),
+            exp: seconds(validUntil),
+            vc: {
+              '@context': [VC_CONTEXT_V1, STATUS_CONTEXT_V1],
+              type: [VERIFIABLE_CREDENTIAL, 'BitstringStatusListCredential'],
+              credentialSubject: subject,
+            },
           },
-        },
-        loaded.signer,
-      );
+          loaded.signer,
+        );
+      }
       // Kept only while the bits are still the ones it was made from: a revocation that
       // landed meanwhile leaves the row without a credential, and the next fetch signs again.
       await deps.db.statusList.updateMany({
@@ -135,19 +124,14 @@ export function createStatusListPublisher(deps: StatusListPublisherDeps): { publ
           credentialValidUntil: validUntil,
         },
       });
-      return publication(credential, signedAt, validUntil, deps.ttlMs);
+      return publication(credential, list.format, signedAt, validUntil, deps.ttlMs);
     },
   };
 }
 
-function publication(credential: string, signedAt: Date, validUntil: Date, ttlMs: number): StatusListPublication {
+function publication(credential: string, format: string, signedAt: Date, validUntil: Date, ttlMs: number): StatusListPublication {
   const etag = `"${createHash('sha256').update(credential).digest('base64url').slice(0, 27)}"`;
   // A Data Integrity list is stored as its JSON text: VCDM 2.0's application/vc.
-  const mediaType = credential.startsWith('{') ? VC_LD_MEDIA_TYPE : isVcJoseHeader(decodeJwt(credential).header) ? VC_JOSE_MEDIA_TYPE : VC_JWT_MEDIA_TYPE;
+  const mediaType = isDataIntegrityFormat(format) ? VC_LD_MEDIA_TYPE : format === 'vc+jwt' ? VC_JOSE_MEDIA_TYPE : VC_JWT_MEDIA_TYPE;
   return { credential, mediaType, signedAt, validUntil, ttlMs, etag };
-}
-
-/** A whole-second XSD dateTimeStamp. */
-function dateTimeStamp(date: Date): string {
-  return date.toISOString().replace('.000Z', 'Z');
 }
