@@ -3,13 +3,10 @@
  * `--cluster-enabled yes` on free loopback ports, joined by `redis-cli --cluster
  * create` (3 masters with a replica each by default), with nothing kept once stopped.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { freePort, waitFor } from './processes.js';
+import { waitFor } from './processes.js';
+import { RedisGroup, redisCli as cli } from './redis-group.js';
 
 const run = promisify(execFile);
 
@@ -57,30 +54,22 @@ export async function redisCliAvailable(): Promise<boolean> {
   }
 }
 
-const cli = async (port: number, ...args: string[]): Promise<string> => (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 })).stdout;
-
 /** Starts a cluster and waits until every node reports it ok, with each replica in sync. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
   const count = masters * (1 + replicas);
-  const dir = await mkdtemp(join(tmpdir(), 'vcq-redis-cluster-'));
-  const children = new Map<number, ChildProcess>();
-  const stop = async () => {
-    await Promise.all(
-      [...children.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }),
-    );
-    await rm(dir, { recursive: true, force: true });
-  };
+  const group = await RedisGroup.create('redis-cluster');
+  const stop = () => group.stop();
   try {
-    const ports = await Promise.all(Array.from({ length: count }, () => startNodeOnFreePort(dir, options.nodeTimeoutMs ?? 1000, children)));
+    const node = (port: number) => [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', group.dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000)],
+    ];
+    // The cluster bus listens on port + 10000, which must be in range too.
+    const ports = await Promise.all(Array.from({ length: count }, () => group.start(node, { maxPort: 55_000 })));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
-    const live = () => ports.filter((p) => isAlive(children.get(p)));
+    const live = () => ports.filter((p) => group.alive(p));
     const healthy = async () => {
       for (const port of live()) {
         const info = await cli(port, 'cluster', 'info');
@@ -107,15 +96,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       nodes: ports.map((port) => ({
         port,
         get alive() {
-          return isAlive(children.get(port));
+          return group.alive(port);
         },
-        async kill() {
-          const child = children.get(port);
-          if (!child || !isAlive(child)) return;
-          const exited = once(child, 'exit');
-          child.kill('SIGKILL');
-          await exited;
-        },
+        kill: () => group.kill(port),
       })),
       seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
       url: `redis://127.0.0.1:${ports[0]}`,
@@ -133,11 +116,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         throw new Error(`no live master serves slot ${slot}`);
       },
       async killMasterAndWaitForFailover(port) {
-        const child = children.get(port);
-        if (!child) throw new Error(`no node on port ${port}`);
-        const exited = once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
+        await group.kill(port);
         await waitFor(async () => (await healthy()) && !(await masterPorts()).includes(port), { what: `a replica to take over from the master on ${port}`, timeoutMs: 30_000, intervalMs: 100 });
       },
       stop,
@@ -146,62 +125,4 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await stop();
     throw error;
   }
-}
-
-const isAlive = (child: ChildProcess | undefined) => child !== undefined && child.exitCode === null && child.signalCode === null;
-
-/**
- * A node on a free port whose cluster bus port (port + 10000) is in range; a port
- * taken by someone else between the pick and the bind is given up for another.
- */
-async function startNodeOnFreePort(dir: string, nodeTimeoutMs: number, children: Map<number, ChildProcess>): Promise<number> {
-  for (let tries = 1; ; tries++) {
-    const port = await freePort();
-    if (port > 55_000 || children.has(port)) continue;
-    try {
-      await startNode(port, dir, nodeTimeoutMs, children);
-      return port;
-    } catch (error) {
-      children.delete(port);
-      if (tries >= 10) throw error;
-    }
-  }
-}
-
-async function startNode(port: number, dir: string, nodeTimeoutMs: number, children: Map<number, ChildProcess>): Promise<void> {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      `nodes-${port}.conf`,
-      '--cluster-node-timeout',
-      String(nodeTimeoutMs),
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'no',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.set(port, child);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (/Ready to accept connections/.test(out)) resolve();
-      // Only the start-up lines are of interest.
-      if (out.length > 20_000) out = out.slice(-5000);
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server on ${port} exited (${code}): ${out.slice(-500)}`)));
-  });
 }
