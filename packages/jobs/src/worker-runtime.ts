@@ -156,8 +156,8 @@ function processJob<C extends Catalog>(options: ProcessorOptions<C>) {
     }
     // Its entry and data, or its row's when Redis lost them; see runnableJob.
     const { kind: name, data, attempt, finalIfFails } = await runnableJob(job, store, catalog, dispatch.get(job.queueName));
-    // Metrics and events carry the BullMQ job name (`deliver`), also for a job restored from its row.
-    const labels = { queue: job.queueName, name: job.name || (name ? (catalog[name]?.name ?? '') : '') };
+    // Metrics and events carry the BullMQ job name (`deliver`); runnableJob restores it for a job run from its row.
+    const labels = { queue: job.queueName, name: job.name };
     const about = { ...labels, id, attempt };
     const observe = (report: () => void) => {
       // Metrics must never decide a job's fate.
