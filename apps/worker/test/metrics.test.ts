@@ -4,13 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '@vcq/config';
-import { catalogFromConfig, createServices, createStoreFromConfig, type JobPlatform } from '@vcq/app';
-import { closeRedis, createProducerConnection, ENDED, JobWaiter, QueueSet, waitForReady } from '@vcq/jobs';
-import { createLogger } from '@vcq/logger';
+import type { JobPlatform } from '@vcq/app';
+import { ENDED } from '@vcq/jobs';
 import { readMetric } from '@vcq/metrics';
 import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer, startWorld, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../src/worker.js';
+import { type Producer, startProducer } from './producer.js';
 
 const METRICS_TOKEN = 'worker-scrape-token-0123456789';
 let world: World;
@@ -33,29 +32,6 @@ afterAll(async () => {
   await world?.close();
 });
 
-/** Accepts jobs the way the API does (row first, then the queue), without HTTP. */
-async function startProducer(config: Config) {
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'test-producer' });
-  const { db, store } = createStoreFromConfig(config, logger);
-  const redis = createProducerConnection(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger);
-  const queues = new QueueSet({ catalog: catalogFromConfig(config), connection: redis, prefix: config.QUEUE_PREFIX, timeoutMs: config.REDIS_TIMEOUT_MS });
-  const { platform } = createServices(config, { db, store, queues, logger });
-  const waiter = new JobWaiter({ store, connectionString: config.DATABASE_URL });
-  await waitForReady(redis, config.REDIS_TIMEOUT_MS);
-  return {
-    platform,
-    queues,
-    waiter,
-    async close() {
-      await waiter.close();
-      await store.close();
-      await queues.close();
-      await closeRedis(redis);
-      await db.$disconnect();
-    },
-  };
-}
-type Producer = Awaited<ReturnType<typeof startProducer>>;
 
 /** Scrapes as Prometheus does, with the bearer token its scrape config holds. */
 async function scrape(): Promise<string> {
