@@ -4,7 +4,7 @@
  * fail on time; the goals are printed beside the figures.
  *
  * Figures (each can be picked with --only=a,b):
- *   worker_ratio   N issue-credential jobs drained by one worker process vs raw BullMQ no-op jobs
+ *   worker_ratio   N issue-credential jobs drained by one worker process vs the limit, pg-boss and raw BullMQ (bench/worker-ratio.ts)
  *   api_ratio      POST /api/credentials/issue vs a bare Express 5 JSON endpoint (autocannon)
  *   start_latency  the API's 202 -> the job's start in the worker, at a steady rate
  *   worker_rss     worker RSS after 10k and 100k jobs; Redis memory afterwards
@@ -29,7 +29,7 @@ import {
   API_KEY,
   api,
   type Deployment,
-  importIssuer,
+  importIssuerKey,
   issueBody,
   MiB,
   options,
@@ -41,10 +41,13 @@ import {
   sleep,
   startDeployment,
 } from './lib.js';
+import { batchState, child, enqueueIssueJobs, note, settleDatabase, waitForBatch } from './jobs.js';
+import { workerRatio } from './worker-ratio.js';
 
 const usage = `pnpm bench [options]   (each also as env BENCH_<NAME>, e.g. BENCH_N=5000)
   --only <list>            figures to run (default: all): worker_ratio,api_ratio,start_latency,worker_rss,upload_ratio,sync_fallback,worker_processes
-  --n <jobs>               worker_ratio jobs (default 20000)
+  --n <jobs>               worker_ratio jobs per contender and round (default 20000)
+  --rounds <n>             worker_ratio rounds, each one run of vcq, the limit, pg-boss and raw BullMQ (default 3)
   --concurrency <n>        worker concurrency, vcq and baseline alike (default 100, vcq's QUEUE_CONCURRENCY default)
   --duration <s>           api_ratio seconds per target (default 10)
   --connections <n>        api_ratio connections (default 50)
@@ -73,6 +76,7 @@ const only = new Set(opt.list('only') ?? ALL);
 for (const name of only) if (!(ALL as readonly string[]).includes(name)) throw new Error(`unknown figure ${name}; figures: ${ALL.join(', ')}`);
 const settings = {
   n: opt.number('n', 20_000),
+  rounds: opt.number('rounds', 3),
   concurrency: opt.number('concurrency', 100),
   duration: opt.number('duration', 10),
   connections: opt.number('connections', 50),
@@ -116,138 +120,6 @@ function report(figure: Figure, row: [string, string, string]): void {
   process.stdout.write(`${JSON.stringify(figure)}\n`);
 }
 
-const note = (message: string) => process.stderr.write(`bench: ${message}\n`);
-
-/** Runs a TypeScript helper of this folder as its own process; resolves with its first stdout line as JSON. */
-function child(script: string, args: string[]): { ready: Promise<Record<string, unknown>>; kill(): void; exited: Promise<unknown>; pid: number | undefined } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(proc, 'exit');
-  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout });
-    lines.once('line', (line) => resolve(JSON.parse(line) as Record<string, unknown>));
-    void exited.then(([code]) => reject(new Error(`${script} exited (${String(code)}) before answering`)));
-  });
-  ready.catch(() => {});
-  return { ready, kill: () => proc.kill('SIGTERM'), exited, pid: proc.pid };
-}
-
-/**
- * Puts `count` jobs in place the way the API does (row committed first, then the add
- * with the catalog's options), but in bulk, so a large N is ready in seconds.
- */
-async function enqueueJobs(d: Deployment, queues: QueueSet<VcqCatalog>, name: 'issue-credential' | 'verify-credential', count: number, data: (i: number) => unknown): Promise<string[]> {
-  const def = baseCatalog[name];
-  const ids: string[] = [];
-  for (let start = 0; start < count; start += 2000) {
-    const chunk = Array.from({ length: Math.min(2000, count - start) }, (_, i) => ({ id: randomUUID(), data: data(start + i) }));
-    await d.sql.query(
-      `INSERT INTO jobs (id, kind, queue, name, data, max_attempts)
-       SELECT id, $6, $3, $4, data, $5 FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, data)`,
-      [chunk.map((c) => c.id), chunk.map((c) => JSON.stringify(c.data)), def.queue, def.name, attemptsOf(def), name],
-    );
-    // Bounded parallelism: the adds are pipelined on one connection.
-    for (let i = 0; i < chunk.length; i += 250) {
-      await Promise.all(chunk.slice(i, i + 250).map((c) => queues.add(name, c.id, c.data)));
-    }
-    ids.push(...chunk.map((c) => c.id));
-  }
-  return ids;
-}
-
-/** Issue-credential jobs whose claims carry `batch`, so a figure can find its own rows. */
-const enqueueIssueJobs = (d: Deployment, queues: QueueSet<VcqCatalog>, issuer: string, count: number, batch: string) =>
-  enqueueJobs(d, queues, 'issue-credential', count, (i) => ({ ...issueBody(issuer, i), claims: { n: i, grade: 'A', batch } }));
-
-/** Ends of the verify-credential jobs tagged `tag` (their verifierDid): completed count and time span. */
-async function lightState(d: Deployment, tag: string) {
-  const [row] = await d.sql.query<{ done: string; seconds: string | null }>(
-    `SELECT count(*) FILTER (WHERE status IN ('completed', 'failed')) AS done, extract(epoch FROM max(completed_at) - min(started_at)) AS seconds
-     FROM jobs WHERE data->>'verifierDid' = $1`,
-    [tag],
-  );
-  return { done: Number(row?.done ?? 0), seconds: Number(row?.seconds ?? Number.NaN) };
-}
-
-/** Counts of a batch's rows by outcome, and how many completed rows carry the credential that is stored. */
-async function batchState(d: Deployment, batch: string) {
-  const [row] = await d.sql.query<{ completed: string; failed: string; open: string; verified: string; seconds: string | null }>(
-    `SELECT count(*) FILTER (WHERE j.status = 'completed') AS completed,
-            count(*) FILTER (WHERE j.status = 'failed') AS failed,
-            count(*) FILTER (WHERE j.status IN ('queued', 'processing')) AS open,
-            count(c.id) FILTER (WHERE j.status = 'completed' AND j.result->>'vcJwt' = c.jwt) AS verified,
-            extract(epoch FROM max(j.completed_at) - min(j.started_at)) AS seconds
-     FROM jobs j LEFT JOIN credentials c ON c.id = j.id
-     WHERE j.data->'claims'->>'batch' = $1`,
-    [batch],
-  );
-  return {
-    completed: Number(row?.completed ?? 0),
-    failed: Number(row?.failed ?? 0),
-    open: Number(row?.open ?? 0),
-    verified: Number(row?.verified ?? 0),
-    seconds: row?.seconds === null || row?.seconds === undefined ? Number.NaN : Number(row.seconds),
-  };
-}
-
-/**
- * Rows of a batch still open. Cheap on purpose: it reads only open rows (the status
- * index), so polling it does not compete with the run it watches.
- */
-async function openInBatch(d: Deployment, field: 'batch' | 'verifier', tag: string): Promise<number> {
-  const match = field === 'batch' ? `data->'claims'->>'batch' = $1` : `data->>'verifierDid' = $1`;
-  const [row] = await d.sql.query<{ open: string }>(`SELECT count(*) AS open FROM jobs WHERE status IN ('queued', 'processing') AND ${match}`, [tag]);
-  return Number(row?.open ?? 0);
-}
-
-async function waitForBatch(d: Deployment, batch: string, count: number, timeoutMs: number) {
-  return d.until(
-    async () => {
-      if ((await openInBatch(d, 'batch', batch)) > 0) return null;
-      const state = await batchState(d, batch);
-      return state.completed + state.failed >= count ? state : null;
-    },
-    `${count} jobs of batch ${batch} to end`,
-    timeoutMs,
-    250,
-  );
-}
-
-/**
- * Vacuums and analyses the tables a previous figure filled, so Postgres's autovacuum
- * does not wake up in the middle of the next figure and compete for the same cores.
- */
-async function settleDatabase(d: Deployment): Promise<void> {
-  const started = Date.now();
-  await d.sql.query('VACUUM (ANALYZE) jobs, credentials');
-  note(`database vacuumed and analysed in ${Date.now() - started} ms`);
-}
-
-/** The raw-BullMQ baseline: N no-op jobs with vcq's job options, drained by one worker process. */
-async function bullmqBaseline(d: Deployment, n: number, concurrency: number): Promise<{ rate: number; seconds: number; cpuUsPerJob: number }> {
-  const prefix = `${d.queuePrefix}-baseline`;
-  const connection = new Redis(d.redis.url, { maxRetriesPerRequest: null });
-  const queue = new Queue('noop', { connection, prefix });
-  try {
-    for (let start = 0; start < n; start += 1000) {
-      const jobs = Array.from({ length: Math.min(1000, n - start) }, () => ({
-        name: 'noop',
-        data: { n: start },
-        // The options vcq gives an issue-credential job (catalog: 3 attempts, HIGH priority).
-        opts: { jobId: randomUUID(), attempts: 3, backoff: { type: 'exponential', delay: 1000 }, priority: 1, removeOnComplete: true, removeOnFail: { age: 86_400, count: 1000 } },
-      }));
-      await queue.addBulk(jobs);
-    }
-    const worker = child('noop-worker.ts', [d.redis.url, prefix, 'noop', String(n), String(concurrency)]);
-    const done = (await worker.ready) as { firstStartMs: number; lastDoneMs: number; cpuMs: number };
-    await worker.exited;
-    const seconds = (done.lastDoneMs - done.firstStartMs) / 1000;
-    return { rate: n / seconds, seconds, cpuUsPerJob: (done.cpuMs * 1000) / n };
-  } finally {
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
-    connection.disconnect();
-  }
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -260,60 +132,35 @@ async function main(): Promise<void> {
   let worker: VcqProcess | undefined;
   try {
     apiProcess = await d.spawn('api', apiExtraEnv);
-    const issuer = await importIssuer(d.apiUrl);
+    const issuerKey = await importIssuerKey(d.apiUrl);
+    const issuer = issuerKey.did;
     note(`api up at ${d.apiUrl}; issuer ${issuer}`);
 
     if (only.has('worker_ratio')) {
-      note(`worker_ratio: raw BullMQ draining ${settings.n} no-op jobs`);
-      const baseline = await bullmqBaseline(d, settings.n, settings.concurrency);
-      note(`worker_ratio: enqueueing ${settings.n} issue-credential jobs`);
-      const enqueueStart = Date.now();
-      await enqueueIssueJobs(d, queues, issuer, settings.n, 'worker_ratio');
-      note(`worker_ratio: enqueued in ${Date.now() - enqueueStart} ms; starting the worker process`);
-      worker = await d.spawn('worker', workerExtraEnv);
-      // The worker's own CPU per job: steadier than rates on a shared machine, and it says where a gap is.
-      const cpuAtStart = processCpuMs(worker.child.pid);
-      const state = await waitForBatch(d, 'worker_ratio', settings.n, 30 * 60_000);
-      const cpuAfterIssuance = processCpuMs(worker.child.pid);
-      const rate = state.completed / state.seconds;
-      // The same drain with a job whose handler does no I/O (verifying a malformed VC-JWT
-      // answers "malformed" at once): what the platform itself costs per job.
-      const tag = 'did:example:bench-light';
-      note(`worker_ratio: ${settings.n} light verify-credential jobs through the same worker`);
-      await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
-      const light = await d.until(
-        async () => {
-          if ((await openInBatch(d, 'verifier', tag)) > 0) return null;
-          const s = await lightState(d, tag);
-          return s.done >= settings.n ? s : null;
-        },
-        'the light jobs to end',
-        30 * 60_000,
-        250,
-      );
-      const lightRate = light.done / light.seconds;
-      const cpuAfterLight = processCpuMs(worker.child.pid);
+      const { summary, ratios, light, rounds } = await workerRatio(d, queues, issuerKey, { n: settings.n, concurrency: settings.concurrency, rounds: settings.rounds, workerEnv: workerExtraEnv });
+      const { vcq, limit, pgboss, bullmq } = summary;
+      // The goals (issue 14): at least the pg-boss batch peer, at least 0.6 of the limit, on the worker's CPU per job.
+      const met = ratios.vs_pgboss_cpu >= 1 && ratios.vs_limit_cpu >= 0.6 && vcq.peak_rss_mib < 160 && vcq.gc_percent < 5;
       report(
         {
           figure: 'worker_ratio',
           jobs: settings.n,
           concurrency: settings.concurrency,
-          vcq_jobs_per_s: round(rate, 1),
-          vcq_seconds: round(state.seconds, 2),
-          completed: state.completed,
-          failed: state.failed,
-          completed_with_stored_credential: state.verified,
-          bullmq_noop_jobs_per_s: round(baseline.rate, 1),
-          bullmq_seconds: round(baseline.seconds, 2),
-          ratio: round(rate / baseline.rate, 3),
-          vcq_light_jobs_per_s: round(lightRate, 1),
-          light_ratio: round(lightRate / baseline.rate, 3),
-          vcq_worker_cpu_us_per_job: round(((cpuAfterIssuance - cpuAtStart) * 1000) / settings.n, 0),
-          vcq_worker_cpu_us_per_light_job: round(((cpuAfterLight - cpuAfterIssuance) * 1000) / settings.n, 0),
-          bullmq_worker_cpu_us_per_job: round(baseline.cpuUsPerJob, 0),
-          goal: '>= 0.6',
+          rounds,
+          vcq,
+          limit,
+          pgboss,
+          bullmq_noop: bullmq,
+          ...ratios,
+          vcq_light_jobs_per_s: light ? round(light.jobsPerS, 1) : null,
+          vcq_worker_cpu_us_per_light_job: light ? round(light.cpuUsPerJob, 0) : null,
+          goal: 'vs_pgboss_cpu >= 1.0, vs_limit_cpu >= 0.6 (about 170 us of worker CPU per job), vcq peak RSS < 160 MiB at N = 20,000, GC < 5 % of worker CPU',
         },
-        [`${round(rate / baseline.rate, 3)} (${round(rate, 0)} vs ${round(baseline.rate, 0)} jobs/s); light jobs ${round(lightRate / baseline.rate, 3)} (${round(lightRate, 0)}/s)`, '>= 0.6', rate / baseline.rate >= 0.6 ? 'met' : 'missed'],
+        [
+          `CPU/job: vcq ${vcq.worker_cpu_us_per_job} us, pg-boss ${pgboss.worker_cpu_us_per_job}, limit ${limit.worker_cpu_us_per_job} (x${ratios.vs_pgboss_cpu}, x${ratios.vs_limit_cpu}); jobs/s ${round(vcq.jobs_per_s, 0)} vs ${round(pgboss.jobs_per_s, 0)} vs ${round(limit.jobs_per_s, 0)}; RSS ${vcq.peak_rss_mib} MiB; GC ${vcq.gc_percent} %`,
+          '>= 1.0 pg-boss, >= 0.6 limit, < 160 MiB, GC < 5 %',
+          met ? 'met' : 'missed',
+        ],
       );
     }
 

@@ -4,11 +4,13 @@
  * worker as real processes) set up and torn down in one place.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { JOB_CHANGES_CHANNEL } from '@vcq/jobs';
 import { createTestDatabase, freePort, provisionTestServices, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
+
+export type { VcqProcess };
 
 /** `--name value` / `--name=value` flags, falling back to env `BENCH_NAME` (or `DRILL_NAME`), then the default. */
 export function options(envPrefix: string, argv = process.argv.slice(2)) {
@@ -106,6 +108,36 @@ export function processCpuMs(pid: number | undefined): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU time (ms) the PostgreSQL backends connected to `database` have used so far, by
+ * pid (their process titles name the database); with `since`, the total used after it
+ * (a backend that connected since counts from zero). Linux only; an empty map elsewhere.
+ */
+export function postgresCpuMs(database: string): Map<number, number>;
+export function postgresCpuMs(database: string, since: Map<number, number>): number;
+export function postgresCpuMs(database: string, since?: Map<number, number>): Map<number, number> | number {
+  const now = new Map<number, number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    pids = [];
+  }
+  for (const pid of pids) {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      // `postgres: [<cluster>: ]<user> <database> <client> <state>`
+      if (title.startsWith('postgres: ') && title.split(/[ \0]/).includes(database)) now.set(Number(pid), processCpuMs(Number(pid)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!since) return now;
+  let total = 0;
+  for (const [pid, ms] of now) total += ms - (since.get(pid) ?? 0);
+  return total;
 }
 
 export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
@@ -288,12 +320,27 @@ export async function api(base: string, method: string, path: string, body?: unk
   return { status: res.status, body: json, text };
 }
 
-/** Imports an issuer did:key (stored in the request, no job) and returns the DID. */
-export async function importIssuer(base: string): Promise<string> {
-  const res = await api(base, 'POST', '/api/dids', { method: 'key', seedHex: randomBytes(32).toString('hex') });
+/** An issuer did:key the harness imported, with its seed (the bench's peers sign with the same key). */
+export interface IssuerKey {
+  did: string;
+  /** Its verification method, the `kid` of what it signs. */
+  keyId: string;
+  seedHex: string;
+}
+
+/** Imports an issuer did:key (stored in the request, no job). */
+export async function importIssuerKey(base: string): Promise<IssuerKey> {
+  const seedHex = randomBytes(32).toString('hex');
+  const res = await api(base, 'POST', '/api/dids', { method: 'key', seedHex });
   const did = (res.body?.result as { did?: string } | undefined)?.did;
   if (res.status !== 201 || !did) throw new Error(`could not import an issuer DID: ${res.status} ${res.text.slice(0, 300)}`);
-  return did;
+  // did:key's one verification method is the key's multibase after the '#' (did:key spec, section 3.1.2).
+  return { did, keyId: `${did}#${did.slice('did:key:'.length)}`, seedHex };
+}
+
+/** Imports an issuer did:key and returns the DID. */
+export async function importIssuer(base: string): Promise<string> {
+  return (await importIssuerKey(base)).did;
 }
 
 /** The body of one `issue-credential` request. */

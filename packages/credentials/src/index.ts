@@ -43,7 +43,10 @@ export type {
 export type { DidDocument, Service, VerificationMethod } from './did-document.js';
 export type { Ed25519PublicJwk } from './ed25519.js';
 export { assertDidKeys, DidKeyError, didKeyDocument, didKeyFromPublicKey } from './did-key.js';
-export { publicKeyFromSeed } from './ed25519.js';
+export { publicKeyFromSeed, signerFromSeed, verifyEd25519 } from './ed25519.js';
+// The pieces of a jwt_vc_json issuance: the bench's peers sign with them exactly as vcq does.
+export { decodeJwt, signJwt } from './jwt.js';
+export { credentialPayload } from './vc-jwt.js';
 export { STATUS_LIST_BITS } from './status-list.js';
 export { DEFAULT_STATUS_LIST_TTL_MS, type StatusListCacheSettings, type StatusListObserver } from './status-list-cache.js';
 export { findKeyMaterial } from './key-material-scan.js';
