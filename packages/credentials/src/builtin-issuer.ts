@@ -3,7 +3,7 @@
  * its place in the issuer's status list and stores it (`credentials`).
  */
 import { createHash } from 'node:crypto';
-import { Coalescer, DEFAULT_ORGANIZATION, type Db, type Settled, settle } from '@vcq/db';
+import { Coalescer, DEFAULT_ORGANIZATION, type Db, type HotStatement, hotQuery, type Settled, settle } from '@vcq/db';
 import { PermanentJobError, ValidationError } from '@vcq/errors';
 import type { DidRegistry, LoadedSigner } from './did-service.js';
 import { signJwt } from './jwt.js';
@@ -153,15 +153,20 @@ function insertCredentials(db: Db, rows: NewCredentialRow[]): Promise<Array<{ id
     user_id: r.userId,
     request_digest: r.requestDigest,
   }));
-  return db.$queryRaw<Array<{ id: string }>>`
+  return hotQuery<{ id: string }>(db, INSERT_CREDENTIALS, [JSON.stringify(records)]);
+}
+
+const INSERT_CREDENTIALS: HotStatement = {
+  name: 'vcq_insert_credentials',
+  text: `
     INSERT INTO credentials (id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id, request_digest)
     SELECT id, public_id, issuer, subject, type, issued_at, expires_at, jwt, status_list_id, status_list_index, organization_id, user_id, request_digest
-    FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
+    FROM jsonb_to_recordset($1::jsonb) AS r(
       id uuid, public_id text, issuer text, subject text, type text, issued_at timestamptz, expires_at timestamptz,
       jwt text, status_list_id text, status_list_index int, organization_id text, user_id text, request_digest text)
     ON CONFLICT DO NOTHING
-    RETURNING id::text AS id`;
-}
+    RETURNING id::text AS id`,
+};
 
 type NewCredentialRow = Omit<CredentialRow, 'status' | 'revokedAt' | 'createdAt'>;
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '@vcq/errors';
-import { Coalescer, type Db, DEFAULT_ORGANIZATION } from '@vcq/db';
+import { Coalescer, type Db, DEFAULT_ORGANIZATION, type HotStatement, hotQuery } from '@vcq/db';
 import { createBuiltinIssuer, existingIssueResult, formatOf } from './builtin-issuer.js';
 import { createDidRegistry } from './did-service.js';
 import { isDataIntegrityFormat } from './data-integrity.js';
@@ -27,6 +27,12 @@ export const DEFAULT_PUBLISHED_VALIDITY_MS = 24 * 3_600_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type CredentialRow = NonNullable<Awaited<ReturnType<Db['credential']['findUnique']>>>;
+
+// The ids as one JSON parameter: as cheap to prepare for a hundred ids as for one.
+const CREDENTIALS_BY_ID: HotStatement = {
+  name: 'vcq_credentials_by_id',
+  text: 'SELECT id::text AS id FROM credentials WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)',
+};
 
 /** Builds the credentials domain service (DIDs, issuance, verification, revocation, status lists). */
 export function createCredentialsService(deps: CredentialsServiceDeps): CredentialsService {
@@ -71,9 +77,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
   // from concurrent jobs share one query.
   const credentialsById = new Coalescer<string, CredentialRow | null>(
     async (ids) => {
-      // The ids as one JSON parameter: as cheap to prepare for a hundred ids as for one.
-      const found = await deps.db.$queryRaw<Array<{ id: string }>>`
-        SELECT id::text AS id FROM credentials WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(ids)])}::jsonb)::uuid)`;
+      const found = await hotQuery<{ id: string }>(deps.db, CREDENTIALS_BY_ID, [JSON.stringify([...new Set(ids)])]);
       // Usually none: only a retried job's credential exists already.
       const rows = found.length > 0 ? await deps.db.credential.findMany({ where: { id: { in: found.map((r) => r.id) } } }) : [];
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Db } from '@vcq/db';
+import { type Db, type HotStatement, hotQuery } from '@vcq/db';
 import { type DataIntegrityFormat, isDataIntegrityFormat } from './data-integrity.js';
 import type { Tx } from './db-types.js';
 import type { CredentialFormat } from './schemas.js';
@@ -58,6 +58,20 @@ export function bitAt(bits: Uint8Array, index: number): boolean {
   return ((byte >> (7 - (index & 7))) & 1) === 1;
 }
 
+const TAKE_INDEXES: HotStatement = {
+  name: 'vcq_take_status_indexes',
+  text: `
+    WITH target AS (
+      SELECT id, next_index AS first FROM status_lists
+      WHERE issuer = $1 AND purpose = $2 AND format = $3 AND next_index < size
+      ORDER BY created_at, id LIMIT 1
+      FOR UPDATE
+    )
+    UPDATE status_lists s SET next_index = LEAST(s.size, s.next_index + $4::int), updated_at = now()
+    FROM target WHERE s.id = target.id
+    RETURNING s.id, target.first, s.next_index AS next`,
+};
+
 /**
  * Takes the next `count` free indexes of `issuer`'s lists, opening a new list when
  * all are full. One UPDATE per list it draws from: concurrent issuers queue on the
@@ -76,16 +90,7 @@ export async function allocateStatusIndexes(
   for (let opened = 0; taken.length < count; ) {
     const want = count - taken.length;
     // The CTE locks the list row first, so `first` is the value this UPDATE increments.
-    const rows = await db.$queryRaw<Array<{ id: string; first: number; next: number }>>`
-      WITH target AS (
-        SELECT id, next_index AS first FROM status_lists
-        WHERE issuer = ${issuer} AND purpose = ${STATUS_PURPOSE} AND format = ${format} AND next_index < size
-        ORDER BY created_at, id LIMIT 1
-        FOR UPDATE
-      )
-      UPDATE status_lists s SET next_index = LEAST(s.size, s.next_index + ${want}::int), updated_at = now()
-      FROM target WHERE s.id = target.id
-      RETURNING s.id, target.first, s.next_index AS next`;
+    const rows = await hotQuery<{ id: string; first: number; next: number }>(db, TAKE_INDEXES, [issuer, STATUS_PURPOSE, format, want]);
     const row = rows[0];
     if (row) {
       for (let index = Number(row.first); index < Number(row.next); index++) taken.push({ listId: row.id, index });

@@ -3,7 +3,7 @@
  * Creation is an immediate commit; lifecycle writes go through the WriteBuffer.
  */
 import { DEFAULT_ORGANIZATION } from '@vcq/config';
-import type { Db } from './client.js';
+import { type Db, type HotStatement, hotQuery } from './client.js';
 import { Prisma, type JobMode, type JobStatus } from './generated/client.js';
 import { Coalescer, type Settled } from './coalescer.js';
 import { RUNNER } from './runner.js';
@@ -290,16 +290,30 @@ export class JobStore {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const READ_STATUSES: HotStatement = { name: 'vcq_read_statuses', text: 'SELECT id::text AS id, status::text AS status FROM jobs WHERE id = ANY($1::uuid[])' };
+
 /** The status of each of `ids`, in one query; an id that is no uuid has no row. */
 async function readStatuses(db: Db, ids: string[]): Promise<Array<Settled<JobStatus | null>>> {
   const wanted = ids.filter((id) => UUID.test(id));
   const rows =
     wanted.length === 0
       ? []
-      : await db.$queryRaw<Array<{ id: string; status: JobStatus }>>`SELECT id::text AS id, status::text AS status FROM jobs WHERE id = ANY(${wanted}::uuid[])`;
+      : await hotQuery<{ id: string; status: JobStatus }>(db, READ_STATUSES, [wanted]);
   const byId = new Map(rows.map((r) => [r.id, r.status]));
   return ids.map((id) => ({ ok: true, value: byId.get(id.toLowerCase()) ?? null }));
 }
+
+const INSERT_JOBS: HotStatement = {
+  name: 'vcq_insert_jobs',
+  text: `
+    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, created_at, updated_at)
+    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, $1, $1
+    FROM jsonb_to_recordset($2::jsonb)
+      AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
+        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id::text AS id`,
+};
 
 /**
  * One INSERT for a batch of new jobs, the rows as a single JSON parameter. A taken id
@@ -334,14 +348,7 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
   });
   // Only the ids come back: every other column is what was sent or a default, so the
   // records are built here rather than read back (the payload would be parsed again).
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, created_at, updated_at)
-    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, ${now}, ${now}
-    FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
-      AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
-        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text)
-    ON CONFLICT (id) DO NOTHING
-    RETURNING id::text AS id`;
+  const rows = await hotQuery<{ id: string }>(db, INSERT_JOBS, [now, JSON.stringify(records.map(insertedFields))]);
   const inserted = new Set(rows.map((r) => r.id));
   return records.map((record) => {
     // Taken by this answer: a second job with the same id in the batch is a duplicate.

@@ -12,7 +12,7 @@
  * (with its real start time), instead of twice. Outcomes and an attempt's error never
  * wait for the delay.
  */
-import type { Db } from './client.js';
+import { type Db, type HotStatement, hotQuery } from './client.js';
 import { eachAlone } from './coalescer.js';
 import { RUNNER } from './runner.js';
 import { storableJson } from './storable.js';
@@ -252,7 +252,13 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
     started_at: p.startedAt ?? null,
     completed_at: p.completedAt ?? null,
   }));
-  const updated = await db.$queryRaw<Array<{ id: string }>>`
+  const updated = await hotQuery<{ id: string }>(db, APPLY_WRITES, [RUNNER, storableJson(rows)]);
+  return new Set(updated.map((r) => r.id));
+}
+
+const APPLY_WRITES: HotStatement = {
+  name: 'vcq_apply_writes',
+  text: `
     UPDATE "jobs" AS j SET
       status = v.status::"JobStatus",
       attempt = v.attempt,
@@ -260,14 +266,13 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
       result = COALESCE(v.result, j.result),
       error = CASE WHEN v.status = 'completed' THEN NULL ELSE COALESCE(v.error, j.error) END,
       started_at = CASE WHEN v.attempt > j.attempt OR j.started_at IS NULL THEN v.started_at ELSE j.started_at END,
-      runner = CASE WHEN v.attempt > j.attempt OR j.runner IS NULL THEN ${RUNNER} ELSE j.runner END,
+      runner = CASE WHEN v.attempt > j.attempt OR j.runner IS NULL THEN $1 ELSE j.runner END,
       completed_at = v.completed_at,
       updated_at = now()
-    FROM jsonb_to_recordset(${storableJson(rows)}::jsonb)
+    FROM jsonb_to_recordset($2::jsonb)
       AS v(id uuid, attempt int, status text, progress int, result jsonb, error jsonb, started_at timestamptz, completed_at timestamptz)
     WHERE j.id = v.id
       AND j.status IN ('queued', 'processing')
       AND v.attempt >= j.attempt
-    RETURNING j.id::text AS id`;
-  return new Set(updated.map((r) => r.id));
-}
+    RETURNING j.id::text AS id`,
+};

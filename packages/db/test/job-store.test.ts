@@ -52,14 +52,15 @@ describe('JobStore writes', () => {
   });
 
   it('when writes keep arriving while statements run, then two run at once, never both holding the same row, and every outcome lands', async () => {
-    // Count the statements running at once by wrapping the client's raw query.
+    // Count the statements running at once by wrapping the client's raw query (a client
+    // createDb did not make runs the hot statements through Prisma's $queryRawUnsafe).
     let running = 0;
     let most = 0;
     const held = new Set<string>();
     let shared = 0;
     const counting = new Proxy(db, {
       get(target, key, receiver) {
-        if (key !== '$queryRaw') return Reflect.get(target, key, receiver);
+        if (key !== '$queryRawUnsafe') return Reflect.get(target, key, receiver);
         return async (...args: unknown[]) => {
           // The statement's rows travel as one JSON parameter.
           const ids = (JSON.parse(args.find((a) => typeof a === 'string' && a.startsWith('[')) as string) as Array<{ id: string }>).map((r) => r.id);
@@ -70,7 +71,7 @@ describe('JobStore writes', () => {
             held.add(id);
           }
           try {
-            return await (target.$queryRaw as (...a: unknown[]) => Promise<unknown>)(...args);
+            return await (target.$queryRawUnsafe as (...a: unknown[]) => Promise<unknown>)(...args);
           } finally {
             running--;
             for (const id of ids) held.delete(id);
