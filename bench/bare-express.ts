@@ -1,8 +1,10 @@
 /**
  * The baselines of `api_ratio` (a bare Express 5 JSON endpoint doing nothing) and of
- * `upload_ratio`'s transport floor (`/drain` reads a body and throws it away), in
- * their own process. Prints `{"port": N}` once listening.
+ * `upload_ratio` (`/hash` drains an upload and hashes every byte of it with SHA-256,
+ * as vcq does, without parsing the form; `/drain` only reads and drops it), in their
+ * own process. Prints `{"port": N}` once listening.
  */
+import { createHash } from 'node:crypto';
 import express from 'express';
 
 const app = express();
@@ -13,6 +15,11 @@ app.post('/json', (_req, res) => {
 app.post('/drain', (req, res) => {
   req.resume();
   req.on('end', () => res.status(202).json({ ok: true }));
+});
+app.post('/hash', (req, res) => {
+  const hash = createHash('sha256');
+  req.on('data', (chunk: Buffer) => hash.update(chunk));
+  req.on('end', () => res.status(202).json({ sha256: hash.digest('hex') }));
 });
 const server = app.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);

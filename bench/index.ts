@@ -8,7 +8,7 @@
  *   api_ratio      POST /api/credentials/issue vs a bare Express 5 JSON endpoint (autocannon)
  *   start_latency  the API's 202 -> the job's start in the worker, at a steady rate
  *   worker_rss     worker RSS after 10k and 100k jobs; Redis memory afterwards
- *   upload_ratio   100 MiB upload to /api/verification-jobs/verify vs node:crypto hashing
+ *   upload_ratio   100 MiB upload to /api/verification-jobs/verify vs a bare HTTP server draining and hashing it
  *   sync_fallback  Redis unreachable: first answer, then p50 over 200 requests
  *   worker_processes  N issue-credential jobs drained by WORKER_PROCESSES=1 and =2, interleaved rounds
  *
@@ -226,12 +226,12 @@ async function main(): Promise<void> {
           vcq_api_cpu_us_per_req: round(median(rounds.map((r) => r.vcq.cpuUsPerRequest)), 0),
           express_cpu_us_per_req: round(median(rounds.map((r) => r.baseline.cpuUsPerRequest)), 0),
           round_vcq_p99_ms: rounds.map((r) => r.vcq.p99Ms),
-          goal: 'ratio >= 0.5, p99 < 50 ms',
+          goal: 'ratio >= 0.6, p99 < 50 ms',
         },
         [
           `${round(ratio, 3)} (${round(vcqRate, 0)} vs ${round(baselineRate, 0)} req/s), p50 ${p50} ms, p99 ${p99} ms; median of ${settings.apiRounds} rounds`,
-          '>= 0.5, p99 < 50 ms',
-          ratio >= 0.5 && p99 < 50 ? 'met' : 'missed',
+          '>= 0.6, p99 < 50 ms',
+          ratio >= 0.6 && p99 < 50 ? 'met' : 'missed',
         ],
       );
       if (worker) {
@@ -415,64 +415,65 @@ async function main(): Promise<void> {
         createHash('sha256').update(bytes).digest();
         hashRuns.push(performance.now() - t);
       }
-      const uploadRuns: number[] = [];
-      const growths: number[] = [];
-      const pid = apiProcess.child.pid as number;
-      for (let i = 0; i < settings.uploadRuns; i++) {
+      // The baseline: the same upload from the same client to a bare HTTP server that
+      // drains it and hashes every byte, in rounds alternating with vcq's.
+      const bare = child('bare-express.ts', []);
+      const { port } = (await bare.ready) as { port: number };
+      const upload = (url: string, headers: Record<string, string>) => {
         const form = new FormData();
         form.set('manifestURI', 'https://example.org/manifest.json');
         form.set('registryAddress', `0x${'ab'.repeat(20)}`);
         form.set('file', new Blob([bytes]), 'big.bin');
+        return fetch(url, { method: 'POST', headers, body: form });
+      };
+      const uploadRuns: number[] = [];
+      const baselineRuns: number[] = [];
+      const growths: number[] = [];
+      const loads: number[] = [];
+      const pid = apiProcess.child.pid as number;
+      for (let i = 0; i < settings.uploadRuns; i++) {
+        let t = performance.now();
+        const base = await upload(`http://127.0.0.1:${port}/hash`, {});
+        await base.text();
+        baselineRuns.push(performance.now() - t);
         const sampler = sampleRss(pid, 5);
         await sleep(20);
-        const t = performance.now();
-        const res = await fetch(`${d.apiUrl}/api/verification-jobs/verify`, { method: 'POST', headers: { 'x-api-key': API_KEY }, body: form });
+        t = performance.now();
+        const res = await upload(`${d.apiUrl}/api/verification-jobs/verify`, { 'x-api-key': API_KEY });
         const ms = performance.now() - t;
         await res.text();
         const rss = await sampler.stop();
         if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
         uploadRuns.push(ms);
         growths.push(rss.peak - rss.first);
-        note(`upload_ratio: run ${i + 1}: ${round(ms, 0)} ms to the 202, API RSS +${round((rss.peak - rss.first) / MiB, 1)} MiB`);
-      }
-      // The transport floor: the same upload from the same client to a process that only
-      // reads the body and drops it. No server can answer sooner than this here.
-      const bare = child('bare-express.ts', []);
-      const { port } = (await bare.ready) as { port: number };
-      const drainRuns: number[] = [];
-      for (let i = 0; i < settings.uploadRuns; i++) {
-        const form = new FormData();
-        form.set('file', new Blob([bytes]), 'big.bin');
-        const t = performance.now();
-        const res = await fetch(`http://127.0.0.1:${port}/drain`, { method: 'POST', body: form });
-        await res.text();
-        drainRuns.push(performance.now() - t);
+        loads.push(round(loadavg()[0] ?? Number.NaN, 2));
+        note(`upload_ratio: round ${i + 1}: bare HTTP drain+hash ${round(baselineRuns[i] as number, 0)} ms, vcq ${round(ms, 0)} ms to the 202, API RSS +${round((rss.peak - rss.first) / MiB, 1)} MiB, load ${loads[i]}`);
       }
       bare.kill();
       await bare.exited;
-      const drainMs = percentile(drainRuns, 50);
+      const baselineMs = percentile(baselineRuns, 50);
       const hashMs = percentile(hashRuns, 50);
       const uploadMs = percentile(uploadRuns, 50);
       const growth = Math.max(...growths);
-      const ratio = hashMs / uploadMs;
+      const ratio = baselineMs / uploadMs;
       report(
         {
           figure: 'upload_ratio',
           mib: settings.uploadMiB,
           runs: settings.uploadRuns,
           upload_to_202_ms: round(uploadMs, 1),
-          hash_only_ms: round(hashMs, 1),
+          bare_http_drain_and_hash_ms: round(baselineMs, 1),
           ratio: round(ratio, 3),
+          round_ms: uploadRuns.map((ms, i) => ({ vcq: round(ms, 0), baseline: round(baselineRuns[i] as number, 0), load: loads[i] })),
           upload_mib_per_s: round(settings.uploadMiB / (uploadMs / 1000), 1),
-          bare_http_drain_ms: round(drainMs, 1),
-          ratio_to_bare_http_drain: round(drainMs / uploadMs, 3),
+          hash_in_memory_ms: round(hashMs, 1),
           api_rss_growth_mib: round(growth / MiB, 1),
-          goal: 'ratio >= 0.8, RSS growth < 32 MiB',
+          goal: 'ratio >= 0.9, RSS growth < 32 MiB',
         },
         [
-          `${round(ratio, 3)} (${round(uploadMs, 0)} ms vs ${round(hashMs, 0)} ms; a bare HTTP drain takes ${round(drainMs, 0)} ms), RSS +${round(growth / MiB, 1)} MiB`,
-          '>= 0.8, < 32 MiB',
-          ratio >= 0.8 && growth < 32 * MiB ? 'met' : 'missed',
+          `${round(ratio, 3)} (${round(uploadMs, 0)} ms vs ${round(baselineMs, 0)} ms for a bare HTTP drain+hash), RSS +${round(growth / MiB, 1)} MiB`,
+          '>= 0.9, < 32 MiB',
+          ratio >= 0.9 && growth < 32 * MiB ? 'met' : 'missed',
         ],
       );
     }
