@@ -40,6 +40,10 @@ interface Run {
   load: number;
   /** Why the run does not count; null when it was verified. */
   invalid: string | null;
+  /** Row writes Postgres made per job (pg_stat_database: inserted + updated + deleted tuples); counts, not times. */
+  rowWritesPerJob?: number;
+  /** Transactions committed per job (pg_stat_database.xact_commit). */
+  commitsPerJob?: number;
 }
 
 type Contender = 'vcq' | 'limit' | 'pgboss' | 'bullmq';
@@ -81,6 +85,8 @@ export async function workerRatio(d: Deployment, queues: QueueSet<VcqCatalog>, i
         postgres_cpu_us_per_job: round(median(who, (x) => x.postgresCpuUsPerJob), 0),
         peak_rss_mib: round(median(who, (x) => x.peakRssMiB), 0),
         gc_percent: round(median(who, (x) => x.gcPercent), 1),
+        row_writes_per_job: round(median(who, (x) => x.rowWritesPerJob ?? Number.NaN), 2),
+        commits_per_job: round(median(who, (x) => x.commitsPerJob ?? Number.NaN), 3),
         rounds: (runs.get(who) ?? []).map((x) => ({ jobs_per_s: round(x.jobsPerS, 0), worker_cpu_us_per_job: round(x.workerCpuUsPerJob, 0), load: x.load, ...(x.invalid ? { invalid: x.invalid } : {}) })),
       },
     ]),
@@ -106,9 +112,10 @@ async function bullmqRun(d: Deployment, settings: WorkerRatioSettings): Promise<
 /** vcq: the jobs put in place as the API does, then one fresh worker process drains them. */
 async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer: IssuerKey, batch: string, settings: WorkerRatioSettings, publicKey: Buffer, withLight: boolean) {
   await enqueueIssueJobs(d, queues, issuer.did, settings.n, batch);
+  const writesAtStart = await databaseCounters(d);
   const metricsPort = await freePort();
   const worker: VcqProcess = await d.spawn('worker', { ...settings.workerEnv, WORKER_METRICS_PORT: String(metricsPort) });
-  let light: { jobsPerS: number; cpuUsPerJob: number } | undefined;
+  let measured: Omit<Run, 'rowWritesPerJob' | 'commitsPerJob' | 'invalid'> & { problems: string[] };
   try {
     const pid = worker.child.pid;
     const rss = sampleRss(pid as number, 20);
@@ -120,12 +127,7 @@ async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer: Issue
     const pgMs = postgresCpuMs(d.database.name, pgAtStart);
     const gcMs = ((await gcSeconds(metricsPort)) - gcAtStart) * 1000;
     const memory = await rss.stop();
-    const problems = [
-      state.completed !== settings.n ? `${state.completed} of ${settings.n} rows completed` : '',
-      state.verified !== settings.n ? `${state.verified} completed rows carry their stored credential` : '',
-      await credentialProblems(d, batch, settings.n, publicKey),
-    ].filter(Boolean);
-    const run: Run = {
+    measured = {
       jobsPerS: state.completed / state.seconds,
       seconds: state.seconds,
       workerCpuUsPerJob: (cpuMs * 1000) / settings.n,
@@ -133,27 +135,48 @@ async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer: Issue
       peakRssMiB: memory.peak / 1024 ** 2,
       gcPercent: (gcMs / cpuMs) * 100,
       load: load(),
-      invalid: problems.length > 0 ? problems.join('; ') : null,
+      problems: [
+        state.completed !== settings.n ? `${state.completed} of ${settings.n} rows completed` : '',
+        state.verified !== settings.n ? `${state.verified} completed rows carry their stored credential` : '',
+      ],
     };
-    if (withLight) {
-      // The same drain with a job whose handler does no I/O (verifying a malformed VC-JWT
-      // answers "malformed" at once): what the platform itself costs per job.
-      const tag = `did:example:light-${batch}`;
-      const cpuBefore = processCpuMs(pid);
-      await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
-      const ended = await d.until(
-        async () => {
-          if ((await openInBatch(d, 'verifier', tag)) > 0) return null;
-          const s = await lightState(d, tag);
-          return s.done >= settings.n ? s : null;
-        },
-        'the light jobs to end',
-        30 * 60_000,
-        250,
-      );
-      light = { jobsPerS: ended.done / ended.seconds, cpuUsPerJob: ((processCpuMs(pid) - cpuBefore) * 1000) / settings.n };
-    }
-    return { run, light };
+  } finally {
+    await d.stop(worker);
+  }
+  // After the worker's exit, which reports its connections' statistics.
+  const writes = await databaseCounters(d);
+  const problems = [...measured.problems, await credentialProblems(d, batch, settings.n, publicKey)].filter(Boolean);
+  const { problems: _, ...figures } = measured;
+  const run: Run = {
+    ...figures,
+    invalid: problems.length > 0 ? problems.join('; ') : null,
+    rowWritesPerJob: (writes.rows - writesAtStart.rows) / settings.n,
+    commitsPerJob: (writes.commits - writesAtStart.commits) / settings.n,
+  };
+  return { run, light: withLight ? await lightRun(d, queues, settings) : undefined };
+}
+
+/**
+ * The same drain with a job whose handler does no I/O (verifying a malformed VC-JWT
+ * answers "malformed" at once), on a fresh worker: what the platform itself costs per job.
+ */
+async function lightRun(d: Deployment, queues: QueueSet<VcqCatalog>, settings: WorkerRatioSettings): Promise<{ jobsPerS: number; cpuUsPerJob: number }> {
+  const tag = `did:example:light-${randomUUID().slice(0, 8)}`;
+  await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
+  const worker = await d.spawn('worker', settings.workerEnv);
+  try {
+    const cpuBefore = processCpuMs(worker.child.pid);
+    const ended = await d.until(
+      async () => {
+        if ((await openInBatch(d, 'verifier', tag)) > 0) return null;
+        const s = await lightState(d, tag);
+        return s.done >= settings.n ? s : null;
+      },
+      'the light jobs to end',
+      30 * 60_000,
+      250,
+    );
+    return { jobsPerS: ended.done / ended.seconds, cpuUsPerJob: ((processCpuMs(worker.child.pid) - cpuBefore) * 1000) / settings.n };
   } finally {
     await d.stop(worker);
   }
@@ -165,6 +188,7 @@ async function peerRun(d: Deployment, queues: QueueSet<VcqCatalog>, who: 'limit'
   if (who === 'limit') await enqueueIssueJobs(d, queues, issuer.did, settings.n, batch, { rowsOnly: true });
   else await enqueuePgBoss(d, queue, issuer.did, settings.n, batch);
   const pgAtStart = postgresCpuMs(d.database.name);
+  const writesAtStart = await databaseCounters(d);
   const peer = child('issuance-peer.ts', [who, JSON.stringify({ databaseUrl: d.database.url, batch, queue, n: settings.n, issuerDid: issuer.did, keyId: issuer.keyId, seedHex: issuer.seedHex, schema: PGBOSS_SCHEMA })]);
   try {
     const done = (await peer.ready) as { firstStartMs: number; lastDoneMs: number; count: number; cpuMs: number; gcMs: number; peakRssBytes: number };
@@ -176,6 +200,10 @@ async function peerRun(d: Deployment, queues: QueueSet<VcqCatalog>, who: 'limit'
         ? Number((await d.sql.query<{ n: string }>(`SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND data->'claims'->>'batch' = $1`, [batch]))[0]?.n)
         : Number((await d.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${PGBOSS_SCHEMA}.job WHERE name = $1 AND state = 'completed'`, [queue]))[0]?.n);
     const problems = [completed !== settings.n ? `${completed} of ${settings.n} jobs completed` : '', await credentialProblems(d, batch, settings.n, publicKey)].filter(Boolean);
+    // After the peer's exit, which reports its connections' statistics.
+    peer.kill();
+    await peer.exited;
+    const writes = await databaseCounters(d);
     return {
       jobsPerS: done.count / seconds,
       seconds,
@@ -185,6 +213,8 @@ async function peerRun(d: Deployment, queues: QueueSet<VcqCatalog>, who: 'limit'
       gcPercent: (done.gcMs / done.cpuMs) * 100,
       load: load(),
       invalid: problems.length > 0 ? problems.join('; ') : null,
+      rowWritesPerJob: (writes.rows - writesAtStart.rows) / settings.n,
+      commitsPerJob: (writes.commits - writesAtStart.commits) / settings.n,
     };
   } finally {
     peer.kill();
@@ -234,6 +264,22 @@ async function credentialProblems(d: Deployment, batch: string, n: number, publi
     sample.length === 0 || bad > 0 ? `${bad} of ${sample.length} sampled signatures do not verify` : '',
   ];
   return problems.filter(Boolean).join('; ');
+}
+
+/**
+ * The database's committed transactions and written rows so far (pg_stat_database; the
+ * figures read it before a run and after its processes exit, which makes them report).
+ * The harness's own polling adds a few commits and no row writes.
+ */
+async function databaseCounters(d: Deployment): Promise<{ commits: number; rows: number }> {
+  // The harness's own connections (it wrote the jobs) report when idle, within up to 10 s;
+  // two at once reach both of its pool's connections, which then report at once.
+  await Promise.all([0, 1].map(() => d.sql.query('SELECT pg_stat_force_next_flush(), pg_sleep(0.02)')));
+  await d.sql.query('SELECT pg_stat_clear_snapshot()');
+  const [row] = await d.sql.query<{ commits: string; rows: string }>(
+    'SELECT xact_commit AS commits, tup_inserted + tup_updated + tup_deleted AS rows FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return { commits: Number(row?.commits ?? 0), rows: Number(row?.rows ?? 0) };
 }
 
 /** Seconds of garbage collection the worker has reported on /metrics (prom-client's nodejs_gc_duration_seconds). */
