@@ -261,6 +261,8 @@ describe('real answers and the document', () => {
       { method: 'get', url: '/api/verification-jobs/stats', path: '/api/verification-jobs/stats', status: 200, headers: ADMIN },
       { method: 'get', url: '/queue/stats', path: '/queue/stats', status: 200, headers: ADMIN },
       { method: 'get', url: '/queue/verification/jobs?status=completed', path: '/queue/{name}/jobs', status: 200, headers: ADMIN },
+      { method: 'get', url: '/queue/workers', path: '/queue/workers', status: 200, headers: ADMIN },
+      { method: 'get', url: '/queue/workers?queue=nope', path: '/queue/workers', status: 400, headers: ADMIN },
       { method: 'get', url: `/api/jobs/${randomUUID()}`, path: '/api/jobs/{id}', status: 404, headers: ADMIN },
       { method: 'get', url: '/api/jobs/anything', path: '/api/jobs/{id}', status: 401 },
       { method: 'get', url: '/queue/stats', path: '/queue/stats', status: 403, headers: { 'x-api-key': 'reader-key-0001' } },

@@ -31,5 +31,6 @@ export {
   waitForReady,
 } from './redis.js';
 export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
+export { type Heartbeat, type HeartbeatOptions, startHeartbeat, type WorkerInfo, type WorkerQueueInfo, WorkerRegistry } from './heartbeat.js';
 export { Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
-export { closeWorkers, createProcessor, type JobObserver, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
+export { closeWorkers, createProcessor, type JobObserver, type QueueLimits, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';

@@ -1,0 +1,112 @@
+/**
+ * What operators expect: the live worker processes on either backend, dead letters
+ * and bulk retries, per-queue limits, schedules changed over the API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueLimitsFromConfig } from '@vcq/app';
+import { WorkerRegistry } from '@vcq/jobs';
+import { createDb } from '@vcq/db';
+import { freePort, jsonClient, startWorld, waitFor, type Json, type World } from '@vcq/testing';
+import { startApi, type ApiServer } from '../../apps/api/src/server.js';
+import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
+
+let world: World;
+let api: ApiServer;
+const call = jsonClient(() => api.url);
+
+// Fast heartbeats, so a silent worker is dead within a second.
+const HEARTBEATS = { WORKER_HEARTBEAT_MS: '200', WORKER_DEAD_AFTER_MS: '1000', SETTINGS_POLL_MS: '200', JOB_ATTEMPTS: '1' };
+
+beforeAll(async () => {
+  world = await startWorld();
+  api = await startApi(world.config(HEARTBEATS));
+});
+
+afterAll(async () => {
+  await api?.close();
+  await world?.close();
+});
+
+describe('queue limits from the environment', () => {
+  it('when QUEUE_LIMITS names a queue vcq does not have, then start-up is refused naming it', () => {
+    expect(() => queueLimitsFromConfig({ QUEUE_LIMITS: { emails: { concurrency: 2 } } })).toThrow(/QUEUE_LIMITS names no queue "emails"/);
+    expect(queueLimitsFromConfig({ QUEUE_LIMITS: { webhooks: { concurrency: 2 } } })).toEqual({ webhooks: { concurrency: 2 } });
+  });
+});
+
+describe('workers', () => {
+  let redisWorker: WorkerProcess;
+  let postgresWorker: WorkerProcess;
+
+  beforeAll(async () => {
+    // The PostgreSQL-backend worker has no Redis at all: its REDIS_URL is a closed port.
+    const postgresEnv = { QUEUE_BACKEND: 'postgres', REDIS_URL: `redis://127.0.0.1:${await freePort()}`, VCQ_VERSION: 'v-pg' };
+    [redisWorker, postgresWorker] = await Promise.all([
+      startWorker(world.config({ ...HEARTBEATS, VCQ_VERSION: 'v-redis', QUEUE_LIMITS: '{"did-operations":{"concurrency":3}}' })),
+      startWorker(world.config({ ...HEARTBEATS, ...postgresEnv })),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([redisWorker?.close(), postgresWorker?.close()]);
+  });
+
+  it('when workers run on both backends, then GET /queue/workers lists each with host, pid, queues, concurrency, version and heartbeat', async () => {
+    const listed = await waitFor(async () => {
+      const res = await call('GET', '/queue/workers');
+      const ids = res.body.data.workers.map((w: Json) => w.id);
+      return ids.includes(redisWorker.heartbeat.id) && ids.includes(postgresWorker.heartbeat.id) ? res : undefined;
+    }, { what: 'both workers to be listed' });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toMatchObject({ heartbeatMs: 200, deadAfterMs: 1000 });
+    const byId = new Map(listed.body.data.workers.map((w: Json) => [w.id, w]));
+    const redis = byId.get(redisWorker.heartbeat.id) as Json;
+    const postgres = byId.get(postgresWorker.heartbeat.id) as Json;
+    expect(redis).toMatchObject({ pid: process.pid, backend: 'redis', version: 'v-redis', active: 0 });
+    expect(postgres).toMatchObject({ pid: process.pid, backend: 'postgres', version: 'v-pg' });
+    expect(typeof redis.host).toBe('string');
+    expect(redis.queues.map((q: Json) => q.name)).toEqual(expect.arrayContaining(['verification', 'webhooks', 'maintenance']));
+    // QUEUE_LIMITS sets one queue's concurrency; the others run at QUEUE_CONCURRENCY.
+    expect(redis.queues.find((q: Json) => q.name === 'did-operations').concurrency).toBe(3);
+    expect(redis.queues.find((q: Json) => q.name === 'verification').concurrency).toBe(100);
+    expect(redis.concurrency).toBe(redis.queues.reduce((sum: number, q: Json) => sum + q.concurrency, 0));
+    expect(Date.parse(redis.lastHeartbeatAt)).toBeGreaterThanOrEqual(Date.parse(redis.startedAt));
+
+    const verification = await call('GET', '/queue/workers?queue=verification');
+    expect(verification.body.data.workers.length).toBeGreaterThanOrEqual(2);
+    const unknown = await call('GET', '/queue/workers?queue=nope');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].field).toBe('queue');
+  });
+
+  it('when /metrics is scraped, then vcq_workers counts the live workers of each queue', async () => {
+    const text = await waitFor(async () => {
+      const body = await (await fetch(api.metricsUrl)).text();
+      return /vcq_workers\{queue="verification"\} 2\b/.test(body) ? body : undefined;
+    }, { what: 'vcq_workers to count both workers' });
+    expect(text).toMatch(/# TYPE vcq_workers gauge/);
+  });
+
+  it('when a worker stops beating, then it drops out within WORKER_DEAD_AFTER_MS; a clean shutdown drops out at once', async () => {
+    // A process that died: one beat, then silence.
+    const db = createDb(world.database.url);
+    const registry = new WorkerRegistry(db);
+    try {
+      await registry.beat({ id: 'dead-host:1:1', host: 'dead-host', pid: 1, version: 'x', backend: 'redis', queues: [{ name: 'verification', concurrency: 1, active: 0 }], concurrency: 1, active: 0, startedAt: new Date() });
+      const listed = async () => (await call('GET', '/queue/workers')).body.data.workers.map((w: Json) => w.id) as string[];
+      expect(await listed()).toContain('dead-host:1:1');
+      const silentSince = Date.now();
+      await waitFor(async () => !(await listed()).includes('dead-host:1:1'), { what: 'the silent worker to drop out' });
+      // Within the documented time (and a poll's slack).
+      expect(Date.now() - silentSince).toBeLessThan(1000 + 1000);
+
+      const id = postgresWorker.heartbeat.id;
+      await postgresWorker.close();
+      const after = await listed();
+      expect(after).not.toContain(id);
+      expect(after).toContain(redisWorker.heartbeat.id);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
