@@ -110,3 +110,79 @@ describe('workers', () => {
     }
   });
 });
+
+describe('schedules over the API', () => {
+  let workers: WorkerProcess[];
+
+  beforeAll(async () => {
+    workers = await Promise.all([startWorker(world.config(HEARTBEATS)), startWorker(world.config(HEARTBEATS))]);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(workers.map((w) => w.close()));
+  });
+
+  it('when a schedule is read, then the environment gives it until one is set', async () => {
+    const res = await call('GET', '/admin/tasks/cleanup/schedule');
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ name: 'cleanup', cron: '0 0 * * *', timezone: 'UTC', enabled: true, source: 'environment', updatedAt: null, defaults: { cron: '0 0 * * *' } });
+    expect((await call('GET', '/admin/tasks/nope/schedule')).status).toBe(404);
+  });
+
+  it('when the cron, time zone or body is bad, then the answer is a 400 naming the field and nothing is kept', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ cron: 'every minute' }, 'cron'],
+      [{ cron: '61 * * * *' }, 'cron'],
+      [{ timezone: 'Mars/Olympus' }, 'timezone'],
+      [{ enabled: 'yes' }, 'enabled'],
+      [{ cron: '* * * * *', every: 5 }, ''],
+      [{}, 'cron'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await call('PUT', '/admin/tasks/cleanup/schedule', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.type).toMatch(/application\/problem\+json/);
+      if (field) expect(res.body.errors.map((e: Json) => e.field), JSON.stringify(body)).toContain(field);
+    }
+    expect((await call('PUT', '/admin/tasks/nope/schedule', { cron: '* * * * *' })).status).toBe(404);
+    expect((await world.sql('SELECT name FROM task_schedules')).length).toBe(0);
+  });
+
+  it('when a schedule is written to Postgres by another API, then the workers apply it to the queue within seconds', async () => {
+    // Straight into the table: only the workers' polling can bring it to the queue.
+    await world.sql(`INSERT INTO task_schedules (name, cron, timezone, enabled) VALUES ('cleanup', '0 0 1 1 *', 'UTC', true)`);
+    const nextNewYear = Date.UTC(new Date().getUTCFullYear() + 1, 0, 1);
+    const applied = await waitFor(async () => {
+      const view = (await call('GET', '/admin/tasks/cleanup/schedule')).body.data;
+      return Date.parse(view.nextRunAt) === nextNewYear ? view : undefined;
+    }, { what: 'the workers to apply the new cleanup schedule', timeoutMs: 10_000 });
+    expect(applied).toMatchObject({ source: 'api', cron: '0 0 1 1 *', scheduled: true });
+  });
+
+  it('when a schedule is set to every second, then ticks run, each tick once across two workers, and switching it off stops them', async () => {
+    const set = await call('PUT', '/admin/tasks/reconcile/schedule', { cron: '* * * * * *', timezone: 'Europe/Berlin' });
+    expect(set.status).toBe(200);
+    expect(set.body.data).toMatchObject({ cron: '* * * * * *', timezone: 'Europe/Berlin', enabled: true, source: 'api', scheduled: true, defaults: { cron: '* * * * *', timezone: 'UTC' } });
+    const listed = (await call('GET', '/admin/tasks')).body.data.tasks.find((t: Json) => t.name === 'reconcile');
+    expect(listed).toMatchObject({ cron: '* * * * * *', timezone: 'Europe/Berlin' });
+
+    const runs = await waitFor(async () => {
+      const all = (await call('GET', '/admin/tasks/reconcile/runs?limit=50')).body.data.runs.filter((r: Json) => r.trigger === 'schedule');
+      return all.length >= 3 ? all : undefined;
+    }, { what: 'three ticks of the every-second schedule', timeoutMs: 15_000 });
+    const ticks = runs.map((r: Json) => r.scheduledFor);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    // Each tick is on a whole second, as the cron says.
+    for (const tick of ticks) expect(Date.parse(tick) % 1000).toBe(0);
+
+    const off = await call('PUT', '/admin/tasks/reconcile/schedule', { enabled: false });
+    expect(off.body.data).toMatchObject({ enabled: false, scheduled: false, cron: '* * * * * *' });
+    // Kept off in Postgres, so no worker's sync puts the scheduler back.
+    const rows = await world.sql<{ enabled: boolean }>(`SELECT enabled FROM task_schedules WHERE name = 'reconcile'`);
+    expect(rows[0]?.enabled).toBe(false);
+
+    const reset = await call('DELETE', '/admin/tasks/reconcile/schedule');
+    expect(reset.body.data).toMatchObject({ source: 'environment', cron: '* * * * *', timezone: 'UTC', enabled: true, scheduled: true });
+    expect((await world.sql(`SELECT name FROM task_schedules WHERE name = 'reconcile'`)).length).toBe(0);
+  });
+});

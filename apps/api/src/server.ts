@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
 import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueOperations, queueNames, Tasks } from '@vcq/app';
-import { JobWaiter, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
+import { JobWaiter, ScheduleOverrides, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
@@ -50,7 +50,14 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   metrics.collectWorkers(() => workerRegistry.countByQueue(config.WORKER_DEAD_AFTER_MS), { queues: queueNames });
   const watcher = new JobWaiter({ store, connectionString: config.DATABASE_URL, logger });
   // The API only triggers and describes tasks (and runs one in the request when the queue is down).
-  const tasks = new Tasks({ platform, schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS }), waiter: watcher });
+  const overrides = new ScheduleOverrides(db);
+  const tasks = new Tasks({
+    platform,
+    schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS, overrides, schedulingEnabled: config.ENABLE_TASK_SCHEDULING }),
+    waiter: watcher,
+    overrides,
+    schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
+  });
   const dashboard = dashboardRouter({
     ...(backend.kind === 'postgres' ? { queues } : { connect: () => workerConnectionFromConfig(config) }),
     prefix: config.QUEUE_PREFIX,

@@ -6,7 +6,7 @@
  */
 import { backendFromConfig, createServices, createStoreFromConfig, queueLimitsFromConfig, type VcqCatalog } from '@vcq/app';
 import type { Config } from '@vcq/config';
-import { type Catalog, type EngineEvents, type Heartbeat, Schedules, scheduledEntries, startHeartbeat, startReconciler, startWorkers, tickSubmitter, WorkerRegistry } from '@vcq/jobs';
+import { type Catalog, type EngineEvents, type Heartbeat, ScheduleOverrides, Schedules, scheduledEntries, startHeartbeat, startReconciler, startWorkers, tickSubmitter, WorkerRegistry } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 
@@ -62,7 +62,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const { queues } = backend;
   const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks, reconcileObserver: metrics.reconciler };
   const { catalog, handlers, platform } = createServices(config, serviceDeps);
-  const schedules = new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS });
+  const schedules = new Schedules({
+    queues,
+    logger,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    // Schedules set over the API win over the environment's; followed below.
+    overrides: new ScheduleOverrides(db),
+    schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
+  });
 
   const runtime = startWorkers({
     ...backend.workerConnection,
@@ -113,6 +120,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     );
   const synced = ready && (await syncSchedules());
   const scheduleCheck = schedules.keepInSync(SCHEDULE_CHECK_MS, { failedFirst: !synced });
+  const overridesFollowed = schedules.followOverrides(config.SETTINGS_POLL_MS);
   // Redis back after an outage (or up for the first time since start): it may have
   // restarted empty, taking queued jobs and the task schedulers with it. Both are put
   // back now rather than at the next schedule check and reconcile tick, a minute or two away.
@@ -143,6 +151,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     close() {
       closing ??= (async () => {
         scheduleCheck.stop();
+        overridesFollowed.stop();
         stopWatchingBackend();
         await reconciler.stop();
         await runtime.close(config.SHUTDOWN_TIMEOUT_MS);

@@ -32,5 +32,6 @@ export {
 } from './redis.js';
 export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { type Heartbeat, type HeartbeatOptions, startHeartbeat, type WorkerInfo, type WorkerQueueInfo, WorkerRegistry } from './heartbeat.js';
-export { Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
+export { type EffectiveSchedule, effectiveSchedule, Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
+export { type ScheduleOverride, ScheduleOverrides } from './schedule-overrides.js';
 export { closeWorkers, createProcessor, type JobObserver, type QueueLimits, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
