@@ -87,6 +87,43 @@ describe('workers', () => {
     expect(text).toMatch(/# TYPE vcq_workers gauge/);
   });
 
+  it('when a queue\'s limits are set over the API, then /queue/stats shows them and every worker applies them without a restart', async () => {
+    const before = await call('GET', '/queue/did-operations/limits');
+    expect(before.body.data).toMatchObject({ name: 'did-operations', concurrency: 100, limiter: null, source: 'environment' });
+
+    const set = await call('PUT', '/queue/did-operations/limits', { concurrency: 7, limiter: { max: 5, duration: 1000 } });
+    expect(set.status).toBe(200);
+    expect(set.body.data).toMatchObject({ concurrency: 7, limiter: { max: 5, duration: 1000 }, source: 'api', defaults: { concurrency: 100, limiter: null } });
+    const stats = (await call('GET', '/queue/stats')).body.data.find((q: Json) => q.name === 'did-operations');
+    expect(stats.limits).toEqual({ concurrency: 7, limiter: { max: 5, duration: 1000 }, source: 'api' });
+    // The running worker reports the new concurrency in its next heartbeats.
+    const concurrencyOf = async (id: string) =>
+      (await call('GET', '/queue/workers')).body.data.workers.find((w: Json) => w.id === id)?.queues.find((q: Json) => q.name === 'did-operations')?.concurrency;
+    await waitFor(async () => (await concurrencyOf(redisWorker.heartbeat.id)) === 7, { what: 'the redis worker to apply concurrency 7', timeoutMs: 10_000 });
+    await waitFor(async () => (await concurrencyOf(postgresWorker.heartbeat.id)) === 7, { what: 'the postgres worker to apply concurrency 7', timeoutMs: 10_000 });
+    // A field not given keeps its value; a null limiter removes the rate limit.
+    const partial = await call('PUT', '/queue/did-operations/limits', { limiter: null });
+    expect(partial.body.data).toMatchObject({ concurrency: 7, limiter: null, source: 'api' });
+
+    for (const [body, field] of [
+      [{ limiter: { max: 0, duration: 1000 } }, 'limiter.max'],
+      [{ limiter: { max: 2 } }, 'limiter.duration'],
+      [{ concurrency: 0 }, 'concurrency'],
+      [{}, 'concurrency'],
+    ] as const) {
+      const bad = await call('PUT', '/queue/did-operations/limits', body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.body.errors.map((e: Json) => e.field), JSON.stringify(body)).toContain(field);
+    }
+    expect((await call('PUT', '/queue/nope/limits', { concurrency: 2 })).status).toBe(404);
+    expect((await call('GET', '/queue/did-operations/limits')).body.data.concurrency).toBe(7);
+
+    // Dropped: each process goes back to its own QUEUE_LIMITS (the redis worker's sets 3).
+    const reset = await call('DELETE', '/queue/did-operations/limits');
+    expect(reset.body.data).toMatchObject({ concurrency: 100, source: 'environment' });
+    await waitFor(async () => (await concurrencyOf(redisWorker.heartbeat.id)) === 3, { what: 'the redis worker to go back to QUEUE_LIMITS', timeoutMs: 10_000 });
+  });
+
   it('when a worker stops beating, then it drops out within WORKER_DEAD_AFTER_MS; a clean shutdown drops out at once', async () => {
     // A process that died: one beat, then silence.
     const db = createDb(world.database.url);

@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   routes('/credentials', vcApiRoutes.bind(credentials));
   routes('/queue', [
-    ...queueAdminRoutes.bind({ admin: new QueueAdmin({ platform: deps.platform, queues: deps.queues }) }),
+    ...queueAdminRoutes.bind({ admin: new QueueAdmin({ platform: deps.platform, queues: deps.queues, limits: (name) => deps.operations.limits(name) }) }),
     ...queueOperationRoutes.bind({ operations: deps.operations, heartbeatMs: deps.heartbeatMs }),
   ]);
   routes('/admin/tasks', taskAdminRoutes.bind(taskDeps));

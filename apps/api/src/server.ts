@@ -4,8 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
-import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueOperations, queueNames, Tasks } from '@vcq/app';
-import { JobWaiter, ScheduleOverrides, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
+import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueOperations, queueLimitsFromConfig, queueNames, Tasks } from '@vcq/app';
+import { JobWaiter, LimitOverrides, ScheduleOverrides, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
@@ -46,7 +46,13 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
   metrics.collectFallback(() => !platform.isQueueAvailable());
   const workerRegistry = new WorkerRegistry(db);
-  const operations = new QueueOperations({ workers: workerRegistry, deadAfterMs: config.WORKER_DEAD_AFTER_MS });
+  const operations = new QueueOperations({
+    workers: workerRegistry,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    limitOverrides: new LimitOverrides(db),
+    configuredLimits: queueLimitsFromConfig(config),
+    defaultConcurrency: config.QUEUE_CONCURRENCY,
+  });
   metrics.collectWorkers(() => workerRegistry.countByQueue(config.WORKER_DEAD_AFTER_MS), { queues: queueNames });
   const watcher = new JobWaiter({ store, connectionString: config.DATABASE_URL, logger });
   // The API only triggers and describes tasks (and runs one in the request when the queue is down).

@@ -262,6 +262,8 @@ describe('real answers and the document', () => {
       { method: 'get', url: '/queue/stats', path: '/queue/stats', status: 200, headers: ADMIN },
       { method: 'get', url: '/queue/verification/jobs?status=completed', path: '/queue/{name}/jobs', status: 200, headers: ADMIN },
       { method: 'get', url: '/queue/workers', path: '/queue/workers', status: 200, headers: ADMIN },
+      { method: 'get', url: '/queue/verification/limits', path: '/queue/{name}/limits', status: 200, headers: ADMIN },
+      { method: 'put', url: '/queue/verification/limits', path: '/queue/{name}/limits', status: 400, headers: ADMIN, body: { concurrency: 0 } },
       { method: 'get', url: '/admin/tasks/cleanup/schedule', path: '/admin/tasks/{name}/schedule', status: 200, headers: ADMIN },
       { method: 'put', url: '/admin/tasks/cleanup/schedule', path: '/admin/tasks/{name}/schedule', status: 400, headers: ADMIN, body: { cron: 'nope' } },
       { method: 'get', url: '/queue/workers?queue=nope', path: '/queue/workers', status: 400, headers: ADMIN },

@@ -6,7 +6,7 @@
  */
 import { backendFromConfig, createServices, createStoreFromConfig, queueLimitsFromConfig, type VcqCatalog } from '@vcq/app';
 import type { Config } from '@vcq/config';
-import { type Catalog, type EngineEvents, type Heartbeat, ScheduleOverrides, Schedules, scheduledEntries, startHeartbeat, startReconciler, startWorkers, tickSubmitter, WorkerRegistry } from '@vcq/jobs';
+import { type Catalog, type EngineEvents, followLimits, type Heartbeat, LimitOverrides, ScheduleOverrides, Schedules, scheduledEntries, startHeartbeat, startReconciler, startWorkers, tickSubmitter, WorkerRegistry } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 
@@ -96,6 +96,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     queues: () => runtime.queueInfo(),
     logger,
   });
+  // Limits set over the API win over QUEUE_LIMITS; applied to the running Workers as they change.
+  const limitsFollowed = followLimits({
+    overrides: new LimitOverrides(db),
+    configured: configuredLimits,
+    pollMs: config.SETTINGS_POLL_MS,
+    apply: (limits) => runtime.applyLimits(limits),
+    logger,
+  });
   const ready = await backend.ready();
   // Only the start-up pass here: Redis may have lost jobs while no worker ran. The
   // periodic passes are the `reconcile` task's ticks, one per tick across all workers.
@@ -152,6 +160,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
       closing ??= (async () => {
         scheduleCheck.stop();
         overridesFollowed.stop();
+        limitsFollowed.stop();
         stopWatchingBackend();
         await reconciler.stop();
         await runtime.close(config.SHUTDOWN_TIMEOUT_MS);

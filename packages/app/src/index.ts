@@ -14,4 +14,4 @@ export {
   type Services,
   vcEventsFromConfig,
 } from './wiring.js';
-export { knownQueue, QueueOperations, queueLimitsFromConfig, type QueueOperationsDeps } from './queue-operations.js';
+export { knownQueue, type QueueLimitsView, QueueOperations, queueLimitsFromConfig, type QueueOperationsDeps } from './queue-operations.js';

@@ -34,4 +34,5 @@ export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptio
 export { type Heartbeat, type HeartbeatOptions, startHeartbeat, type WorkerInfo, type WorkerQueueInfo, WorkerRegistry } from './heartbeat.js';
 export { type EffectiveSchedule, effectiveSchedule, Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
 export { type ScheduleOverride, ScheduleOverrides } from './schedule-overrides.js';
+export { effectiveLimits, followLimits, type LimitOverride, LimitOverrides } from './limit-overrides.js';
 export { closeWorkers, createProcessor, type JobObserver, type QueueLimits, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';

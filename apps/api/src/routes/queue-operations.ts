@@ -4,7 +4,8 @@
  * QueueOperations; answers are `{success: true, data}`.
  */
 import { z } from 'zod';
-import { type QueueOperations, queueNames } from '@vcq/app';
+import { type QueueLimitsView, type QueueOperations, queueNames } from '@vcq/app';
+import { QueueLimitsSchema } from '@vcq/config';
 import type { WorkerInfo } from '@vcq/jobs';
 import { RouteGroup } from '../routing.js';
 
@@ -38,6 +39,29 @@ export const WorkerListResponseSchema = ok(
 
 export const WorkersQuerySchema = z.object({ queue: QueueNameSchema.optional().describe('Only the workers consuming this queue.') });
 
+const QueueParams = z.object({ name: QueueNameSchema.describe('A queue name.') });
+
+const LimiterSchema = z.object({ max: z.number().int(), duration: z.number().int() }).nullable();
+export const QueueLimitsViewSchema = z.object({
+  name: z.string(),
+  concurrency: z.number().int().describe('Jobs at once per worker process.'),
+  limiter: LimiterSchema.describe('At most `max` job starts per `duration` ms, across every worker of the queue; null for none.'),
+  source: z.enum(['environment', 'api']).describe('`api`: set with PUT and kept in Postgres, winning over QUEUE_LIMITS until deleted.'),
+  updatedAt: dateTime.nullable(),
+  defaults: z.object({ concurrency: z.number().int(), limiter: LimiterSchema }).describe('QUEUE_LIMITS / QUEUE_CONCURRENCY: what applies again after DELETE.'),
+});
+export const QueueLimitsResponseSchema = ok(QueueLimitsViewSchema);
+
+/** `PUT /queue/{name}/limits`: what is not given keeps the value that applies now; `limiter: null` removes the rate limit. */
+export const QueueLimitsBodySchema = QueueLimitsSchema.refine((b) => b.concurrency !== undefined || b.limiter !== undefined, {
+  message: 'give concurrency, limiter or both',
+  path: ['concurrency'],
+});
+
+function limitsView(view: QueueLimitsView): z.infer<typeof QueueLimitsViewSchema> {
+  return { ...view, updatedAt: view.updatedAt?.toISOString() ?? null };
+}
+
 function workerView(w: WorkerInfo): z.infer<typeof WorkerViewSchema> {
   return { ...w, startedAt: w.startedAt.toISOString(), lastHeartbeatAt: w.lastHeartbeatAt.toISOString() };
 }
@@ -47,8 +71,9 @@ export interface QueueOperationsRouteDeps {
   heartbeatMs: number;
 }
 
-/** `/queue/workers` (admin scope). */
-export const queueOperationRoutes = new RouteGroup<QueueOperationsRouteDeps>().get(
+/** `/queue/workers`, `/queue/{name}/limits` (admin scope). */
+export const queueOperationRoutes = new RouteGroup<QueueOperationsRouteDeps>()
+  .get(
   {
     path: '/queue/workers',
     operationId: 'listWorkers',
@@ -65,4 +90,55 @@ export const queueOperationRoutes = new RouteGroup<QueueOperationsRouteDeps>().g
     const workers = await deps.operations.workers(query.queue);
     res.json({ success: true, data: { heartbeatMs: deps.heartbeatMs, deadAfterMs: deps.operations.deadAfterMs, workers: workers.map(workerView) } });
   },
-);
+  )
+  .get(
+    {
+      path: '/queue/{name}/limits',
+      operationId: 'getQueueLimits',
+      summary: 'A queue’s concurrency and rate limit',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      responses: { 200: { description: 'The limits that apply.', schema: QueueLimitsResponseSchema } },
+      problems: [404],
+    },
+    async ({ params: { name }, res, deps }) => {
+      res.json({ success: true, data: limitsView(await deps.operations.limits(name)) });
+    },
+  )
+  .put(
+    {
+      path: '/queue/{name}/limits',
+      operationId: 'setQueueLimits',
+      summary: 'Set a queue’s concurrency or rate limit at run time',
+      description:
+        'Kept in Postgres and winning over QUEUE_LIMITS until deleted; every worker applies it to its running Worker within SETTINGS_POLL_MS (default 2 s), without a restart (see `GET /queue/workers` for what each worker runs with). Fields not given keep the value that applies now; `limiter: null` removes the rate limit.',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      body: { json: QueueLimitsBodySchema, required: true },
+      responses: { 200: { description: 'The limits now.', schema: QueueLimitsResponseSchema } },
+      problems: [400, 404],
+    },
+    async ({ params: { name }, body, res, deps }) => {
+      const current = await deps.operations.limits(name);
+      const limiter = body.limiter === undefined ? current.limiter : body.limiter;
+      const limits = { concurrency: body.concurrency ?? current.concurrency, ...(limiter ? { limiter } : {}) };
+      res.json({ success: true, data: limitsView(await deps.operations.setLimits(name, limits)) });
+    },
+  )
+  .delete(
+    {
+      path: '/queue/{name}/limits',
+      operationId: 'resetQueueLimits',
+      summary: 'Drop a queue’s limits set over the API: QUEUE_LIMITS applies again',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      responses: { 200: { description: 'The limits now (the environment’s).', schema: QueueLimitsResponseSchema } },
+      problems: [404],
+    },
+    async ({ params: { name }, res, deps }) => {
+      res.json({ success: true, data: limitsView(await deps.operations.setLimits(name, null)) });
+    },
+  );
