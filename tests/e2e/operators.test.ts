@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueLimitsFromConfig } from '@vcq/app';
-import { WorkerRegistry } from '@vcq/jobs';
+import { ENDED, WorkerRegistry } from '@vcq/jobs';
 import { createDb } from '@vcq/db';
-import { freePort, jsonClient, startWorld, waitFor, type Json, type World } from '@vcq/testing';
+import { freePort, jsonClient, startWorld, uploadForm, waitFor, type Json, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
@@ -221,5 +221,127 @@ describe('schedules over the API', () => {
     const reset = await call('DELETE', '/admin/tasks/reconcile/schedule');
     expect(reset.body.data).toMatchObject({ source: 'environment', cron: '* * * * *', timezone: 'UTC', enabled: true, scheduled: true });
     expect((await world.sql(`SELECT name FROM task_schedules WHERE name = 'reconcile'`)).length).toBe(0);
+  });
+});
+
+describe('dead letters and bulk retries', () => {
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    worker = await startWorker(world.config(HEARTBEATS));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+  });
+
+  const submitVerify = async (c: Awaited<ReturnType<World['content']>>) => {
+    const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: { 'x-api-key': 'test-key' }, body: uploadForm(c.bytes, { manifestURI: c.manifestUri }) });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as Json).jobId as string;
+  };
+  const ended = async (id: string) => {
+    const row = await api.waiter.wait(id, ENDED, 30_000);
+    if (!row) throw new Error(`job ${id} did not end`);
+    return row;
+  };
+
+  it('when jobs fail for good, then their dead letters are listed from Postgres by error code, job name and time, a page at a time', async () => {
+    const contents = [await world.content(), await world.content()];
+    for (const c of contents) world.manifests.put(c.path, 'down', { status: 500 });
+    const ids = await Promise.all(contents.map(submitVerify));
+    const rows = await Promise.all(ids.map(ended));
+    expect(rows.map((r) => r.status)).toEqual(['failed', 'failed']);
+    const code = rows[0]?.error?.code as string;
+    expect(code).toBeTruthy();
+
+    const list = async (query: string) => (await call('GET', `/queue/verification/dead-letters${query}`)).body.data;
+    const all = await list('');
+    expect(all.total).toBe(2);
+    expect(new Set(all.jobs.map((j: Json) => j.id))).toEqual(new Set(ids));
+    expect(all.jobs[0]).toMatchObject({ status: 'failed', errorCode: code, type: 'verify' });
+    expect((await list(`?code=${code}`)).total).toBe(2);
+    expect((await list('?code=no_such_code')).total).toBe(0);
+    expect((await list('?jobName=verify')).total).toBe(2);
+    expect((await list('?jobName=proof')).total).toBe(0);
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await list(`?since=${hourAgo}&until=${inAnHour}`)).total).toBe(2);
+    expect((await list(`?since=${inAnHour}`)).total).toBe(0);
+    expect((await list(`?until=${hourAgo}`)).total).toBe(0);
+    const page = await list('?limit=1&offset=1');
+    expect(page).toMatchObject({ total: 2, limit: 1, offset: 1 });
+    expect(page.jobs).toHaveLength(1);
+    expect(page.jobs[0].id).toBe(all.jobs[1].id);
+
+    for (const [query, field] of [
+      ['?since=yesterday', 'since'],
+      ['?limit=0', 'limit'],
+      ['?colour=red', ''],
+    ] as const) {
+      const bad = await call('GET', `/queue/verification/dead-letters${query}`);
+      expect(bad.status, query).toBe(400);
+      if (field) expect(bad.body.errors.map((e: Json) => e.field)).toContain(field);
+    }
+    expect((await call('GET', '/queue/nope/dead-letters')).status).toBe(404);
+
+    // By ids, then by filter: each retried row gets a new attempt and completes.
+    for (const c of contents) world.manifests.put(c.path, c.manifest);
+    const byId = await call('POST', '/queue/verification/retry', { ids: [ids[0]], max: 10 });
+    expect(byId.status).toBe(200);
+    expect(byId.body.data).toMatchObject({ mode: 'inline', matched: 1, retried: 1, skipped: 0, retriedIds: [ids[0]] });
+    const first = await waitFor(async () => ((await api.platform.store.get(ids[0] as string))?.status === 'completed' ? api.platform.store.get(ids[0] as string) : undefined));
+    expect(first?.attempt).toBe(2);
+    const byFilter = await call('POST', '/queue/verification/retry', { filter: { code } });
+    expect(byFilter.body.data).toMatchObject({ mode: 'inline', matched: 1, retried: 1, retriedIds: [ids[1]] });
+    const second = await waitFor(async () => ((await api.platform.store.get(ids[1] as string))?.status === 'completed' ? api.platform.store.get(ids[1] as string) : undefined));
+    expect(second?.attempt).toBe(2);
+    // Nothing is left to retry.
+    expect((await call('POST', '/queue/verification/retry', { filter: {} })).body.data).toMatchObject({ matched: 0, retried: 0 });
+  });
+
+  it('when a bulk retry is malformed, then it is a 400 naming the field and nothing is retried', async () => {
+    for (const [body, field] of [
+      [{}, 'ids'],
+      [{ ids: ['00000000-0000-4000-8000-000000000000'], filter: {} }, 'ids'],
+      [{ ids: ['not-a-uuid'] }, 'ids.0'],
+      [{ filter: { since: 'soon' } }, 'filter.since'],
+      [{ filter: {}, max: 0 }, 'max'],
+    ] as const) {
+      const res = await call('POST', '/queue/verification/retry', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.errors.map((e: Json) => e.field), JSON.stringify(body)).toContain(field);
+    }
+    expect((await call('POST', '/queue/nope/retry', { filter: {} })).status).toBe(404);
+  });
+
+  it('when more than a hundred dead letters are retried, then a redrive job retries at most max of them with progress', async () => {
+    // The retried jobs wait on a paused queue: this test is about the redrive, not their runs.
+    await call('POST', '/queue/verification/pause');
+    await world.sql(`
+      INSERT INTO jobs (id, queue, name, kind, status, data, error, attempt, max_attempts, created_at, updated_at, completed_at)
+      SELECT gen_random_uuid(), 'verification', 'verify', 'verify', 'failed',
+        jsonb_build_object('contentHash', '0x' || repeat('ab', 32), 'registryAddress', '0x' || repeat('cd', 20), 'manifestUri', 'http://127.0.0.1:9/m.json'),
+        '{"code":"bulk_test","message":"made by the test"}'::jsonb, 1, 1, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour'
+      FROM generate_series(1, 150)`);
+    const res = await call('POST', '/queue/verification/retry', { filter: { code: 'bulk_test' }, max: 120 });
+    expect(res.status).toBe(202);
+    expect(res.body.data).toMatchObject({ mode: 'job', queue: 'verification', matched: 120 });
+    expect(res.headers.get('location')).toBe(res.body.data.pollUrl);
+    const redrive = await ended(res.body.data.jobId);
+    expect(redrive).toMatchObject({ status: 'completed', progress: 100, queue: 'maintenance', kind: 'redrive' });
+    expect(redrive.result).toMatchObject({ queue: 'verification', matched: 120, retried: 120, skipped: 0 });
+    const counts = await world.sql<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM jobs WHERE data->>'manifestUri' = 'http://127.0.0.1:9/m.json' GROUP BY status ORDER BY status`,
+    );
+    expect(counts).toEqual([
+      { status: 'queued', n: 120 },
+      { status: 'failed', n: 30 },
+    ]);
+    const waiting = (await call('GET', '/queue/verification/stats')).body.data.waiting;
+    expect(waiting).toBe(120);
+    // The retried jobs would fail again: they are removed before the queue resumes.
+    await call('POST', '/queue/verification/clean', { grace: 0, status: 'waiting', limit: 1000 });
+    await call('POST', '/queue/verification/resume');
   });
 });

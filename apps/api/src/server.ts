@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
-import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueOperations, queueLimitsFromConfig, queueNames, Tasks } from '@vcq/app';
+import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueAdmin, QueueOperations, queueLimitsFromConfig, queueNames, Tasks } from '@vcq/app';
 import { JobWaiter, LimitOverrides, ScheduleOverrides, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
@@ -47,6 +47,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   metrics.collectFallback(() => !platform.isQueueAvailable());
   const workerRegistry = new WorkerRegistry(db);
   const operations = new QueueOperations({
+    platform,
+    admin: new QueueAdmin({ platform, queues }),
     workers: workerRegistry,
     deadAfterMs: config.WORKER_DEAD_AFTER_MS,
     limitOverrides: new LimitOverrides(db),

@@ -14,4 +14,5 @@ export {
   type Services,
   vcEventsFromConfig,
 } from './wiring.js';
-export { knownQueue, type QueueLimitsView, QueueOperations, queueLimitsFromConfig, type QueueOperationsDeps } from './queue-operations.js';
+export { type BulkRetry, INLINE_RETRY_MAX, knownQueue, type QueueLimitsView, QueueOperations, queueLimitsFromConfig, type QueueOperationsDeps } from './queue-operations.js';
+export { DeadLetterFilterSchema, type DeadLetterFilter, redrive, RedriveJobSchema, type RedriveJob, type RedriveReport } from './redrive.js';

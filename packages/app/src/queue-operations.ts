@@ -4,11 +4,17 @@
  * apps/api's queue-operations routes.
  */
 import { type Config, ConfigError } from '@vcq/config';
+import type { JobRecord } from '@vcq/db';
 import type { LimitOverrides, QueueLimits, WorkerInfo, WorkerRegistry } from '@vcq/jobs';
-import { NotFoundError } from '@vcq/errors';
-import { queueNames } from './catalog.js';
+import { NotFoundError, UnavailableError } from '@vcq/errors';
+import { type JobPlatform, queueNames } from './catalog.js';
+import type { QueueAdmin } from './queue-admin.js';
+import { countRedrive, type DeadLetterFilter, listDeadLetters, type RedriveReport, redrive } from './redrive.js';
 
 export interface QueueOperationsDeps {
+  platform: JobPlatform;
+  /** Single retries: a bulk retry is many of them. */
+  admin: QueueAdmin;
   workers: WorkerRegistry;
   /** WORKER_DEAD_AFTER_MS: a process whose last heartbeat is older is not listed. */
   deadAfterMs: number;
@@ -19,6 +25,12 @@ export interface QueueOperationsDeps {
   /** QUEUE_CONCURRENCY: a queue's concurrency when nothing else sets it. */
   defaultConcurrency: number;
 }
+
+/** A bulk retry up to this many rows runs in the request; a larger one is a `redrive` job. */
+export const INLINE_RETRY_MAX = 100;
+
+/** What `POST /queue/{name}/retry` did: retried in the request, or queued as a `redrive` job. */
+export type BulkRetry = ({ mode: 'inline' } & RedriveReport) | { mode: 'job'; queue: string; matched: number; jobId: string };
 
 /** A queue's limits as they apply, with where they come from. */
 export interface QueueLimitsView {
@@ -39,6 +51,34 @@ export class QueueOperations {
 
   get deadAfterMs(): number {
     return this.deps.deadAfterMs;
+  }
+
+  /** A page of a queue's dead letters (rows failed for good), newest failure first. */
+  async deadLetters(name: string, filter: DeadLetterFilter, page: { limit: number; offset: number }): Promise<{ total: number; items: JobRecord[] }> {
+    knownQueue(name);
+    const { store } = this.deps.platform;
+    return listDeadLetters(store.db, name, filter, page, (ids) => store.getMany(ids));
+  }
+
+  /**
+   * Retries at most `max` failed rows of a queue, named by `ids` or by a filter, each
+   * with a new attempt as a single retry. Up to INLINE_RETRY_MAX rows it is done in the
+   * request; more run as a `redrive` job with progress. A filter without `until` is
+   * bounded by now, so rows failing again while the redrive runs are not picked up twice.
+   */
+  async retryMany(name: string, selection: { ids?: string[]; filter?: DeadLetterFilter; max: number }): Promise<BulkRetry> {
+    knownQueue(name);
+    const { platform } = this.deps;
+    const job = {
+      queue: name,
+      max: selection.max,
+      ...(selection.ids ? { ids: selection.ids } : { filter: { ...selection.filter, until: selection.filter?.until ?? new Date().toISOString() } }),
+    };
+    if (!platform.isQueueAvailable()) throw new UnavailableError('the queue backend (Redis) is unavailable; retrying jobs needs it');
+    const matched = await countRedrive(platform.store.db, job);
+    if (matched <= INLINE_RETRY_MAX) return { mode: 'inline', ...(await redrive({ db: platform.store.db, admin: this.deps.admin }, job)) };
+    const submission = await platform.submit('redrive', job);
+    return { mode: 'job', queue: name, matched, jobId: submission.job.id };
   }
 
   /** A queue's limits as they apply (404 for an unknown queue). */

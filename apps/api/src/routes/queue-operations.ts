@@ -4,9 +4,11 @@
  * QueueOperations; answers are `{success: true, data}`.
  */
 import { z } from 'zod';
-import { type QueueLimitsView, type QueueOperations, queueNames } from '@vcq/app';
+import { DeadLetterFilterSchema, INLINE_RETRY_MAX, type QueueLimitsView, type QueueOperations, queueNames } from '@vcq/app';
 import { QueueLimitsSchema } from '@vcq/config';
 import type { WorkerInfo } from '@vcq/jobs';
+import { jobView } from '../job-view.js';
+import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
 
 const dateTime = z.string().meta({ format: 'date-time' });
@@ -57,6 +59,51 @@ export const QueueLimitsBodySchema = QueueLimitsSchema.refine((b) => b.concurren
   message: 'give concurrency, limiter or both',
   path: ['concurrency'],
 });
+
+/** `GET /queue/{name}/dead-letters` query: the filter and a page. */
+export const DeadLettersQuerySchema = DeadLetterFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(500, { message: 'must be between 1 and 500' }).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const DeadLetterListResponseSchema = ok(
+  z.object({
+    name: z.string(),
+    total: z.number().int().describe('Dead letters matching the filter.'),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    jobs: z.array(s.JobViewSchema).describe('Newest failure first; `errorCode` is what `code` filters on.'),
+  }),
+);
+
+/** `POST /queue/{name}/retry` body: the rows by id or by filter, and at most how many. */
+export const BulkRetryBodySchema = z
+  .object({
+    ids: z.array(z.uuid({ message: 'must be a job id (a UUID)' })).min(1).max(1000, { message: 'at most 1000 ids; use a filter for more' }).optional(),
+    filter: DeadLetterFilterSchema.optional().describe('As `GET /queue/{name}/dead-letters` takes it; `{}` is every dead letter of the queue.'),
+    max: z.number().int().min(1).max(100_000, { message: 'must be between 1 and 100000' }).default(1000).describe('Retry at most this many (oldest failure first).'),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.filter === undefined), { message: 'give either ids or filter', path: ['ids'] });
+
+const RedriveReportSchema = z.object({
+  queue: z.string(),
+  matched: z.number().int().describe('Rows selected (at most `max`).'),
+  retried: z.number().int(),
+  skipped: z.number().int().describe('Rows no longer retryable (retried meanwhile) or that could not be retried.'),
+  retriedIds: z.array(z.string()).describe('The first 100.'),
+  skippedIds: z.array(z.object({ id: z.string(), reason: z.string() })).describe('The first 100.'),
+});
+export const BulkRetryInlineResponseSchema = ok(RedriveReportSchema.extend({ mode: z.literal('inline') }));
+export const BulkRetryJobResponseSchema = ok(
+  z.object({
+    mode: z.literal('job'),
+    queue: z.string(),
+    matched: z.number().int(),
+    jobId: z.string().meta({ format: 'uuid' }).describe('The `redrive` job on the maintenance queue; its progress and report are on its row.'),
+    pollUrl: z.string(),
+  }),
+);
 
 function limitsView(view: QueueLimitsView): z.infer<typeof QueueLimitsViewSchema> {
   return { ...view, updatedAt: view.updatedAt?.toISOString() ?? null };
@@ -140,5 +187,49 @@ export const queueOperationRoutes = new RouteGroup<QueueOperationsRouteDeps>()
     },
     async ({ params: { name }, res, deps }) => {
       res.json({ success: true, data: limitsView(await deps.operations.setLimits(name, null)) });
+    },
+  )
+  .get(
+    {
+      path: '/queue/{name}/dead-letters',
+      operationId: 'listDeadLetters',
+      summary: 'Jobs of a queue that failed for good, filtered by error code, job name and time',
+      description: 'From Postgres, which keeps them until JOB_RETENTION_DAYS (Redis forgets failed jobs sooner). `since` and `until` bound the failure time.',
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      query: DeadLettersQuerySchema,
+      responses: { 200: { description: 'A page of dead letters.', schema: DeadLetterListResponseSchema } },
+      problems: [400, 404],
+    },
+    async ({ params: { name }, query: { limit, offset, ...filter }, res, deps }) => {
+      const { total, items } = await deps.operations.deadLetters(name, filter, { limit, offset });
+      res.json({ success: true, data: { name, total, limit, offset, jobs: items.map(jobView) } });
+    },
+  )
+  .post(
+    {
+      path: '/queue/{name}/retry',
+      operationId: 'retryQueueJobs',
+      summary: 'Retry many failed jobs at once, by id or by filter',
+      description: `Each row gets a new attempt, as \`POST /queue/{name}/job/{jobId}/retry\` gives one. Up to ${INLINE_RETRY_MAX} rows are retried in the request (200); more run as a \`redrive\` job on the maintenance queue (202; its progress and report are at \`pollUrl\`). A filter without \`until\` stops at the request's time.`,
+      tag: 'Queue administration',
+      auth: 'admin',
+      params: QueueParams,
+      body: { json: BulkRetryBodySchema, required: true },
+      responses: {
+        200: { description: 'Retried in the request.', schema: BulkRetryInlineResponseSchema },
+        202: { description: 'Queued as a `redrive` job; poll `pollUrl` (also in `Location`).', schema: BulkRetryJobResponseSchema, headers: ['Location'] },
+      },
+      problems: [400, 404, 503],
+    },
+    async ({ params: { name }, body, res, deps }) => {
+      const done = await deps.operations.retryMany(name, body);
+      if (done.mode === 'inline') {
+        res.json({ success: true, data: done });
+        return;
+      }
+      const pollUrl = `/api/jobs/${done.jobId}`;
+      res.status(202).location(pollUrl).json({ success: true, data: { ...done, pollUrl } });
     },
   );
