@@ -79,9 +79,24 @@ export class Schedules<C extends Catalog = Catalog> {
     },
   ) {}
 
-  /** Each scheduled entry's schedule as it applies now (the overrides are read once). */
+  /** The overrides last read, for a sync while Postgres does not answer. */
+  private lastOverrides = new Map<string, ScheduleOverride>();
+
+  /**
+   * Each scheduled entry's schedule as it applies now (the overrides are read once).
+   * When they cannot be read, the ones read last apply: a Redis that restarted empty
+   * gets its schedulers back even while Postgres is down.
+   */
   async effective(): Promise<Map<string, EffectiveSchedule>> {
-    const overrides = (await this.options.overrides?.all()) ?? new Map<string, ScheduleOverride>();
+    let overrides = this.lastOverrides;
+    if (this.options.overrides) {
+      try {
+        overrides = await this.options.overrides.all();
+        this.lastOverrides = overrides;
+      } catch (error) {
+        this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule overrides unreadable; syncing with the ones read last');
+      }
+    }
     const enabled = this.options.schedulingEnabled ?? true;
     return new Map(scheduledEntries(this.catalog).map((key) => [key, effectiveSchedule(this.catalog[key] as CatalogEntry, overrides.get(key), enabled)]));
   }

@@ -1,7 +1,8 @@
 /**
- * Per-queue limits against real Redis, on queues of the test's own: a rate limit
- * given at start holds job starts to `max` per `duration`, and limits applied to a
- * running runtime take effect without restarting its Workers.
+ * Per-queue limits on both queue backends (real Redis, and BullMQ's PostgreSQL
+ * backend), on queues of the test's own: a rate limit given at start holds job starts
+ * to `max` per `duration`, and limits applied to a running runtime take effect
+ * without restarting its Workers.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -12,7 +13,8 @@ import { createLogger } from '@vcq/logger';
 import { createTestDatabase, waitFor } from '@vcq/testing';
 import { type Catalog, exponential, type Handlers, Priority } from '../src/catalog.js';
 import { JobPlatform } from '../src/platform.js';
-import { QueueSet } from '../src/queues.js';
+import { postgresQueuePool } from '../src/backend.js';
+import { type PostgresQueueConnection, QueueSet } from '../src/queues.js';
 import { startWorkers, type WorkerRuntime } from '../src/worker-runtime.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -20,7 +22,7 @@ const logger = createLogger({ level: 'silent' });
 const payload = z.object({ n: z.number() });
 const entry = (queue: string, name: string) => ({ queue, name, schema: payload, attempts: 1, retry: exponential(0), priority: Priority.NORMAL });
 
-describe('queue limits on Redis', () => {
+describe.each(['redis', 'postgres'] as const)('queue limits on the %s backend', (backend) => {
   const run = randomUUID().slice(0, 8);
   const prefix = `vcq-limits-${run}`;
   const catalog = { limited: entry(`toy-limited-${run}`, 'limited'), later: entry(`toy-later-${run}`, 'later') } satisfies Catalog;
@@ -43,20 +45,23 @@ describe('queue limits on Redis', () => {
   let queues: QueueSet<typeof catalog>;
   let platform: JobPlatform<typeof catalog>;
   let runtime: WorkerRuntime;
+  let pool: PostgresQueueConnection | undefined;
   const connection = () => {
+    if (backend === 'postgres') return { postgres: pool as PostgresQueueConnection };
     const r = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     redis.push(r);
-    return r;
+    return { connection: r };
   };
 
   beforeAll(async () => {
     database = await createTestDatabase('vcq_limits');
     db = createDb(database.url);
     store = new JobStore(db, { flushMs: 2, maxBatch: 500 });
-    queues = new QueueSet({ catalog, connection: connection(), prefix, timeoutMs: 5000 });
+    if (backend === 'postgres') pool = await postgresQueuePool({ databaseUrl: database.url, listeners: 4, poolSize: 8 });
+    queues = new QueueSet({ catalog, ...connection(), prefix, timeoutMs: 5000 });
     platform = new JobPlatform({ catalog, store, queues, handlers, logger, fallbackMode: 'reject' });
     runtime = startWorkers({
-      connection: connection(),
+      ...connection(),
       prefix,
       catalog,
       store,
@@ -77,6 +82,7 @@ describe('queue limits on Redis', () => {
       if (keys.length > 0) await first.del(...keys);
     }
     for (const r of redis) r.disconnect();
+    await pool?.end();
     await store?.close();
     await db?.$disconnect();
     await database?.drop();
