@@ -14,7 +14,7 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
-import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, QueueAdmin, type Tasks, type VcqCatalog } from '@vcq/app';
+import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, QueueAdmin, type QueueOperations, type Tasks, type VcqCatalog } from '@vcq/app';
 import type { JobWaiter, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
 import type { VcqMetrics } from '@vcq/metrics';
@@ -38,6 +38,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueAdminRoutes } from './routes/queue-admin.js';
+import { queueOperationRoutes } from './routes/queue-operations.js';
 import { taskAdminRoutes, webhookAdminRoutes } from './routes/tasks.js';
 import { legacyVcEventRoutes, vcEventsAdminRoutes } from './routes/vc-events.js';
 import { verificationRoutes } from './routes/verification.js';
@@ -71,6 +72,10 @@ export interface AppDeps {
   watcher: JobWaiter;
   /** Bull Board at /admin/queues (its own Redis connection), or null for none. */
   dashboard: express.Router | null;
+  /** Workers, dead letters, bulk retries and queue limits. */
+  operations: QueueOperations;
+  /** WORKER_HEARTBEAT_MS, as GET /queue/workers reports it. */
+  heartbeatMs: number;
   /** Scheduled tasks: their state, runs and manual triggers. */
   tasks: Tasks;
   /** ENABLE_TASK_SCHEDULING, as GET /admin/tasks reports it. */
@@ -120,7 +125,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(docsAssets());
 
   routes('/credentials', vcApiRoutes.bind(credentials));
-  routes('/queue', queueAdminRoutes.bind({ admin: new QueueAdmin({ platform: deps.platform, queues: deps.queues }) }));
+  routes('/queue', [
+    ...queueAdminRoutes.bind({ admin: new QueueAdmin({ platform: deps.platform, queues: deps.queues, limits: (name) => deps.operations.limits(name) }) }),
+    ...queueOperationRoutes.bind({ operations: deps.operations, heartbeatMs: deps.heartbeatMs }),
+  ]);
   routes('/admin/tasks', taskAdminRoutes.bind(taskDeps));
   routes('/admin/vc-events', vcEventsAdminRoutes.bind({ ...taskDeps, vcEvents: deps.vcEvents }));
   routes('/webhooks', webhookAdminRoutes.bind(taskDeps));

@@ -22,7 +22,7 @@ import type { ApiKeyAuth } from './middleware/auth.js';
 import { type HashedFile, uploadedFile } from './middleware/upload.js';
 import { parseInput } from './validation.js';
 
-export type Method = 'get' | 'post' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'delete';
 
 /** Problem answers the document describes once (`components.responses`). */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
@@ -142,6 +142,14 @@ export class RouteGroup<D = void> {
     handler: HandlerFor<D, P, Q, B>,
   ): this {
     return this.add({ ...spec, method: 'post' }, handler);
+  }
+
+  /** Declares a PUT route. */
+  put<P extends z.ZodObject | undefined = undefined, Q extends z.ZodObject | undefined = undefined, B extends BodySpec | undefined = undefined>(
+    spec: Declaration<P, Q, B>,
+    handler: HandlerFor<D, P, Q, B>,
+  ): this {
+    return this.add({ ...spec, method: 'put' }, handler);
   }
 
   /** Declares a DELETE route. */

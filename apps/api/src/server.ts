@@ -4,8 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseApiKeys, type Config } from '@vcq/config';
-import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, queueNames, Tasks } from '@vcq/app';
-import { JobWaiter, Schedules, workerConnectionFromConfig } from '@vcq/jobs';
+import { backendFromConfig, createServices, createStoreFromConfig, type JobPlatform, QueueAdmin, QueueOperations, queueLimitsFromConfig, queueNames, Tasks } from '@vcq/app';
+import { JobWaiter, LimitOverrides, ScheduleOverrides, Schedules, WorkerRegistry, workerConnectionFromConfig } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 import { createApp } from './app.js';
@@ -45,9 +45,27 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   });
   metrics.collectJobCounts(() => store.countByQueueAndStatus(), { queues: queueNames });
   metrics.collectFallback(() => !platform.isQueueAvailable());
+  const workerRegistry = new WorkerRegistry(db);
+  const operations = new QueueOperations({
+    platform,
+    admin: new QueueAdmin({ platform, queues }),
+    workers: workerRegistry,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    limitOverrides: new LimitOverrides(db),
+    configuredLimits: queueLimitsFromConfig(config),
+    defaultConcurrency: config.QUEUE_CONCURRENCY,
+  });
+  metrics.collectWorkers(() => workerRegistry.countByQueue(config.WORKER_DEAD_AFTER_MS), { queues: queueNames });
   const watcher = new JobWaiter({ store, connectionString: config.DATABASE_URL, logger });
   // The API only triggers and describes tasks (and runs one in the request when the queue is down).
-  const tasks = new Tasks({ platform, schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS }), waiter: watcher });
+  const overrides = new ScheduleOverrides(db);
+  const tasks = new Tasks({
+    platform,
+    schedules: new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS, overrides, schedulingEnabled: config.ENABLE_TASK_SCHEDULING }),
+    waiter: watcher,
+    overrides,
+    schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
+  });
   const dashboard = dashboardRouter({
     ...(backend.kind === 'postgres' ? { queues } : { connect: () => workerConnectionFromConfig(config) }),
     prefix: config.QUEUE_PREFIX,
@@ -80,6 +98,8 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     watcher,
     dashboard,
     tasks,
+    operations,
+    heartbeatMs: config.WORKER_HEARTBEAT_MS,
     schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
     vcEvents,
   });

@@ -4,9 +4,9 @@
  * cleanup, vc-events), the start-up reconcile pass, and one shutdown routine
  * (invariant 8).
  */
-import { backendFromConfig, createServices, createStoreFromConfig, type VcqCatalog } from '@vcq/app';
+import { backendFromConfig, createServices, createStoreFromConfig, queueLimitsFromConfig, type VcqCatalog } from '@vcq/app';
 import type { Config } from '@vcq/config';
-import { type Catalog, type EngineEvents, Schedules, scheduledEntries, startReconciler, startWorkers, tickSubmitter } from '@vcq/jobs';
+import { type Catalog, type EngineEvents, followLimits, type Heartbeat, LimitOverrides, ScheduleOverrides, Schedules, scheduledEntries, startHeartbeat, startReconciler, startWorkers, tickSubmitter, WorkerRegistry } from '@vcq/jobs';
 import { createLogger, type Logger } from '@vcq/logger';
 import { createMetrics, startMetricsServer, type VcqMetrics } from '@vcq/metrics';
 
@@ -22,6 +22,8 @@ export interface WorkerProcess {
   metrics: VcqMetrics;
   /** The engine's typed events: jobs started, progressing, completed, failed, stalled; workers ready and closed. */
   events: EngineEvents;
+  /** This process's heartbeat row in `workers` (GET /queue/workers). */
+  heartbeat: Heartbeat;
   /** Where `/metrics` is served; null when WORKER_METRICS_PORT is unset. */
   metricsUrl: string | null;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ async function bounded(step: Promise<unknown> | undefined, what: string, logger:
 
 /** Starts consuming every queue in the catalog. */
 export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' })): Promise<WorkerProcess> {
+  const configuredLimits = queueLimitsFromConfig(config);
   const metrics = createMetrics();
   // First, so a taken port fails start-up before any connection is opened.
   const metricsServer =
@@ -59,7 +62,14 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const { queues } = backend;
   const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks, reconcileObserver: metrics.reconciler };
   const { catalog, handlers, platform } = createServices(config, serviceDeps);
-  const schedules = new Schedules({ queues, logger, timeoutMs: config.REDIS_TIMEOUT_MS });
+  const schedules = new Schedules({
+    queues,
+    logger,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    // Schedules set over the API win over the environment's; followed below.
+    overrides: new ScheduleOverrides(db),
+    schedulingEnabled: config.ENABLE_TASK_SCHEDULING,
+  });
 
   const runtime = startWorkers({
     ...backend.workerConnection,
@@ -71,9 +81,28 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     onTick: tickSubmitter(platform),
     logger,
     concurrency: config.QUEUE_CONCURRENCY,
+    limits: configuredLimits,
     lockDurationMs: config.WORKER_LOCK_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     observer: metrics.jobs,
+  });
+  // A row in Postgres, on either backend: GET /queue/workers and the vcq_workers gauge read it.
+  const heartbeat = startHeartbeat({
+    registry: new WorkerRegistry(db),
+    intervalMs: config.WORKER_HEARTBEAT_MS,
+    deadAfterMs: config.WORKER_DEAD_AFTER_MS,
+    version: config.VCQ_VERSION,
+    backend: config.QUEUE_BACKEND,
+    queues: () => runtime.queueInfo(),
+    logger,
+  });
+  // Limits set over the API win over QUEUE_LIMITS; applied to the running Workers as they change.
+  const limitsFollowed = followLimits({
+    overrides: new LimitOverrides(db),
+    configured: configuredLimits,
+    pollMs: config.SETTINGS_POLL_MS,
+    apply: (limits) => runtime.applyLimits(limits),
+    logger,
   });
   const ready = await backend.ready();
   // Only the start-up pass here: Redis may have lost jobs while no worker ran. The
@@ -99,6 +128,7 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     );
   const synced = ready && (await syncSchedules());
   const scheduleCheck = schedules.keepInSync(SCHEDULE_CHECK_MS, { failedFirst: !synced });
+  const overridesFollowed = schedules.followOverrides(config.SETTINGS_POLL_MS);
   // Redis back after an outage (or up for the first time since start): it may have
   // restarted empty, taking queued jobs and the task schedulers with it. Both are put
   // back now rather than at the next schedule check and reconcile tick, a minute or two away.
@@ -124,13 +154,18 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
     schedules,
     metrics,
     events: runtime.events,
+    heartbeat,
     metricsUrl: metricsServer?.url ?? null,
     close() {
       closing ??= (async () => {
         scheduleCheck.stop();
+        overridesFollowed.stop();
+        limitsFollowed.stop();
         stopWatchingBackend();
         await reconciler.stop();
         await runtime.close(config.SHUTDOWN_TIMEOUT_MS);
+        // Off the list at once rather than WORKER_DEAD_AFTER_MS later.
+        await bounded(heartbeat.stop(), 'removing the heartbeat row', logger);
         // Each step is bounded, so one that hangs (a Redis that never answers) leaves
         // the others their turn within the shutdown grace; the flush comes first.
         await bounded(store.close(), 'flushing job writes', logger);

@@ -40,6 +40,8 @@ import type { RunReport, VcEventsService } from '@vcq/vc-events';
 import type { ProofResult, Verifier, VerifyResult } from '@vcq/verification';
 import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
 import { type CleanupReport, cleanup, type SweepReport, sweepWebhookDeliveries } from './maintenance.js';
+import { QueueAdmin } from './queue-admin.js';
+import { type RedriveReport, RedriveJobSchema, redrive } from './redrive.js';
 import { deliveryAttempt } from './webhook-attempts.js';
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, { message: 'must be a 0x-prefixed 32-byte hex hash' });
@@ -133,6 +135,9 @@ export const baseCatalog = {
     ...task('* * * * *'),
     description: 'Re-adds jobs that are open in Postgres but missing from the queue.',
   },
+  // A large bulk retry (`POST /queue/{name}/retry`): not retried itself, as each row it
+  // retries is a retry already; a second run skips what the first one requeued.
+  redrive: { queue: 'maintenance', name: 'redrive', schema: RedriveJobSchema, attempts: 1, retry: exponential(0), priority: Priority.HIGH },
 } satisfies Record<string, CatalogEntry>;
 
 export type VcqCatalog = typeof baseCatalog;
@@ -187,6 +192,7 @@ export function catalogFromConfig(config: Config): VcqCatalog {
     'webhook-retry-sweep': scheduled(c['webhook-retry-sweep'], config.WEBHOOK_RETRY_SWEEP_CRON, config.WEBHOOK_RETRY_SWEEP_ENABLED),
     cleanup: scheduled(c.cleanup, config.CLEANUP_CRON, config.CLEANUP_ENABLED),
     reconcile: scheduled(c.reconcile, config.RECONCILE_CRON, config.RECONCILE_ENABLED),
+    redrive: c.redrive,
   };
 }
 
@@ -207,6 +213,7 @@ export interface JobResults {
   'webhook-retry-sweep': SweepReport;
   cleanup: CleanupReport;
   reconcile: ReconcileReport & { skipped?: string };
+  redrive: RedriveReport;
 }
 export type JobResult<N extends JobName> = JobResults[N];
 
@@ -331,6 +338,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         logger: ctx.log,
         signal: ctx.signal,
       });
+    },
+    redrive: (data, ctx) => {
+      const t = tasks();
+      return redrive({ db: t.db, admin: new QueueAdmin({ platform: t.platform(), queues: t.queues }) }, data, ctx);
     },
     reconcile: async (_data, ctx) => {
       const t = tasks();

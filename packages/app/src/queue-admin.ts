@@ -28,6 +28,8 @@ export interface QueueStats {
   failed: number;
   delayed: number;
   total: number;
+  /** Its concurrency and rate limit as they apply (QUEUE_LIMITS, or set over the API). */
+  limits?: { concurrency: number; limiter: { max: number; duration: number } | null; source: 'environment' | 'api' };
 }
 
 export type QueueListing =
@@ -35,7 +37,14 @@ export type QueueListing =
   | { source: 'queue'; jobs: Array<{ id: string; name: string; progress: unknown; row: JobRecord | undefined }> };
 
 export class QueueAdmin {
-  constructor(private readonly deps: { platform: JobPlatform; queues: QueueSet<VcqCatalog> | null }) {}
+  constructor(
+    private readonly deps: {
+      platform: JobPlatform;
+      queues: QueueSet<VcqCatalog> | null;
+      /** A queue's limits for its stats (QueueOperations.limits). */
+      limits?: (name: string) => Promise<{ concurrency: number; limiter: { max: number; duration: number } | null; source: 'environment' | 'api' }>;
+    },
+  ) {}
 
   /** The queue, when the queue backend answers (503 otherwise: queue administration needs it). */
   private queue(name: string): Queue {
@@ -56,11 +65,17 @@ export class QueueAdmin {
    */
   async stats(name: string): Promise<QueueStats> {
     const queue = this.queue(name);
-    const [live, rows, paused] = await Promise.all([queue.getJobCounts(...LIVE_STATES), this.deps.platform.store.countByStatus(name), queue.isPaused()]);
+    const [live, rows, paused, limits] = await Promise.all([
+      queue.getJobCounts(...LIVE_STATES),
+      this.deps.platform.store.countByStatus(name),
+      queue.isPaused(),
+      this.deps.limits?.(name),
+    ]);
     const waiting = (live.waiting ?? 0) + (live.prioritized ?? 0) + (live['waiting-children'] ?? 0);
     const active = live.active ?? 0;
     const delayed = live.delayed ?? 0;
-    return { name, paused, waiting, active, completed: rows.completed, failed: rows.failed, delayed, total: waiting + active + delayed + rows.completed + rows.failed };
+    const counts = { name, paused, waiting, active, completed: rows.completed, failed: rows.failed, delayed, total: waiting + active + delayed + rows.completed + rows.failed };
+    return limits ? { ...counts, limits: { concurrency: limits.concurrency, limiter: limits.limiter, source: limits.source } } : counts;
   }
 
   /** Jobs of a queue in one state, newest first: finished ones from Postgres (Redis forgets them), the others from the queue. */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobRecord } from '@vcq/db';
-import { ENDED, type JobWaiter, type Schedules, type TickData } from '@vcq/jobs';
+import { type EffectiveSchedule, effectiveSchedule, ENDED, type JobWaiter, type Schedule, type ScheduleOverrides, type Schedules, type TickData } from '@vcq/jobs';
 import { type JobPlatform, type TaskName, taskNames } from './catalog.js';
 
 export type TaskRunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -64,6 +64,15 @@ export interface TaskView {
   lastRun: TaskRun | null;
 }
 
+/** A task's schedule as it applies, where it comes from, and where the queue has it. */
+export interface TaskScheduleView extends EffectiveSchedule {
+  name: TaskName;
+  /** ENABLE_TASK_SCHEDULING: off keeps every task unscheduled, whatever its schedule says. */
+  schedulingEnabled: boolean;
+  scheduled: boolean | null;
+  nextRunAt: Date | null;
+}
+
 export type TriggerResult = { mode: 'async'; jobId: string } | { mode: 'sync'; run: TaskRun };
 
 export class Tasks {
@@ -73,26 +82,59 @@ export class Tasks {
       /** Null without a queue backend: nothing is scheduled. */
       schedules: Schedules | null;
       waiter: JobWaiter;
+      /** Schedules set over the API; without it, the environment's always apply. */
+      overrides?: ScheduleOverrides;
+      /** ENABLE_TASK_SCHEDULING. */
+      schedulingEnabled?: boolean;
     },
   ) {}
+
+  private async effective(): Promise<Map<string, EffectiveSchedule>> {
+    const overrides = (await this.options.overrides?.all()) ?? new Map();
+    const enabled = this.options.schedulingEnabled ?? true;
+    return new Map(taskNames.map((name) => [name, effectiveSchedule(this.options.platform.catalog[name], overrides.get(name), enabled)]));
+  }
+
+  /** A task's schedule: the one that applies, its source and defaults, and where the queue has it. */
+  async schedule(name: TaskName): Promise<TaskScheduleView> {
+    const effective = (await this.effective()).get(name) as EffectiveSchedule;
+    const state = this.options.schedules ? await this.options.schedules.state(name) : { scheduled: null, nextRunAt: null };
+    return { name, ...effective, schedulingEnabled: this.options.schedulingEnabled ?? true, ...state };
+  }
+
+  /**
+   * Sets a task's schedule (kept in Postgres, winning over the environment's) and
+   * applies it to the queue now; every worker applies it too within SETTINGS_POLL_MS.
+   * `null` drops the override: the environment's schedule applies again.
+   */
+  async setSchedule(name: TaskName, schedule: Schedule | null): Promise<TaskScheduleView> {
+    const { overrides, schedules } = this.options;
+    if (!overrides) throw new Error('this process was not given the schedule overrides');
+    if (schedule) await overrides.put(name, schedule);
+    else await overrides.remove(name);
+    // The queue may be down: the row is kept, and the workers apply it once it is back.
+    if (schedules && this.options.platform.isQueueAvailable()) await schedules.sync().catch(() => undefined);
+    return this.schedule(name);
+  }
 
   /** Every task with its schedule, next tick and last run. */
   async describe(): Promise<TaskView[]> {
     const { platform, schedules } = this.options;
-    const latest = await platform.store.latestOfKinds([...taskNames]);
+    const [latest, effective] = await Promise.all([platform.store.latestOfKinds([...taskNames]), this.effective()]);
     return Promise.all(
       taskNames.map(async (name): Promise<TaskView> => {
         const entry = platform.catalog[name];
         const state = schedules ? await schedules.state(name) : { scheduled: null, nextRunAt: null };
         const last = latest.get(name);
+        const schedule = effective.get(name) as EffectiveSchedule;
         return {
           name,
           queue: entry.queue,
           jobName: entry.name,
           description: entry.description,
-          cron: entry.schedule.cron,
-          timezone: entry.schedule.timezone,
-          enabled: entry.schedule.enabled,
+          cron: schedule.cron,
+          timezone: schedule.timezone,
+          enabled: schedule.enabled,
           ...state,
           lastRun: last ? taskRunOf(last) : null,
         };

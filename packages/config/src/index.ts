@@ -74,7 +74,7 @@ const duration = (min: number, max: number, fallback: string) =>
     });
 
 /** Whether `tz` is an IANA time zone this Node knows. */
-function isTimeZone(tz: string): boolean {
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
@@ -88,7 +88,7 @@ function isTimeZone(tz: string): boolean {
  * seconds first. cron-parser is the parser BullMQ itself uses, so what passes here
  * is what the scheduler will accept.
  */
-const cron = z
+export const CronSchema = z
   .string()
   .trim()
   .refine(
@@ -104,6 +104,50 @@ const cron = z
     },
     { message: 'must be a cron expression of 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/5 * * * *"' },
   );
+
+const cron = CronSchema;
+
+/**
+ * One queue's limits (QUEUE_LIMITS, and `PUT /queue/{name}/limits`): jobs at once per
+ * worker process, and a rate limit in BullMQ's terms, at most `max` job starts per
+ * `duration` ms across every worker of the queue.
+ */
+export const QueueLimitsSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(1000, { message: 'must be between 1 and 1000' }).optional(),
+    limiter: z
+      .object({
+        max: z.number().int().min(1, { message: 'must be a whole number >= 1' }),
+        duration: z.number().int().min(1, { message: 'must be whole milliseconds >= 1' }).max(86_400_000, { message: 'must be at most a day (86400000 ms)' }),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+export type QueueLimitsSetting = z.infer<typeof QueueLimitsSchema>;
+
+/** QUEUE_LIMITS: a JSON object of queue name to its limits, e.g. `{"verification":{"concurrency":20,"limiter":{"max":50,"duration":1000}}}`. */
+const queueLimits = z
+  .string()
+  .transform((v, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of queue name to {concurrency, limiter: {max, duration}}' });
+      return z.NEVER;
+    }
+    const result = z.record(z.string(), QueueLimitsSchema).safeParse(parsed);
+    if (!result.success) {
+      for (const { field, message } of fieldErrorsFromZod(result.error, { fallbackField: '' })) {
+        ctx.addIssue({ code: 'custom', message: field ? `${field} ${message}` : `must be a JSON object of queue name to {concurrency, limiter: {max, duration}} (${message})` });
+      }
+      return z.NEVER;
+    }
+    return result.data;
+  })
+  .default({});
 
 /** The names Express's `trust proxy` knows for address ranges. */
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -273,6 +317,18 @@ export const ConfigSchema = z
 
     // Jobs mostly wait (on peers and on group commits), so a worker keeps many in flight.
     QUEUE_CONCURRENCY: int(1, 1000).default(100),
+    // Per-queue concurrency (per worker process) and rate limit (per queue); see QueueLimitsSchema.
+    // `PUT /queue/{name}/limits` overrides them at run time (kept in Postgres).
+    QUEUE_LIMITS: queueLimits,
+    // Every worker process writes a heartbeat row this often (GET /queue/workers, vcq_workers) ...
+    WORKER_HEARTBEAT_MS: int(100, 600_000).default(5000),
+    // ... and one whose last heartbeat is older than this is dead: it drops out of the list.
+    WORKER_DEAD_AFTER_MS: int(300, 3_600_000).default(20_000),
+    // How often workers read the settings operators change over the API (task schedules,
+    // queue limits) from Postgres; a change applies within this long.
+    SETTINGS_POLL_MS: int(100, 600_000).default(2000),
+    // What a worker reports as its version (GET /queue/workers): the image tag or commit.
+    VCQ_VERSION: z.string().trim().min(1).max(100).default('1.0.0'),
     // The name deployments of the Redis-free worker know; when set it wins over QUEUE_CONCURRENCY.
     WORKER_CONCURRENCY: int(1, 1000).optional(),
     // Override every job type's catalog attempts/backoff (the catalog default is 3
@@ -474,6 +530,10 @@ export const ConfigSchema = z
     for (const entry of cfg.EGRESS_ALLOW_PRIVATE_HOSTS ?? []) {
       const problem = hostEntryProblem(entry);
       if (problem) ctx.addIssue({ code: 'custom', path: ['EGRESS_ALLOW_PRIVATE_HOSTS'], message: problem });
+    }
+    // One missed beat must not make a live worker look dead.
+    if (cfg.WORKER_DEAD_AFTER_MS < 2 * cfg.WORKER_HEARTBEAT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['WORKER_DEAD_AFTER_MS'], message: `must be at least twice WORKER_HEARTBEAT_MS (${cfg.WORKER_HEARTBEAT_MS} ms)` });
     }
     // Two listeners cannot share a port; 0 asks for a free one each.
     if (cfg.METRICS_PORT !== undefined && cfg.METRICS_PORT !== 0 && cfg.METRICS_PORT === cfg.PORT) {

@@ -37,6 +37,30 @@ describe('loadConfig', () => {
     expect(config.JOB_BACKOFF_MS).toBe(100);
   });
 
+  it('when QUEUE_LIMITS is set, then each queue\'s concurrency and rate limit are read; malformed limits are refused naming the field', () => {
+    expect(loadConfig({}).QUEUE_LIMITS).toEqual({});
+    const config = loadConfig({ QUEUE_LIMITS: '{"verification":{"concurrency":20,"limiter":{"max":50,"duration":1000}},"webhooks":{"concurrency":5}}' });
+    expect(config.QUEUE_LIMITS).toEqual({ verification: { concurrency: 20, limiter: { max: 50, duration: 1000 } }, webhooks: { concurrency: 5 } });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problems({ QUEUE_LIMITS: 'not json' })).toMatch(/^QUEUE_LIMITS must be a JSON object/);
+    expect(problems({ QUEUE_LIMITS: '{"verification":{"limiter":{"max":0,"duration":1000}}}' })).toMatch(/QUEUE_LIMITS verification\.limiter\.max must be a whole number >= 1/);
+    expect(problems({ QUEUE_LIMITS: '{"verification":{"concurrency":0}}' })).toMatch(/QUEUE_LIMITS verification\.concurrency/);
+    expect(problems({ QUEUE_LIMITS: '{"verification":{"rate":3}}' })).toMatch(/QUEUE_LIMITS verification/);
+  });
+
+  it('when WORKER_DEAD_AFTER_MS is under twice WORKER_HEARTBEAT_MS, then it is refused naming both', () => {
+    expect(loadConfig({}).WORKER_DEAD_AFTER_MS).toBe(20_000);
+    expect(loadConfig({ WORKER_HEARTBEAT_MS: '200', WORKER_DEAD_AFTER_MS: '400' }).WORKER_DEAD_AFTER_MS).toBe(400);
+    expect(() => loadConfig({ WORKER_HEARTBEAT_MS: '5000', WORKER_DEAD_AFTER_MS: '6000' })).toThrow(/WORKER_DEAD_AFTER_MS must be at least twice WORKER_HEARTBEAT_MS/);
+  });
+
   it('when REDIS_ALLOW_EVICTION is unset, then eviction is refused; true allows it and a non-boolean is refused by name', () => {
     expect(loadConfig({}).REDIS_ALLOW_EVICTION).toBe(false);
     expect(loadConfig({ REDIS_ALLOW_EVICTION: 'true' }).REDIS_ALLOW_EVICTION).toBe(true);

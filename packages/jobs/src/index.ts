@@ -31,5 +31,8 @@ export {
   waitForReady,
 } from './redis.js';
 export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
-export { Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
-export { closeWorkers, createProcessor, type JobObserver, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
+export { type Heartbeat, type HeartbeatOptions, startHeartbeat, type WorkerInfo, type WorkerQueueInfo, WorkerRegistry } from './heartbeat.js';
+export { type EffectiveSchedule, effectiveSchedule, Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
+export { type ScheduleOverride, ScheduleOverrides } from './schedule-overrides.js';
+export { effectiveLimits, followLimits, type LimitOverride, LimitOverrides } from './limit-overrides.js';
+export { closeWorkers, createProcessor, type JobObserver, type QueueLimits, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';

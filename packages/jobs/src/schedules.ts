@@ -9,9 +9,10 @@
 import { z } from 'zod';
 import { nameBasedUuid } from '@vcq/http';
 import type { Logger } from '@vcq/logger';
-import { type Catalog, type CatalogEntry, type EntryName, scheduledEntries } from './catalog.js';
+import { type Catalog, type CatalogEntry, type EntryName, type Schedule, scheduledEntries } from './catalog.js';
 import type { JobPlatform, ResultsOf } from './platform.js';
 import { type QueueSet, withTimeout } from './queues.js';
+import type { ScheduleOverride, ScheduleOverrides } from './schedule-overrides.js';
 
 /** A scheduled entry's payload: who asked for the run and, for a tick, which one. */
 export const TickDataSchema = z.object({
@@ -34,6 +35,25 @@ export function tickSubmitter<C extends Catalog, R extends ResultsOf<C>>(platfor
   };
 }
 
+/** An entry's schedule as it applies: the operator's override, else the catalog's (the environment's). */
+export interface EffectiveSchedule extends Schedule {
+  source: 'environment' | 'api';
+  /** When the override was set; null for the environment's. */
+  updatedAt: Date | null;
+  /** The environment's schedule, which applies again once the override is dropped. */
+  defaults: Schedule;
+}
+
+/**
+ * The schedule that applies to `entry`: an override wins over the catalog, but never
+ * over ENABLE_TASK_SCHEDULING=false (`schedulingEnabled`), which switches every task off.
+ */
+export function effectiveSchedule(entry: CatalogEntry, override: ScheduleOverride | null | undefined, schedulingEnabled: boolean): EffectiveSchedule {
+  const defaults = entry.schedule as Schedule;
+  if (!override) return { ...defaults, source: 'environment', updatedAt: null, defaults };
+  return { cron: override.cron, timezone: override.timezone, enabled: override.enabled && schedulingEnabled, source: 'api', updatedAt: override.updatedAt, defaults };
+}
+
 /** Where a scheduled entry stands on the queue. */
 export interface ScheduleState {
   /** Whether the queue holds its scheduler; null when the queue cannot be asked. */
@@ -52,19 +72,46 @@ export class Schedules<C extends Catalog = Catalog> {
       logger: Logger;
       /** How long a queue call may take before it counts as failed. */
       timeoutMs: number;
+      /** Schedules set over the API; without them the catalog's apply. */
+      overrides?: ScheduleOverrides;
+      /** ENABLE_TASK_SCHEDULING: false keeps every schedule off, overrides included; default true. */
+      schedulingEnabled?: boolean;
     },
   ) {}
+
+  /** The overrides last read, for a sync while Postgres does not answer. */
+  private lastOverrides = new Map<string, ScheduleOverride>();
+
+  /**
+   * Each scheduled entry's schedule as it applies now (the overrides are read once).
+   * When they cannot be read, the ones read last apply: a Redis that restarted empty
+   * gets its schedulers back even while Postgres is down.
+   */
+  async effective(): Promise<Map<string, EffectiveSchedule>> {
+    let overrides = this.lastOverrides;
+    if (this.options.overrides) {
+      try {
+        overrides = await this.options.overrides.all();
+        this.lastOverrides = overrides;
+      } catch (error) {
+        this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule overrides unreadable; syncing with the ones read last');
+      }
+    }
+    const enabled = this.options.schedulingEnabled ?? true;
+    return new Map(scheduledEntries(this.catalog).map((key) => [key, effectiveSchedule(this.catalog[key] as CatalogEntry, overrides.get(key), enabled)]));
+  }
 
   private get catalog(): C {
     return this.options.queues.catalog;
   }
 
-  /** Makes the queue's schedulers match the catalog; returns what changed. */
+  /** Makes the queue's schedulers match the effective schedules (the catalog and the overrides); returns what changed. */
   async sync(): Promise<{ upserted: string[]; removed: string[] }> {
     const changed = { upserted: [] as string[], removed: [] as string[] };
+    const schedules = await this.effective();
     for (const key of scheduledEntries(this.catalog)) {
       const entry = this.catalog[key] as CatalogEntry;
-      const schedule = entry.schedule as NonNullable<CatalogEntry['schedule']>;
+      const schedule = schedules.get(key) as EffectiveSchedule;
       const queue = this.options.queues.queue(entry.queue);
       const existing = await withTimeout(queue.getJobScheduler(key), this.options.timeoutMs, `reading the ${key} schedule`);
       if (!schedule.enabled) {
@@ -115,6 +162,40 @@ export class Schedules<C extends Catalog = Catalog> {
           next();
         },
       );
+    };
+    next();
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  /**
+   * Follows the overrides: reads them every `pollMs` (one small query) and syncs the
+   * queue's schedulers when they changed, so a schedule set over the API applies in
+   * every worker within `pollMs`. A failed read or sync is tried again at the next poll.
+   */
+  followOverrides(pollMs: number): { stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    let applied: string | undefined;
+    const poll = async () => {
+      const overrides = (await this.options.overrides?.all()) ?? new Map();
+      const seen = JSON.stringify([...overrides].sort(([a], [b]) => a.localeCompare(b)));
+      if (seen === applied || !this.options.queues.isAvailable()) return;
+      await this.sync();
+      applied = seen;
+    };
+    const next = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        poll()
+          .catch((error: unknown) => this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule overrides not applied yet'))
+          .finally(next);
+      }, pollMs);
+      timer.unref();
     };
     next();
     return {

@@ -28,6 +28,8 @@ export interface WorkerRuntimeOptions<C extends Catalog = Catalog> {
   handlers: Handlers<C, any>;
   logger: Logger;
   concurrency: number;
+  /** Per-queue concurrency and rate limit (QUEUE_LIMITS); a queue not named runs at `concurrency`, unlimited. */
+  limits?: Readonly<Record<string, QueueLimits>>;
   /** How long a job's lock lives without renewal; a killed worker's jobs return after it. */
   lockDurationMs?: number;
   /** How often stalled (lock-expired) jobs are looked for. */
@@ -44,6 +46,12 @@ export interface WorkerRuntimeOptions<C extends Catalog = Catalog> {
   observer?: JobObserver;
   /** Where the runtime's typed events go; one is made when not given (`WorkerRuntime.events`). */
   events?: EngineEvents;
+}
+
+/** One queue's limits in BullMQ's terms: jobs at once per worker process, and at most `limiter.max` starts per `limiter.duration` ms across all workers. */
+export interface QueueLimits {
+  concurrency?: number;
+  limiter?: { max: number; duration: number } | null;
 }
 
 /** What the runtime reports about jobs as they run; `VcqMetrics['jobs']` is one. */
@@ -301,6 +309,13 @@ function waitedMs(job: Job): number {
 
 export interface WorkerRuntime {
   workers: Worker[];
+  /** Each queue with its concurrency and jobs running now (the heartbeat's report). */
+  queueInfo(): Array<{ name: string; concurrency: number; active: number }>;
+  /**
+   * Applies limits at run time: concurrency and the rate limit are read by BullMQ at
+   * each fetch, so no Worker restarts. A queue not named goes back to the defaults.
+   */
+  applyLimits(limits: Readonly<Record<string, QueueLimits>>): void;
   /** Jobs started, progressing, completed, failed and stalled; workers ready and closed. */
   events: EngineEvents;
   /** Stops taking work and waits (up to `timeoutMs`) for active jobs to finish. */
@@ -314,13 +329,16 @@ export function startWorkers<C extends Catalog>(options: WorkerRuntimeOptions<C>
   const run = createProcessor({ ...options, events, lockMs });
   // What is running now, so a shutdown past its timeout can hand it back to the queue.
   const active = new Map<string, { job: Job; token: string | undefined }>();
+  const activeByQueue = new Map<string, number>();
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     const key = `${job.queueName}/${job.id}`;
     active.set(key, { job, token });
+    activeByQueue.set(job.queueName, (activeByQueue.get(job.queueName) ?? 0) + 1);
     try {
       await run(job, token, signal);
     } finally {
       active.delete(key);
+      activeByQueue.set(job.queueName, (activeByQueue.get(job.queueName) ?? 1) - 1);
     }
   };
   const dispatch = dispatchTable(options.catalog);
@@ -337,11 +355,16 @@ export function startWorkers<C extends Catalog>(options: WorkerRuntimeOptions<C>
       },
     },
   };
+  const limitsOf = (queue: string, limits: Readonly<Record<string, QueueLimits>> | undefined) => ({
+    concurrency: limits?.[queue]?.concurrency ?? options.concurrency,
+    ...(limits?.[queue]?.limiter ? { limiter: { ...(limits[queue].limiter as { max: number; duration: number }) } } : {}),
+  });
   const workers = (options.queues ?? queuesOf(options.catalog)).map((queue) => {
+    const own = { ...common, ...limitsOf(queue, options.limits) };
     const worker = options.postgres
       ? // The Worker API is the same on both backends; only the connection type parameter differs.
-        (new Worker(queue, processor, { ...common, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
-      : new Worker(queue, processor, { ...common, connection: options.connection as RedisConnection, prefix: options.prefix });
+        (new Worker(queue, processor, { ...own, connection: options.postgres }, createPostgresBackend) as unknown as Worker)
+      : new Worker(queue, processor, { ...own, connection: options.connection as RedisConnection, prefix: options.prefix });
     worker.on('error', (error) => {
       // A full Redis refuses BullMQ's moves: jobs would stall silently, so it is named.
       if (isOutOfMemory(error)) options.logger.error({ queue, err: error.message }, 'redis is full (maxmemory reached, noeviction): jobs cannot be moved; free memory or raise maxmemory');
@@ -358,6 +381,16 @@ export function startWorkers<C extends Catalog>(options: WorkerRuntimeOptions<C>
   return {
     workers,
     events,
+    queueInfo: () => workers.map((w) => ({ name: w.name, concurrency: w.concurrency, active: activeByQueue.get(w.name) ?? 0 })),
+    applyLimits(limits) {
+      for (const worker of workers) {
+        const wanted = limitsOf(worker.name, limits);
+        if (worker.concurrency !== wanted.concurrency) worker.concurrency = wanted.concurrency;
+        // Both backends read `opts.limiter` from the Worker's own options at every fetch.
+        if ('limiter' in wanted) worker.opts.limiter = wanted.limiter;
+        else delete worker.opts.limiter;
+      }
+    },
     close: (timeoutMs) =>
       closeWorkers(workers, timeoutMs, async () => {
         options.logger.warn({ timeoutMs, active: active.size }, 'active jobs did not finish in time; handing them back to the queue (they will run again)');

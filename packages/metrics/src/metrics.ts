@@ -57,6 +57,8 @@ export interface VcqMetrics {
   collectJobCounts(read: () => Promise<JobCount[]>, options?: { queues?: readonly string[] }): void;
   /** Reports 1 while `isFallback()` says jobs run inside requests instead of on queues. */
   collectFallback(isFallback: () => boolean): void;
+  /** Reports live worker processes per queue from `read()` (the heartbeat rows) at every scrape; every queue in `queues` is reported, 0 included. */
+  collectWorkers(read: () => Promise<Array<{ queue: string; count: number }>>, options?: { queues?: readonly string[] }): void;
 }
 
 /** Every state a job row can be in; each is reported, 0 included, so series never vanish. */
@@ -156,6 +158,7 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
   const refreshAll = () => Promise.all([...refreshers].map(([collector, set]) => refresh(collector, set)));
   let jobsGauge: Gauge<'queue' | 'state'> | undefined;
   let fallbackGauge: Gauge | undefined;
+  let workersGauge: Gauge<'queue'> | undefined;
 
   return {
     registry,
@@ -227,6 +230,28 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
       const gauge = fallbackGauge;
       refreshers.set('sync_fallback', async () => {
         gauge.set(isFallback() ? 1 : 0);
+      });
+    },
+    collectWorkers(read, workerOptions = {}) {
+      workersGauge ??= new Gauge({
+        name: `${prefix}workers`,
+        help: 'Live worker processes consuming each queue (a heartbeat within WORKER_DEAD_AFTER_MS), as Postgres has them at scrape time.',
+        labelNames: ['queue'] as const,
+        registers,
+      });
+      const gauge = workersGauge;
+      refreshers.set('workers', async () => {
+        let rows: Array<{ queue: string; count: number }>;
+        try {
+          rows = await read();
+        } catch (error) {
+          // Empty rather than stale, as for the job counts: a stale 3 would hide dead workers.
+          gauge.reset();
+          throw error;
+        }
+        gauge.reset();
+        for (const queue of workerOptions.queues ?? []) gauge.set({ queue }, 0);
+        for (const row of rows) gauge.set({ queue: row.queue }, row.count);
       });
     },
   };

@@ -69,6 +69,29 @@ describe('createMetrics', () => {
     expect(readMetric(await m.render(), 'vcq_sync_fallback')).toBe(1);
   });
 
+  it('when the workers collector reads heartbeats, then every queue is reported, 0 included, and a failed read leaves it empty', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    let rows: Array<{ queue: string; count: number }> | Error = [{ queue: 'a', count: 2 }];
+    m.collectWorkers(
+      async () => {
+        if (rows instanceof Error) throw rows;
+        return rows;
+      },
+      { queues: ['a', 'b'] },
+    );
+    let text = await m.render();
+    expect(readMetric(text, 'vcq_workers', { queue: 'a' })).toBe(2);
+    expect(readMetric(text, 'vcq_workers', { queue: 'b' })).toBe(0);
+    rows = [{ queue: 'b', count: 1 }];
+    text = await m.render();
+    expect(readMetric(text, 'vcq_workers', { queue: 'a' })).toBe(0);
+    expect(readMetric(text, 'vcq_workers', { queue: 'b' })).toBe(1);
+    rows = new Error('database down');
+    text = await m.render();
+    expect(readMetric(text, 'vcq_workers', { queue: 'b' })).toBeUndefined();
+    expect(readMetric(text, 'vcq_metrics_collect_errors_total', { collector: 'workers' })).toBe(1);
+  });
+
   it('when nothing registers a collector, then its family is not exposed', async () => {
     const text = await createMetrics({ defaultMetrics: false }).render();
     expect(text).not.toContain('vcq_jobs ');

@@ -308,6 +308,13 @@ export const QueueStatsSchema = z.object({
   failed: z.number().int().describe('From Postgres.'),
   delayed: z.number().int(),
   total: z.number().int(),
+  limits: z
+    .object({
+      concurrency: z.number().int().describe('Jobs at once per worker process.'),
+      limiter: z.object({ max: z.number().int(), duration: z.number().int() }).nullable().describe('At most `max` job starts per `duration` ms across all workers; null for none.'),
+      source: z.enum(['environment', 'api']).describe('`environment`: QUEUE_LIMITS / QUEUE_CONCURRENCY; `api`: set with `PUT /queue/{name}/limits`.'),
+    })
+    .optional(),
 });
 
 const QueueStateNameSchema = z.string().describe('The BullMQ state (`waiting`, `active`, `delayed`, `completed`, `failed`, ...).');

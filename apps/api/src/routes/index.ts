@@ -10,6 +10,7 @@ import { dashboardRoutes } from './dashboard.js';
 import { healthRoutes, metricsRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { queueAdminRoutes } from './queue-admin.js';
+import { queueOperationRoutes } from './queue-operations.js';
 import { taskAdminRoutes, webhookAdminRoutes } from './tasks.js';
 import { legacyVcEventRoutes, vcEventsAdminRoutes } from './vc-events.js';
 import { verificationRoutes } from './verification.js';
@@ -24,6 +25,7 @@ const groups = [
   credentialRoutes,
   vcApiRoutes,
   queueAdminRoutes,
+  queueOperationRoutes,
   taskAdminRoutes,
   webhookAdminRoutes,
   vcEventsAdminRoutes,

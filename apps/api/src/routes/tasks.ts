@@ -5,7 +5,8 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { NotConfiguredError, type TaskName, taskNames, type TaskRun, type Tasks, type TaskView } from '@vcq/app';
+import { NotConfiguredError, type TaskName, taskNames, type TaskRun, type Tasks, type TaskScheduleView, type TaskView } from '@vcq/app';
+import { CronSchema, isTimeZone } from '@vcq/config';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
 import { preferWait } from '../submission.js';
@@ -74,6 +75,49 @@ export const TaskRunsQuerySchema = z.object({
     .optional()
     .describe('Only the runs of this job (the `jobId` a trigger answered).'),
 });
+
+const ScheduleFieldsSchema = z.object({
+  cron: z.string().describe('Cron expression: 5 fields, or 6 with seconds first.'),
+  timezone: z.string().describe('The IANA time zone the cron expression is read in.'),
+  enabled: z.boolean(),
+});
+
+export const TaskScheduleViewSchema = ScheduleFieldsSchema.extend({
+  name: TaskNameSchema,
+  enabled: z.boolean().describe('Scheduled: the schedule’s switch, and ENABLE_TASK_SCHEDULING (which keeps every task off when false).'),
+  source: z.enum(['environment', 'api']).describe('`api`: set with PUT and kept in Postgres, winning over the environment’s until deleted.'),
+  updatedAt: dateTime.nullable().describe('When it was set over the API; null for the environment’s.'),
+  defaults: ScheduleFieldsSchema.describe('The environment’s schedule (RECONCILE_CRON, TASK_TIMEZONE, ...): what applies again after DELETE.'),
+  schedulingEnabled: z.boolean(),
+  scheduled: z.boolean().nullable().describe('Whether the queue holds its schedule; null when the queue is unavailable.'),
+  nextRunAt: dateTime.nullable(),
+});
+export const TaskScheduleResponseSchema = ok(TaskScheduleViewSchema);
+
+/** `PUT /admin/tasks/{name}/schedule`: what is not given keeps the value that applies now. */
+export const TaskScheduleBodySchema = z
+  .object({
+    cron: CronSchema.optional(),
+    timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }).optional(),
+    enabled: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .strict()
+  .refine((b) => b.cron !== undefined || b.timezone !== undefined || b.enabled !== undefined, { message: 'give at least one of cron, timezone, enabled', path: ['cron'] });
+
+function scheduleView(view: TaskScheduleView): z.infer<typeof TaskScheduleViewSchema> {
+  return {
+    name: view.name,
+    cron: view.cron,
+    timezone: view.timezone,
+    enabled: view.enabled,
+    source: view.source,
+    updatedAt: view.updatedAt?.toISOString() ?? null,
+    defaults: { cron: view.defaults.cron, timezone: view.defaults.timezone, enabled: view.defaults.enabled },
+    schedulingEnabled: view.schedulingEnabled,
+    scheduled: view.scheduled,
+    nextRunAt: view.nextRunAt?.toISOString() ?? null,
+  };
+}
 
 /** A run as the API shows it. */
 export function taskRunView(run: TaskRun): TaskRunView {
@@ -170,6 +214,59 @@ export const taskAdminRoutes = new RouteGroup<TaskRouteDeps>()
     async ({ params: { name }, query, res, deps }) => {
       const runs = await deps.tasks.runs(name, { limit: query.limit, ...(query.jobId ? { jobId: query.jobId } : {}) });
       res.json({ success: true, data: { task: name, runs: runs.map(taskRunView) } });
+    },
+  )
+  .get(
+    {
+      path: '/admin/tasks/{name}/schedule',
+      operationId: 'getTaskSchedule',
+      summary: 'A task’s schedule: the one that applies, where it comes from, and its next tick',
+      tag: 'Tasks',
+      auth: 'admin',
+      params: TaskParamsSchema,
+      responses: { 200: { description: 'The schedule.', schema: TaskScheduleResponseSchema } },
+      problems: [404],
+    },
+    async ({ params: { name }, res, deps }) => {
+      res.json({ success: true, data: scheduleView(await deps.tasks.schedule(name)) });
+    },
+  )
+  .put(
+    {
+      path: '/admin/tasks/{name}/schedule',
+      operationId: 'setTaskSchedule',
+      summary: 'Set a task’s cron, time zone or switch at run time',
+      description:
+        'Kept in Postgres and winning over the environment’s schedule until deleted; applied to the queue before the answer when it is available, and by every worker within SETTINGS_POLL_MS (default 2 s). Fields not given keep the value that applies now. A tick is still one run: its job id is derived from the task and the tick’s time.',
+      tag: 'Tasks',
+      auth: 'admin',
+      params: TaskParamsSchema,
+      body: { json: TaskScheduleBodySchema, required: true },
+      responses: { 200: { description: 'The schedule now.', schema: TaskScheduleResponseSchema } },
+      problems: [400, 404],
+    },
+    async ({ params: { name }, body, res, deps }) => {
+      const current = await deps.tasks.schedule(name);
+      // An `enabled` not given keeps the task's switch; with ENABLE_TASK_SCHEDULING=false every
+      // task reads as off whatever its own switch, which is then taken as on.
+      const enabled = body.enabled ?? (current.schedulingEnabled ? current.enabled : true);
+      const next = { cron: body.cron ?? current.cron, timezone: body.timezone ?? current.timezone, enabled };
+      res.json({ success: true, data: scheduleView(await deps.tasks.setSchedule(name, next)) });
+    },
+  )
+  .delete(
+    {
+      path: '/admin/tasks/{name}/schedule',
+      operationId: 'resetTaskSchedule',
+      summary: 'Drop a task’s schedule set over the API: the environment’s applies again',
+      tag: 'Tasks',
+      auth: 'admin',
+      params: TaskParamsSchema,
+      responses: { 200: { description: 'The schedule now (the environment’s).', schema: TaskScheduleResponseSchema } },
+      problems: [404],
+    },
+    async ({ params: { name }, res, deps }) => {
+      res.json({ success: true, data: scheduleView(await deps.tasks.setSchedule(name, null)) });
     },
   )
   .post(
