@@ -267,10 +267,11 @@ function splitOwner<T extends { callbackUrl?: string; organizationId?: string; u
 
 /** The handler of every entry, wired to its domain package. */
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string }) => ({
+  const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string; fileName?: string | undefined }) => ({
     contentHash: data.contentHash as `0x${string}`,
     registryAddress: data.registryAddress as `0x${string}`,
     manifestUri: data.manifestUri,
+    ...(data.fileName ? { fileName: data.fileName } : {}),
   });
   const tasks = () => {
     if (!deps.tasks) throw new Error('this process was not given what the tasks need');

@@ -29,6 +29,7 @@ export const ProblemSchema = z
     title: z.string().describe('The HTTP status phrase.'),
     status: z.number().int(),
     detail: z.string().describe('What went wrong, for a human.'),
+    error: z.string().describe('The problem type’s short string (`Job not found`, `Validation failed`), as Internet ID clients read it.'),
     errors: z.array(FieldErrorSchema).optional().describe('One entry per invalid field (400).'),
   })
   .describe('An RFC 9457 problem document. Some carry extension members, e.g. `checks` (readiness) or `requestId` (500).');
@@ -42,10 +43,12 @@ export const JobViewSchema = z
     queue: z.string().describe('The BullMQ queue, e.g. `verification`, `vc-issuance`, `did-operations`.'),
     type: z.string().describe('The job name, e.g. `verify`, `proof`, `issue-credential`, `did-create`.'),
     status: JobStatusSchema.describe('`queued` → `processing` → `completed` | `failed` (or `cancelled` by an admin).'),
+    state: z.enum(['waiting', 'active', 'completed', 'failed']).describe('The same in BullMQ’s state names (Internet ID’s `state`).'),
     mode: z.enum(['async', 'sync']).describe('`sync` when it ran inside the request because the queue was down.'),
     progress: z.number().int().min(0).max(100),
     contentHash: z.string().nullable().describe('Verification jobs: the SHA-256 of the uploaded file.'),
     manifestUri: z.string().nullable().describe('Verification jobs: the manifest URI.'),
+    registryAddress: z.string().nullable().describe('Verification jobs: the content registry read.'),
     result: z
       .unknown()
       .describe(
@@ -58,6 +61,7 @@ export const JobViewSchema = z
     organizationId: z.string().describe('The organization that owns the job (its submitting key’s).'),
     userId: z.string().nullable().describe('The `userId` the job was submitted for, if any.'),
     createdAt: dateTime,
+    updatedAt: dateTime,
     startedAt: dateTime.nullable(),
     completedAt: dateTime.nullable(),
   })
@@ -82,6 +86,8 @@ export const JobSyncResultSchema = z
   .describe('The queue was unavailable, so the job ran inside the request (sync fallback).');
 
 export const VerificationJobListSchema = z.object({
+  jobs: z.array(JobViewSchema).describe('The page (Internet ID’s name); the same as `items`.'),
+  count: z.number().int().describe('How many jobs this page holds (Internet ID’s name); `total` counts them all.'),
   items: z.array(JobViewSchema),
   total: z.number().int(),
   limit: z.number().int(),
@@ -115,6 +121,7 @@ export const VerificationUploadSchema = z
 const VerificationStatusSchema = z.enum(['OK', 'WARN', 'FAIL']);
 const OnchainEntrySchema = z.object({
   registered: z.boolean(),
+  contentHash: hex32.describe('The hash the entry is registered under; the zero hash when unregistered.'),
   creator: address,
   timestamp: z.number().int().describe('Seconds since the epoch; 0 when unregistered.'),
   manifestURI: z.string(),
@@ -134,17 +141,35 @@ export const VerificationResultSchema = z
 export const ProofResultSchema = z
   .object({
     version: z.literal('1.0'),
+    generated_at: dateTime.describe('Internet ID’s name; the same as `generatedAt`.'),
     generatedAt: dateTime,
     network: z.object({ chainId: z.number().int() }),
     registry: address,
-    content: z.object({ hash: hex32, uri: z.string() }),
-    manifest: z.object({ uri: z.string(), creatorDid: z.string(), createdAt: z.string() }),
+    content: z.object({ file: z.string().describe('The uploaded file’s name (`unknown` when none).'), hash: hex32, uri: z.string() }),
+    manifest: z.object({
+      uri: z.string(),
+      creator_did: z.string().describe('Internet ID’s name; the same as `creatorDid`.'),
+      signature: z.string().describe('The manifest’s EIP-191 signature.'),
+      creatorDid: z.string(),
+      createdAt: z.string(),
+    }),
     onchain: OnchainEntrySchema,
     signature: z.object({ recovered: address.nullable(), valid: z.boolean() }),
-    tx: z.object({ hash: hex32, blockNumber: z.number().int() }).nullable().describe('From the `ContentRegistered` log.'),
-    verification: z.object({ status: VerificationStatusSchema, checks: VerificationChecksSchema }),
+    tx: z
+      .object({ txHash: hex32.describe('Internet ID’s name; the same as `hash`.'), hash: hex32, blockNumber: z.number().int() })
+      .nullable()
+      .describe('From the `ContentRegistered` log.'),
+    verification: z
+      .object({
+        fileHashMatchesManifest: z.boolean(),
+        creatorMatchesOnchain: z.boolean(),
+        manifestURIMatchesOnchain: z.boolean(),
+        status: VerificationStatusSchema,
+        checks: VerificationChecksSchema,
+      })
+      .describe('Internet ID’s three booleans, and the same checks under vcq’s names in `checks`.'),
   })
-  .describe('A proof of registration.');
+  .describe('A proof of registration, with Internet ID’s field names beside vcq’s.');
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
 

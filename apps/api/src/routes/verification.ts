@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { storableText } from '@vcq/db';
-import { NotFoundError } from '@vcq/errors';
+import { JobNotFoundError } from '@vcq/errors';
 import type { Handlers } from '@vcq/app';
 import { createJobContext } from '@vcq/jobs';
 import { parseVerificationFields } from '@vcq/verification';
@@ -68,7 +68,8 @@ const submit = (name: 'verify' | 'proof') => async ({ body, req, res, deps }: { 
   const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, ...(id ? { id } : {}) });
   await sendSubmission(req, res, deps, submission, {
     pollUrl: `/api/verification-jobs/${submission.job.id}`,
-    message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,
+    // Internet ID's own wording, which its clients may show or match.
+    message: name === 'verify' ? 'Verification job queued successfully' : 'Proof generation job queued successfully',
   });
 };
 
@@ -135,7 +136,9 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
     },
     async ({ query, req, res, deps }) => {
       const { items, total } = await deps.platform.store.list({ queue: QUEUE, ...query, organizationId: readScope(req) });
-      res.json({ items: items.map(jobView), total, limit: query.limit, offset: query.offset });
+      const views = items.map(jobView);
+      // `jobs` and `count` (this page's length) are Internet ID's names; `items`, `total` and the paging are vcq's.
+      res.json({ jobs: views, count: views.length, items: views, total, limit: query.limit, offset: query.offset });
     },
   )
   .get(
@@ -165,8 +168,8 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       problems: [404],
     },
     async ({ params: { jobId }, req, res, deps }) => {
-      const job = visibleOr404(req, isUuid(jobId) ? await deps.platform.store.get(jobId) : null, `no verification job ${jobId}`);
-      if (job.queue !== QUEUE) throw new NotFoundError(`no verification job ${jobId}`);
+      const job = visibleOr404(req, isUuid(jobId) ? await deps.platform.store.get(jobId) : null, `no verification job ${jobId}`, JobNotFoundError);
+      if (job.queue !== QUEUE) throw new JobNotFoundError(`no verification job ${jobId}`);
       res.json(jobView(job));
     },
   )
