@@ -28,6 +28,8 @@ export function jobView(job: JobRecord) {
     errorCode: job.error?.code ?? null,
     attempt: job.attempt,
     retryCount: Math.max(job.attempt - 1, 0),
+    parentId: job.parentId,
+    batchIndex: job.batchIndex,
     organizationId: job.organizationId,
     userId: job.userId,
     createdAt: job.createdAt.toISOString(),

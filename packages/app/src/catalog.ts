@@ -58,6 +58,12 @@ const owner = {
   userId: z.string().min(1).max(200).optional(),
 };
 
+/**
+ * The batch a job is a child of: set by the platform on a batch's children only
+ * (JobPlatform.submitBatch), so their ends settle the parent (batches.ts).
+ */
+const batch = { batchId: z.string().uuid().optional() };
+
 /** A verification job carries the file's hash, never the file (no large payloads in Redis). */
 export const VerificationJobSchema = z.object({
   contentHash: hex32,
@@ -67,6 +73,7 @@ export const VerificationJobSchema = z.object({
   fileSize: z.number().int().nonnegative().optional(),
   callbackUrl,
   ...owner,
+  ...batch,
 });
 
 /**
@@ -76,7 +83,7 @@ export const VerificationJobSchema = z.object({
 export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl, ...owner });
 export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
 export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
-export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner });
+export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner, ...batch });
 export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl, ...owner });
 export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid(), ...owner });
 /** A task's run: who asked for it and, for a tick, which one (owner fields are set by the platform). */
@@ -252,9 +259,9 @@ export interface TaskHandlerDeps {
   reconcileObserver?: ReconcileObserver;
 }
 
-/** Strips the platform's own field so domain functions see only their input. */
-function withoutCallback<T extends { callbackUrl?: string }>(data: T): Omit<T, 'callbackUrl'> {
-  const { callbackUrl: _, ...rest } = data;
+/** Strips the platform's own fields so domain functions see only their input. */
+function withoutCallback<T extends { callbackUrl?: string; batchId?: string }>(data: T): Omit<T, 'callbackUrl' | 'batchId'> {
+  const { callbackUrl: _, batchId: __, ...rest } = data;
   return rest;
 }
 

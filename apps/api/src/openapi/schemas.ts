@@ -52,12 +52,14 @@ export const JobViewSchema = z
     result: z
       .unknown()
       .describe(
-        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*).',
+        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*), or for a batch’s parent (type `batch`) `{total, completed, failed, children: [{index, jobId, status, pollUrl, error, errorCode}]}`.',
       ),
     error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
     errorCode: z.string().nullable(),
     attempt: z.number().int().min(0),
     retryCount: z.number().int().min(0),
+    parentId: uuid.nullable().describe('A batch’s child: its parent job (type `batch`), whose result summarises the batch.'),
+    batchIndex: z.number().int().nullable().describe('A batch’s child: its place in the batch, from 0.'),
     organizationId: z.string().describe('The organization that owns the job (its submitting key’s).'),
     userId: z.string().nullable().describe('The `userId` the job was submitted for, if any.'),
     createdAt: dateTime,
@@ -117,6 +119,33 @@ export const VerificationUploadSchema = z
     ...OwnerFieldsSchema.shape,
   })
   .describe('multipart/form-data with exactly one file in `file`.');
+
+/** The multi-file form of a verification batch. */
+export const VerificationBatchUploadSchema = z
+  .object({
+    file: z
+      .array(z.string().meta({ format: 'binary', contentMediaType: 'application/octet-stream' }))
+      .describe('The files, one part each (the field repeated); each hashed while it streams, never stored.'),
+    manifestURI: z.array(fields.manifestUri).describe('One per file, in the files’ order.'),
+    registryAddress: z.array(z.string()).optional().describe('Once for every file, or once per file; optional when the server has `REGISTRY_ADDRESS`.'),
+    type: z.enum(['verify', 'proof']).optional().describe('What each child does; `verify` by default.'),
+    callbackUrl: fields.callbackUrl.describe('POSTed one signed `batch.completed` webhook when every child has ended.'),
+    ...OwnerFieldsSchema.shape,
+  })
+  .describe('multipart/form-data with `file` and `manifestURI` repeated, paired by order.');
+
+/** The answer to an accepted batch. */
+export const BatchAcceptedSchema = z
+  .object({
+    mode: z.literal('async'),
+    jobId: uuid.describe('The parent job’s id.'),
+    status: JobStatusSchema,
+    message: z.string(),
+    pollUrl: z.string().describe('Where to poll the parent (also in `Location`).'),
+    total: z.number().int().describe('How many children the batch has.'),
+    items: z.array(z.object({ index: z.number().int(), jobId: uuid, pollUrl: z.string() })).describe('Each child, in the items’ order.'),
+  })
+  .describe('The batch is queued: a parent job, and a child job per item.');
 
 const VerificationStatusSchema = z.enum(['OK', 'WARN', 'FAIL']);
 const OnchainEntrySchema = z.object({
