@@ -178,6 +178,31 @@ describe.each(['redis', 'postgres'] as const)('batches on the %s backend', (back
     expect(await countJobs()).toBe(before);
   });
 
+  it('when the queue lost a batch’s children before they ran, then the reconciler re-adds them and the batch completes', async () => {
+    const queue = api.platform.queues?.queue('verification');
+    if (!queue) throw new Error('no verification queue');
+    const contents = await Promise.all([world.content(), world.content()]);
+    // No worker takes verification jobs while the children are taken out of the queue.
+    await queue.pause();
+    let parentId: string;
+    let childIds: string[];
+    try {
+      const accepted = await postForm(batchForm(contents.map((c) => c.bytes), contents.map((c): [string, string] => ['manifestURI', c.manifestUri])));
+      expect(accepted.status).toBe(202);
+      parentId = accepted.body.jobId as string;
+      childIds = (accepted.body.items as Array<{ jobId: string }>).map((i) => i.jobId);
+      for (const id of childIds) expect(await queue.remove(id)).toBe(1);
+      expect(await queue.getJobState(childIds[0] as string)).toBe('unknown');
+    } finally {
+      await queue.resume();
+    }
+    const report = (await worker.reconcile()) as { readded: number };
+    expect(report.readded).toBeGreaterThanOrEqual(2);
+    const parent = await ended(parentId);
+    expect(parent.result).toMatchObject({ total: 2, completed: 2, failed: 0 });
+    expect(parent.result.children.map((c: Json) => c.jobId)).toEqual(childIds);
+  });
+
   it('when a parent’s settle was lost after its last child ended, then the reconciler completes it, and still one webhook is sent', async () => {
     const c = await world.content();
     const accepted = await postForm(batchForm([c.bytes], [['manifestURI', c.manifestUri], ['callbackUrl', receiver.url]]));
