@@ -172,6 +172,7 @@ const shortErrors: Record<string, string> = {
   validation_failed: 'Validation failed',
   invalid_upload: 'Validation failed',
   job_not_found: 'Job not found',
+  not_verified: 'Credential does not verify',
   not_found: 'Not found',
   batch_too_large: 'Batch too large',
   idempotency_conflict: 'Conflict',

@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError, ValidationError } from '@vcq/errors';
+import { AppError, NotFoundError, shortError, ValidationError } from '@vcq/errors';
 import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, type JobName, VerifyCredentialJobSchema } from '@vcq/app';
 import { ENDED } from '@vcq/jobs';
@@ -361,6 +361,7 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
           title: 'Bad Request',
           status: 400,
           detail: `The credential does not verify: ${first?.detail ?? 'no reason given'}`,
+          error: shortError('not_verified', 400),
           ...answer,
         });
     },
