@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createDb, type Db, JobStore } from '@vcq/db';
-import { AppError, UnavailableError, ValidationError } from '@vcq/errors';
+import { type AppError, UnavailableError, ValidationError } from '@vcq/errors';
 import { createLogger } from '@vcq/logger';
 import { createTestDatabase } from '@vcq/testing';
 import { type Catalog, exponential, Priority } from '../src/catalog.js';
