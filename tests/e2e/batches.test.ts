@@ -140,6 +140,16 @@ describe.each(['redis', 'postgres'] as const)('batches on the %s backend', (back
       expect(view).toMatchObject({ type: 'issue-credential', status: 'completed', parentId });
       expect(typeof view.result.vcJwt).toBe('string');
     }
+    // The same Idempotency-Key and items again: the first batch, not a second one; other items: 409.
+    const key = { 'idempotency-key': `batch-${parentId}` };
+    const once = await call('POST', '/api/credentials/issue/batch', [item(7), item(8)], key);
+    const twice = await call('POST', '/api/credentials/issue/batch', [item(7), item(8)], key);
+    expect(once.status).toBe(202);
+    expect(twice.headers.get('idempotent-replayed')).toBe('true');
+    expect(twice.body).toMatchObject({ jobId: once.body.jobId, items: once.body.items });
+    expect((await call('POST', '/api/credentials/issue/batch', [item(7)], key)).status).toBe(409);
+    expect((await ended(once.body.jobId as string)).result).toMatchObject({ total: 2, completed: 2 });
+
     // A bare JSON array is a batch too (without a webhook).
     const bare = await call('POST', '/api/credentials/issue/batch', [item(3)]);
     expect(bare.status).toBe(202);

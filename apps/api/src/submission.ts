@@ -60,6 +60,7 @@ export async function sendSubmission<N extends JobName>(
  */
 export function sendBatch(res: Response, batch: BatchSubmission, options: { pollBase: string; message: string }): void {
   const pollUrl = `/api/jobs/${batch.parent.id}`;
+  if (batch.replayed) res.setHeader('Idempotent-Replayed', 'true');
   res
     .status(202)
     .location(pollUrl)

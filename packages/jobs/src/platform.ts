@@ -80,12 +80,16 @@ export interface BatchOptions {
   fieldOf?: (index: number, field: string) => string;
   /** The route's own check of one parsed item (a ValidationError's fields are named as the item's). */
   checkItem?: (data: Record<string, unknown>) => void;
+  /** A caller-chosen parent id (Idempotency-Key): the same batch again returns the first one, a different one is 409. */
+  id?: string;
 }
 
 /** A committed batch: its parent row and its children's, in order. */
 export interface BatchSubmission {
   parent: JobRecord;
   children: JobRecord[];
+  /** true when an earlier submission with the same id is returned */
+  replayed?: boolean;
 }
 
 /** What a batch's parent row carries as its data. */
@@ -303,10 +307,16 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       throw new ValidationError(`the batch was refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (nothing was queued)`, errors);
     }
     const { queues, store, logger } = this.options;
+    const replay = async (): Promise<BatchSubmission | null> => {
+      const existing = options.id ? await store.get(options.id) : null;
+      return existing ? replayBatch(store, existing, name, datas, options.callbackUrl) : null;
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
     if (!queues?.isAvailable()) {
       throw new UnavailableError('the job queue is unavailable, and batches are only queued, never run in the request; try again shortly', { extensions: { retryAfter: 5 } });
     }
-    const parentId = randomUUID();
+    const parentId = options.id ?? randomUUID();
     const parentData: BatchData = {
       childKind: name,
       total: datas.length,
@@ -315,12 +325,20 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       organizationId: owner.organizationId,
       ...(owner.userId !== undefined ? { userId: owner.userId } : {}),
     };
-    const batch = await store.createBatch({
-      id: parentId,
-      data: parentData,
-      ...rowOwner(owner),
-      children: datas.map((data) => ({ id: randomUUID(), kind: name, queue: def.queue, name: def.name, data: { ...data, batchId: parentId }, maxAttempts: attemptsOf(def) })),
-    });
+    let batch: BatchSubmission;
+    try {
+      batch = await store.createBatch({
+        id: parentId,
+        data: parentData,
+        ...rowOwner(owner),
+        children: datas.map((data) => ({ id: randomUUID(), kind: name, queue: def.queue, name: def.name, data: { ...data, batchId: parentId }, maxAttempts: attemptsOf(def) })),
+      });
+    } catch (error) {
+      // Two submissions with the same Idempotency-Key raced; the loser returns the winner's batch.
+      const winner = await replay();
+      if (winner) return winner;
+      throw error;
+    }
     const added = await Promise.allSettled(batch.children.map((child) => queues.add(name, child.id, child.data)));
     const failed = added.filter((a) => a.status === 'rejected').length;
     if (failed > 0) logger.warn({ batchId: parentId, failed, total: added.length }, 'enqueue of batch children failed after commit; the reconciler will re-add them');
@@ -422,6 +440,21 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
     if (!this.options.onFinished) return;
     await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: error }, 'finished-hook failed'));
   }
+}
+
+/** An earlier batch under the same id: the same batch if it asked for the same items, else 409. */
+async function replayBatch(store: JobStore, existing: JobRecord, kind: string, datas: object[], callbackUrl: string | undefined): Promise<BatchSubmission> {
+  const conflict = () => new AppError('idempotency_conflict', 409, 'this Idempotency-Key was already used with a different request');
+  const data = existing.data as Partial<BatchData>;
+  if (existing.kind !== 'batch' || data.childKind !== kind || data.callbackUrl !== callbackUrl) throw conflict();
+  const children = await store.childrenOf(existing.id);
+  const asked = datas.map((d) => canonical(d));
+  const had = children.map((c) => {
+    const { batchId: _, ...rest } = c.data as { batchId?: unknown };
+    return canonical(rest);
+  });
+  if (asked.length !== had.length || asked.some((a, i) => a !== had[i])) throw conflict();
+  return { parent: existing, children, replayed: true };
 }
 
 /** A 400's field errors (a ValidationError's, or a domain's own 400) with each field renamed; anything else is thrown on. */

@@ -181,12 +181,15 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       tag: 'Credentials',
       auth: 'submit',
       body: { json: IssueBatchRequestSchema, required: true, parse: parseIssueBatch },
+      idempotent: true,
       responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
       problems: [400, 503],
     },
     async ({ body, req, res, deps }) => {
       const pollBase = '/api/jobs/';
+      const id = idempotentJobId(req);
       const batch = await deps.platform.submitBatch('issue-credential', body.items, {
+        ...(id ? { id } : {}),
         maxItems: deps.batchMaxItems,
         pollBase,
         owner: ownerFor(req, body),

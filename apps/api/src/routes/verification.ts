@@ -170,6 +170,7 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       tag: 'Verification jobs',
       auth: 'submit',
       body: { multipart: s.VerificationBatchUploadSchema, files: 'many' },
+      idempotent: true,
       responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
       problems: [400, 413, 415, 503],
     },
@@ -179,7 +180,9 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       const items = batchItems(body, deps);
       const callbackUrl = typeof body.fields.callbackUrl === 'string' && body.fields.callbackUrl !== '' ? body.fields.callbackUrl : undefined;
       const pollBase = '/api/verification-jobs/';
+      const id = idempotentJobId(req);
       const batch = await deps.platform.submitBatch(type, items, {
+        ...(id ? { id } : {}),
         maxItems: deps.batchMaxItems,
         pollBase,
         owner: ownerFor(req, body.fields),
