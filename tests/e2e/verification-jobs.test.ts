@@ -3,7 +3,8 @@
  * node and manifest host, all on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, startWorld, uploadForm, type World } from '@vcq/testing';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { auth, type Json, makeManifest, startWorld, uploadForm, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -181,7 +182,7 @@ describe('POST /api/verification-jobs/proof', () => {
     expect(res.status).toBe(202);
     const job = (await settle(((await res.json()) as { jobId: string }).jobId)) as { type: string; result: Record<string, any> };
     expect(job.type).toBe('proof');
-    expect(job.result.tx).toEqual({ hash: c.tx?.txHash, blockNumber: expect.anything() });
+    expect(job.result.tx).toEqual({ txHash: c.tx?.txHash, hash: c.tx?.txHash, blockNumber: expect.anything() });
     expect(Number(job.result.tx.blockNumber)).toBe(Number(c.tx?.blockNumber));
     expect(job.result.network).toEqual({ chainId: world.evm.chainId });
     expect(job.result.signature.valid).toBe(true);
@@ -296,5 +297,98 @@ describe('authentication and health', () => {
   it('when the reconciler runs with everything in Redis, then it re-adds nothing', async () => {
     const report = (await worker.reconcile()) as { readded: number } | null;
     expect(report?.readded ?? 0).toBe(0);
+  });
+});
+
+describe('coming from Internet ID: its clients read the same names', () => {
+  it('when a proof job completes, then its result carries Internet ID’s proof field names beside vcq’s', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/proof', uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: world.registry }, 'clip.mp4'));
+    expect(res.status).toBe(202);
+    const accepted = (await res.json()) as Record<string, string>;
+    expect(accepted.message).toBe('Proof generation job queued successfully');
+    const job = await settle(accepted.jobId as string);
+    const proof = job.result;
+    expect(proof.generated_at).toBe(proof.generatedAt);
+    expect(Number.isNaN(Date.parse(proof.generated_at))).toBe(false);
+    expect(proof.content).toMatchObject({ file: 'clip.mp4', hash: c.hash });
+    expect(proof.manifest).toMatchObject({ uri: c.manifestUri, creator_did: c.manifest.creator_did, signature: c.manifest.signature });
+    expect(proof.tx).toMatchObject({ txHash: c.tx?.txHash, hash: c.tx?.txHash });
+    expect(proof.verification).toMatchObject({ fileHashMatchesManifest: true, creatorMatchesOnchain: true, manifestURIMatchesOnchain: true, status: 'OK' });
+    expect(proof.onchain).toMatchObject({ contentHash: c.hash, manifestURI: c.manifestUri });
+  });
+
+  it('when the legacy /api/proof and /api/verify answer, then they carry the same names', async () => {
+    const c = await world.content({ onchainUri: 'ipfs://bafyother/manifest.json' });
+    const proof = (await (await post('/api/proof', uploadForm(c.bytes, { manifestURI: c.manifestUri }, 'a.png'))).json()) as Json;
+    expect(proof.content.file).toBe('a.png');
+    expect(proof.manifest.creator_did).toBe(c.manifest.creator_did);
+    expect(proof.manifest.signature).toBe(c.manifest.signature);
+    expect(proof.tx.txHash).toBe(c.tx?.txHash);
+    // The on-chain URI differs: Internet ID's third boolean says so, as vcq's manifestOk does.
+    expect(proof.verification).toMatchObject({ fileHashMatchesManifest: true, creatorMatchesOnchain: true, manifestURIMatchesOnchain: false, status: 'WARN' });
+    const verified = (await (await post('/api/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri }))).json()) as Json;
+    expect(verified.onchain).toMatchObject({ contentHash: c.hash, registered: true, manifestURI: 'ipfs://bafyother/manifest.json' });
+    const unregistered = await world.content({ register: false });
+    const none = (await (await post('/api/verify', uploadForm(unregistered.bytes, { manifestURI: unregistered.manifestUri }))).json()) as Json;
+    expect(none.onchain.contentHash).toBe(`0x${'0'.repeat(64)}`);
+  });
+
+  it('when a verify job is read, then the record has registryAddress, updatedAt and BullMQ’s state', async () => {
+    const c = await world.content();
+    const res = await post('/api/verification-jobs/verify', uploadForm(c.bytes, { manifestURI: c.manifestUri, registryAddress: world.registry }));
+    const accepted = (await res.json()) as Record<string, string>;
+    expect(res.status).toBe(202);
+    expect(accepted.message).toBe('Verification job queued successfully');
+    const queued = (await (await get(`/api/verification-jobs/${accepted.jobId}`)).json()) as Json;
+    expect(['waiting', 'active', 'completed']).toContain(queued.state);
+    const job = await settle(accepted.jobId as string);
+    expect(job).toMatchObject({ state: 'completed', status: 'completed', registryAddress: world.registry });
+    expect(Date.parse(job.updatedAt)).toBeGreaterThanOrEqual(Date.parse(job.createdAt));
+    expect(job.result.onchain.contentHash).toBe(c.hash);
+  });
+
+  it('when jobs are listed, then the answer has jobs and count beside the paging fields', async () => {
+    const page = (await (await get('/api/verification-jobs?limit=3')).json()) as Json;
+    expect(page.jobs.length).toBeGreaterThan(0);
+    expect(page.count).toBe(page.jobs.length);
+    expect(page.jobs).toEqual(page.items);
+    expect(page.total).toBeGreaterThanOrEqual(page.count);
+    expect(page).toMatchObject({ limit: 3, offset: 0 });
+    expect(page.jobs[0]).toHaveProperty('state');
+  });
+
+  it('when a problem is answered, then it carries Internet ID’s short error string', async () => {
+    const missing = await get(`/api/verification-jobs/${randomUUID()}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'Job not found', type: 'urn:vcq:problem:job_not_found', status: 404 });
+    expect(await (await get(`/api/jobs/${randomUUID()}`)).json()).toMatchObject({ error: 'Job not found' });
+    const invalid = await get('/api/verification-jobs?limit=0');
+    expect(await invalid.json()).toMatchObject({ error: 'Validation failed', status: 400, errors: [{ field: 'limit' }] });
+    const noFile = new FormData();
+    noFile.set('manifestURI', 'https://example.org/m.json');
+    expect(await (await post('/api/verification-jobs/verify', noFile)).json()).toMatchObject({ error: 'Validation failed', errors: [{ field: 'file' }] });
+    expect(await (await get('/api/verification-jobs', {})).json()).toMatchObject({ error: 'Unauthorized', status: 401 });
+  });
+
+  it('when IPFS_GATEWAY_URL is the gateway root or ends in /ipfs/, then ipfs:// manifests resolve the same', async () => {
+    const cid = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
+    for (const gatewayUrl of [world.gateway.url, `${world.gateway.url}/ipfs/`]) {
+      const bytes = randomBytes(512);
+      const hash = `0x${createHash('sha256').update(bytes).digest('hex')}` as `0x${string}`;
+      const path = `${randomUUID()}/manifest.json`;
+      const manifestURI = `ipfs://${cid}/${path}`;
+      world.gateway.add(cid, path, await makeManifest({ contentHash: hash, account: world.creator, chainId: world.evm.chainId }));
+      await world.evm.register(world.registry, hash, manifestURI, world.creator);
+      const spelled = await startApi(world.config({ IPFS_GATEWAY_URL: gatewayUrl }));
+      try {
+        const res = await fetch(`${spelled.url}/api/verify`, { method: 'POST', headers: auth, body: uploadForm(bytes, { manifestURI }) });
+        expect(res.status, gatewayUrl).toBe(200);
+        expect(await res.json(), gatewayUrl).toMatchObject({ status: 'OK', checks: { manifestHashOk: true, creatorOk: true, manifestOk: true } });
+        expect(world.gateway.hits(`/ipfs/${cid}/${path}`), gatewayUrl).toBe(1);
+      } finally {
+        await spelled.close();
+      }
+    }
   });
 });

@@ -29,7 +29,7 @@ import { rateLimit, type RateLimiter } from './middleware/rate-limit.js';
 import { requestContext } from './middleware/request-context.js';
 import { corsFor, securityHeaders } from './middleware/security.js';
 import { storableUrl } from './middleware/storable-url.js';
-import { hashedUpload } from './middleware/upload.js';
+import { hashedUpload, hashedUploads } from './middleware/upload.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 import { docsAssets, docsRoutes } from './openapi/routes.js';
 import { type BoundRoute, type Door, mountRoutes } from './routing.js';
@@ -55,6 +55,8 @@ export interface AppDeps {
   probeTimeoutMs: number;
   credentials: CredentialsService;
   preferWaitMaxSeconds: number;
+  /** BATCH_MAX_ITEMS: the most items one batch may hold. */
+  batchMaxItems: number;
   metrics: VcqMetrics;
   /** METRICS_TOKEN: a scrape of /metrics must send it as a bearer token. */
   metricsToken: string | undefined;
@@ -101,8 +103,9 @@ export function createApp(deps: AppDeps): express.Express {
     limit: rateLimit(deps.rateLimiter),
     json: jsonBody(deps.jsonBodyLimit),
     upload: hashedUpload(deps.maxUploadBytes),
+    uploads: hashedUploads(deps.maxUploadBytes, deps.batchMaxItems),
   };
-  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds, watcher: deps.watcher };
+  const responder = { platform: deps.platform, preferWaitMaxSeconds: deps.preferWaitMaxSeconds, watcher: deps.watcher, batchMaxItems: deps.batchMaxItems };
   const credentials = { ...responder, credentials: deps.credentials };
   const taskDeps = {
     tasks: deps.tasks,

@@ -19,7 +19,7 @@ import type { z } from 'zod';
 import type { Scope } from '@vcq/config';
 import { NotFoundError, ValidationError } from '@vcq/errors';
 import type { ApiKeyAuth } from './middleware/auth.js';
-import { type HashedFile, uploadedFile } from './middleware/upload.js';
+import { type HashedFile, uploadedFile, uploadedFiles } from './middleware/upload.js';
 import { parseInput } from './validation.js';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
@@ -58,9 +58,10 @@ export interface JsonBody<S extends z.ZodType = z.ZodType> {
   parse?: (raw: unknown) => unknown;
 }
 
-/** A multipart upload with its file in `file`; the schema documents the form. */
+/** A multipart upload with its file in `file` (`files: 'many'`: one or more, a batch); the schema documents the form. */
 export interface MultipartBody {
   multipart: z.ZodType;
+  files?: 'one' | 'many';
 }
 
 export type BodySpec = JsonBody | MultipartBody;
@@ -68,6 +69,12 @@ export type BodySpec = JsonBody | MultipartBody;
 /** A multipart form as the upload door leaves it: the hashed file, and the other fields for the domain to read. */
 export interface UploadForm {
   file: HashedFile;
+  fields: Record<string, unknown>;
+}
+
+/** A multi-file form (a batch): the hashed files in the order they came, and the other fields. */
+export interface UploadFilesForm {
+  files: HashedFile[];
   fields: Record<string, unknown>;
 }
 
@@ -100,7 +107,9 @@ export interface RouteSpec<
 
 type Parsed<S, Otherwise> = S extends z.ZodType ? z.output<S> : Otherwise;
 type BodyOf<B> = B extends MultipartBody
-  ? UploadForm
+  ? B extends { files: 'many' }
+    ? UploadFilesForm
+    : UploadForm
   : B extends { parse: (raw: unknown) => infer T }
     ? T
     : B extends JsonBody<infer S>
@@ -195,6 +204,8 @@ export interface Door {
   json: RequestHandler;
   /** The multipart parser that hashes the file as it streams. */
   upload: RequestHandler[];
+  /** The same for a form of several files (`files: 'many'`). */
+  uploads: RequestHandler[];
 }
 
 /**
@@ -216,7 +227,7 @@ export function mountRoutes(app: Router, prefix: string, routes: BoundRoute[], d
     }
     const entrance = spec.auth === 'none' ? [] : [door.auth.authenticate, door.limit, door.auth.require(spec.auth)];
     // Public routes read no body; keyed ones read it only now, once the caller is known.
-    const body = spec.auth === 'none' ? [] : spec.body && 'multipart' in spec.body ? door.upload : [door.json];
+    const body = spec.auth === 'none' ? [] : spec.body && 'multipart' in spec.body ? (spec.body.files === 'many' ? door.uploads : door.upload) : [door.json];
     router[spec.method](path, ...entrance, readParamsAndQuery(spec), ...body, handle(route));
   }
   // What no route takes (another method, OPTIONS, an unknown path) still meets the door, body included.
@@ -251,7 +262,11 @@ function handle(route: Extract<BoundRoute, { run: unknown }>): RequestHandler {
 
 function readBody(spec: BodySpec | undefined, req: Request): unknown {
   if (!spec) return undefined;
-  if ('multipart' in spec) return { file: uploadedFile(req), fields: (req.body ?? {}) as Record<string, unknown> } satisfies UploadForm;
+  if ('multipart' in spec) {
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    if (spec.files === 'many') return { files: uploadedFiles(req), fields } satisfies UploadFilesForm;
+    return { file: uploadedFile(req), fields } satisfies UploadForm;
+  }
   // express.json leaves a request without a JSON body undefined.
   let raw: unknown = req.body;
   if (raw === undefined) {

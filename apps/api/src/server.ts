@@ -83,6 +83,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     probeTimeoutMs: config.REDIS_TIMEOUT_MS,
     credentials,
     preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
+    batchMaxItems: config.BATCH_MAX_ITEMS,
     metrics,
     metricsToken: config.METRICS_TOKEN,
     metricsOnOwnPort: config.METRICS_PORT !== undefined,

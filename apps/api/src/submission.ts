@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { JobName, JobPlatform, JobResult } from '@vcq/app';
-import { ENDED, type JobWaiter, type Submission } from '@vcq/jobs';
+import { type BatchSubmission, ENDED, type JobWaiter, type Submission } from '@vcq/jobs';
 import { jobView } from './job-view.js';
 
 /** The `wait` preference in seconds, capped; undefined when absent or malformed. */
@@ -20,6 +20,8 @@ export function preferWait(req: Request, maxSeconds: number): number | undefined
 export interface Responder {
   platform: JobPlatform;
   preferWaitMaxSeconds: number;
+  /** BATCH_MAX_ITEMS. */
+  batchMaxItems: number;
   /** The API's one waiter on job rows: waiting requests share its LISTEN connection and reads. */
   watcher: JobWaiter;
 }
@@ -49,4 +51,26 @@ export async function sendSubmission<N extends JobName>(
     }
   }
   res.status(202).location(options.pollUrl).json({ mode: 'async', jobId, status: submission.job.status, message: options.message, pollUrl: options.pollUrl });
+}
+
+/**
+ * The answer for an accepted batch: `202 {mode: "async", jobId, status, message,
+ * pollUrl, total, items: [{index, jobId, pollUrl}]}`, `jobId` and `pollUrl` (also in
+ * `Location`) being the parent's, whose result summarises the children once all have ended.
+ */
+export function sendBatch(res: Response, batch: BatchSubmission, options: { pollBase: string; message: string }): void {
+  const pollUrl = `/api/jobs/${batch.parent.id}`;
+  if (batch.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res
+    .status(202)
+    .location(pollUrl)
+    .json({
+      mode: 'async',
+      jobId: batch.parent.id,
+      status: batch.parent.status,
+      message: options.message,
+      pollUrl,
+      total: batch.children.length,
+      items: batch.children.map((child, index) => ({ index, jobId: child.id, pollUrl: `${options.pollBase}${child.id}` })),
+    });
 }

@@ -40,8 +40,13 @@ export function canSee(req: Request, organizationId: string): boolean {
 }
 
 /** The resource when the request may see it; otherwise the 404 a missing one gets. */
-export function visibleOr404<T extends { organizationId: string }>(req: Request, resource: T | null | undefined, notFound: string): T {
-  if (!resource || !canSee(req, resource.organizationId)) throw new NotFoundError(notFound);
+export function visibleOr404<T extends { organizationId: string }>(
+  req: Request,
+  resource: T | null | undefined,
+  notFound: string,
+  NotFound: new (message: string) => NotFoundError = NotFoundError,
+): T {
+  if (!resource || !canSee(req, resource.organizationId)) throw new NotFound(notFound);
   return resource;
 }
 

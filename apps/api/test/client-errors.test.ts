@@ -33,6 +33,7 @@ describe('requests the HTTP parser refuses', () => {
       title: 'Request Header Fields Too Large',
       status: 431,
       detail: expect.stringMatching(/headers/),
+      error: 'Request headers too large',
     });
   });
 

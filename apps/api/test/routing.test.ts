@@ -14,7 +14,7 @@ import { apiKeyAuth } from '../src/middleware/auth.js';
 import { jsonBody } from '../src/middleware/json-body.js';
 import { errorHandler, notFound } from '../src/middleware/problem.js';
 import { requestContext } from '../src/middleware/request-context.js';
-import { hashedUpload } from '../src/middleware/upload.js';
+import { hashedUpload, hashedUploads } from '../src/middleware/upload.js';
 import { type Door, mountRoutes, RouteGroup } from '../src/routing.js';
 
 const SUBMIT = { 'x-api-key': 'toy-submit-key-0001' };
@@ -82,6 +82,7 @@ beforeAll(async () => {
     limit: (_req, _res, next) => next(),
     json: jsonBody('16kb'),
     upload: hashedUpload(1024),
+    uploads: hashedUploads(1024, 4),
   };
   mountRoutes(app, '/toy', toy.bind({ label: 'toy' }), door);
   mountRoutes(app, '/open', open.bind(), door);

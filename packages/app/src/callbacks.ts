@@ -6,6 +6,7 @@
  * it once the queue is back.
  */
 import { DEFAULT_ORGANIZATION } from '@vcq/config';
+import { BATCH_KIND } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
 import type { FinishedHook } from '@vcq/jobs';
 import type { WebhookEvent, WebhookStore } from '@vcq/webhooks';
@@ -18,7 +19,9 @@ export function createCallbackHook(deps: { webhooks: WebhookStore; platform: () 
     if (typeof url !== 'string' || job.name === 'webhook-deliver') return;
     // Jobs queued before organizations carry none: they belong to the default one.
     const owner = { organizationId: organizationId ?? DEFAULT_ORGANIZATION };
-    const event: WebhookEvent | undefined = outcome.status === 'completed' ? completionEvents[job.name as JobName] : 'job.failed';
+    // A batch's parent (kind `batch`) completes once all its children have ended, failed ones included.
+    const completed = job.name === BATCH_KIND ? 'batch.completed' : completionEvents[job.name as JobName];
+    const event: WebhookEvent | undefined = outcome.status === 'completed' ? completed : 'job.failed';
     if (!event) return;
     const delivery = await deps.webhooks.createDelivery({
       sourceJobId: job.id,

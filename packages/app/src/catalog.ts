@@ -60,6 +60,12 @@ const owner = {
   userId: z.string().min(1).max(200).optional(),
 };
 
+/**
+ * The batch a job is a child of: set by the platform on a batch's children only
+ * (JobPlatform.submitBatch), so their ends settle the parent (batches.ts).
+ */
+const batch = { batchId: z.string().uuid().optional() };
+
 /** A verification job carries the file's hash, never the file (no large payloads in Redis). */
 export const VerificationJobSchema = z.object({
   contentHash: hex32,
@@ -69,6 +75,7 @@ export const VerificationJobSchema = z.object({
   fileSize: z.number().int().nonnegative().optional(),
   callbackUrl,
   ...owner,
+  ...batch,
 });
 
 /**
@@ -78,7 +85,7 @@ export const VerificationJobSchema = z.object({
 export const DidCreateJobSchema = DidCreateInputSchema.omit({ seedHex: true, privateKeyJwk: true }).extend({ callbackUrl, ...owner });
 export const DidUpdateJobSchema = DidUpdateInputSchema.extend({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
 export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048), callbackUrl, ...owner });
-export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner });
+export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner, ...batch });
 export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl, ...owner });
 export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid(), ...owner });
 /** A task's run: who asked for it and, for a tick, which one (owner fields are set by the platform). */
@@ -259,9 +266,9 @@ export interface TaskHandlerDeps {
   reconcileObserver?: ReconcileObserver;
 }
 
-/** Strips the platform's own field so domain functions see only their input. */
-function withoutCallback<T extends { callbackUrl?: string }>(data: T): Omit<T, 'callbackUrl'> {
-  const { callbackUrl: _, ...rest } = data;
+/** Strips the platform's own fields so domain functions see only their input. */
+function withoutCallback<T extends { callbackUrl?: string; batchId?: string }>(data: T): Omit<T, 'callbackUrl' | 'batchId'> {
+  const { callbackUrl: _, batchId: __, ...rest } = data;
   return rest;
 }
 
@@ -274,10 +281,11 @@ function splitOwner<T extends { callbackUrl?: string; organizationId?: string; u
 
 /** The handler of every entry, wired to its domain package. */
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string }) => ({
+  const verificationInput = (data: { contentHash: string; registryAddress: string; manifestUri: string; fileName?: string | undefined }) => ({
     contentHash: data.contentHash as `0x${string}`,
     registryAddress: data.registryAddress as `0x${string}`,
     manifestUri: data.manifestUri,
+    ...(data.fileName ? { fileName: data.fileName } : {}),
   });
   const tasks = () => {
     if (!deps.tasks) throw new Error('this process was not given what the tasks need');

@@ -1,4 +1,5 @@
 export * from './catalog.js';
+export { type BatchSummary, chainHooks, createBatchHook } from './batches.js';
 export { createCallbackHook } from './callbacks.js';
 export { cleanup, sweepWebhookDeliveries, type CleanupOptions, type CleanupReport, type SweepOptions, type SweepReport } from './maintenance.js';
 export { publicState, QueueAdmin, type QueueListing, type QueueStats } from './queue-admin.js';

@@ -11,6 +11,7 @@ import { createVcEventsService, type VcEventsService } from '@vcq/vc-events';
 import { createVerifier, resolveManifestUrl } from '@vcq/verification';
 import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore, type WebhookDelivererDeps } from '@vcq/webhooks';
 import { JobPlatform as EnginePlatform, type QueueBackend, queueBackendFromConfig, type QueueSet, type ReconcileObserver } from '@vcq/jobs';
+import { chainHooks, createBatchHook } from './batches.js';
 import { createCallbackHook } from './callbacks.js';
 import { catalogFromConfig, createHandlers, type Handlers, type JobPlatform, type JobResults, type VcqCatalog } from './catalog.js';
 
@@ -176,6 +177,9 @@ export function createServices(
       ...(deps.reconcileObserver ? { reconcileObserver: deps.reconcileObserver } : {}),
     },
   });
+  // A job's own webhook first, then its batch's (once the batch's last child has ended).
+  const callback = createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger });
+  const finished = chainHooks(callback, createBatchHook({ store: deps.store, parentHook: callback }));
   const platform: JobPlatform = new EnginePlatform<VcqCatalog, JobResults>({
     catalog,
     store: deps.store,
@@ -185,7 +189,7 @@ export function createServices(
     fallbackMode: config.FALLBACK_MODE,
     syncLeaseMs: config.SYNC_LEASE_MS,
     checkDestinations: destinationCheck(config, egress),
-    onFinished: createCallbackHook({ webhooks, platform: () => platform, logger: deps.logger }),
+    onFinished: finished,
   });
   return { catalog, handlers, credentials, webhooks, platform, vcEvents };
 }

@@ -402,6 +402,9 @@ export const ConfigSchema = z
     VC_API_TOKEN: z.string().optional(),
     // `Prefer: wait=N` is honoured up to this many seconds.
     PREFER_WAIT_MAX_SECONDS: int(0, 300).default(30),
+    // The most items one batch (POST /api/credentials/issue/batch, /api/verification-jobs/batch)
+    // may hold: the whole batch is validated and committed in one request and one statement.
+    BATCH_MAX_ITEMS: int(1, 10_000).default(100),
 
     // The one exception to the egress block list: these hosts (`host` or `host:port`)
     // may resolve to private or reserved addresses. Unset: the hosts of IPFS_GATEWAY_URL

@@ -37,6 +37,34 @@ export interface JobRecord {
   kind: string;
   /** `<host>:<pid>` of the process that last started it; null while it has not started. */
   runner: string | null;
+  /** A batch child's parent row (kind `batch`); null for every other job. */
+  parentId: string | null;
+  /** A batch child's place in its batch, from 0. */
+  batchIndex: number | null;
+}
+
+/** The catalog kind of a batch's parent row; it has no queue job of its own. */
+export const BATCH_KIND = 'batch';
+/** The queue column of batch parents: no BullMQ queue, so lists, stats and the reconciler's re-adds leave them out. */
+export const BATCH_QUEUE = 'batches';
+
+/** A child of a new batch: an ordinary async job, with its place in the batch. */
+export interface NewBatchChild {
+  id: string;
+  kind: string;
+  queue: string;
+  name: string;
+  data: unknown;
+  maxAttempts: number;
+}
+
+/** A new batch: the parent's id and data, its owner, and its children in order. */
+export interface NewBatch {
+  id: string;
+  data: unknown;
+  organizationId: string;
+  userId?: string | null;
+  children: NewBatchChild[];
 }
 
 export interface NewJob {
@@ -161,6 +189,8 @@ export class JobStore {
     const rows = await this.db.job.findMany({
       where: {
         status: { in: ['queued', 'processing'] },
+        // A batch parent has no queue job: it is settled from its children (findUnsettledBatches).
+        kind: { not: BATCH_KIND },
         updatedAt: { lt: new Date(now.getTime() - options.graceMs) },
         ...unowned(now),
         ...(options.afterId ? { id: { gt: options.afterId } } : {}),
@@ -273,6 +303,100 @@ export class JobStore {
     return this.writes.write({ id, attempt, status: final ? 'failed' : 'processing', error, ...(report === undefined ? {} : { result: report }) });
   }
 
+  /**
+   * Commits a batch whole, in one statement: its parent (`queued`, kind `batch`) and
+   * every child (`queued`, async, carrying the parent's id and its index). Either all
+   * of it is there or none of it is.
+   */
+  async createBatch(batch: NewBatch): Promise<{ parent: JobRecord; children: JobRecord[] }> {
+    const now = new Date();
+    const owner = { organizationId: batch.organizationId, userId: batch.userId ?? null };
+    const record = (job: NewBatchChild, parentId: string | null, batchIndex: number | null): JobRecord => ({
+      ...job,
+      status: 'queued',
+      mode: 'async',
+      progress: 0,
+      attempt: 0,
+      result: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      completedAt: null,
+      ...owner,
+      leaseUntil: null,
+      runner: null,
+      parentId,
+      batchIndex,
+    });
+    const parent = record({ id: batch.id, kind: BATCH_KIND, queue: BATCH_QUEUE, name: BATCH_KIND, data: batch.data, maxAttempts: 1 }, null, null);
+    const children = batch.children.map((child, index) => record(child, batch.id, index));
+    const rows = [parent, ...children].map((r) => ({ ...insertedFields(r), parentId: r.parentId, batchIndex: r.batchIndex }));
+    // One INSERT: the foreign key to the parent is checked at the statement's end, when the parent is in.
+    await this.db.$executeRaw`
+      INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, organization_id, user_id, parent_id, batch_index, created_at, updated_at)
+      SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "organizationId", "userId", "parentId", "batchIndex", ${now}, ${now}
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int,
+          "organizationId" text, "userId" text, "parentId" uuid, "batchIndex" int)`;
+    return { parent, children };
+  }
+
+  /**
+   * Brings a batch's parent up to date with its children, in one UPDATE: its progress
+   * is the share of children that have ended, and once none is open it is completed
+   * with the summary of them all. Guarded on the parent being open, so of any number
+   * of children ending at once (or redelivered) exactly one completes it; progress
+   * never goes back. Returns the parent as it is now, or null when there is none.
+   */
+  async settleBatch(parentId: string, pollBase: string): Promise<JobRecord | null> {
+    await this.db.$executeRaw`
+      WITH c AS (
+        SELECT count(*)::int AS total,
+          count(*) FILTER (WHERE status IN ('completed', 'failed', 'cancelled'))::int AS done,
+          count(*) FILTER (WHERE status = 'completed')::int AS completed,
+          count(*) FILTER (WHERE status IN ('failed', 'cancelled'))::int AS failed,
+          COALESCE(jsonb_agg(jsonb_build_object(
+            'index', batch_index, 'jobId', id, 'status', status, 'pollUrl', ${pollBase} || id::text,
+            'error', error->'message', 'errorCode', error->'code'
+          ) ORDER BY batch_index), '[]'::jsonb) AS children
+        FROM jobs WHERE parent_id = ${parentId}::uuid
+      )
+      UPDATE jobs p SET
+        progress = GREATEST(p.progress, CASE WHEN c.total = 0 THEN 100 ELSE c.done * 100 / c.total END),
+        status = (CASE WHEN c.done = c.total THEN 'completed' ELSE 'processing' END)::"JobStatus",
+        started_at = COALESCE(p.started_at, now()),
+        completed_at = CASE WHEN c.done = c.total THEN now() END,
+        result = CASE WHEN c.done = c.total
+          THEN jsonb_build_object('total', c.total, 'completed', c.completed, 'failed', c.failed, 'children', c.children) END,
+        updated_at = now()
+      FROM c
+      WHERE p.id = ${parentId}::uuid AND p.kind = ${BATCH_KIND} AND p.status IN ('queued', 'processing')
+        AND (c.done = c.total OR c.done * 100 / GREATEST(c.total, 1) > p.progress OR p.status = 'queued')`;
+    return this.get(parentId);
+  }
+
+  /**
+   * Open batch parents none of whose children is open any more, untouched for
+   * `graceMs`: a process that ended a last child died before settling its parent.
+   * The reconciler settles them (keyset-paged by id).
+   */
+  async findUnsettledBatches(options: { graceMs: number; limit: number }): Promise<JobRecord[]> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT p.id::text AS id FROM jobs p
+      WHERE p.kind = ${BATCH_KIND} AND p.status IN ('queued', 'processing')
+        AND p.updated_at < ${new Date(Date.now() - options.graceMs)}
+        AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = p.id AND c.status IN ('queued', 'processing'))
+      ORDER BY p.id LIMIT ${options.limit}`;
+    return this.getMany(rows.map((r) => r.id));
+  }
+
+  /** A batch's children, in their order. */
+  async childrenOf(parentId: string): Promise<JobRecord[]> {
+    const rows = await this.db.job.findMany({ where: { parentId }, orderBy: { batchIndex: 'asc' } });
+    return rows.map(toRecord);
+  }
+
   /** The newest row of each of `kinds` that has one (the last run of each scheduled task). */
   async latestOfKinds(kinds: string[]): Promise<Map<string, JobRecord>> {
     if (kinds.length === 0) return new Map();
@@ -344,6 +468,8 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       userId: job.userId ?? null,
       leaseUntil: sync && job.leaseMs !== undefined ? new Date(now.getTime() + job.leaseMs) : null,
       runner: sync ? RUNNER : null,
+      parentId: null,
+      batchIndex: null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the

@@ -314,3 +314,82 @@ describe('JobStore writes', () => {
     expect(await store.renewLease(row.id, 60_000)).toBe(false);
   });
 });
+
+describe('JobStore batches', () => {
+  const newBatch = (n: number) =>
+    store.createBatch({
+      id: randomUUID(),
+      data: { childKind: 'verify', total: n, pollBase: '/api/verification-jobs/' },
+      organizationId: 'default',
+      children: Array.from({ length: n }, (_, i) => ({ id: randomUUID(), kind: 'verify', queue: 'verification', name: 'verify', data: { i }, maxAttempts: 3 })),
+    });
+
+  it('when a batch is created, then parent and children are committed together, the children in order and linked', async () => {
+    const { parent, children } = await newBatch(3);
+    const rows = await store.childrenOf(parent.id);
+    expect(rows.map((r) => [r.id, r.batchIndex, r.parentId, r.status])).toEqual(children.map((c, i) => [c.id, i, parent.id, 'queued']));
+    expect(await store.get(parent.id)).toMatchObject({ kind: 'batch', queue: 'batches', status: 'queued', parentId: null });
+  });
+
+  it('when a batch would be half-written (a taken child id), then nothing of it is', async () => {
+    const taken = await newJob();
+    const parentId = randomUUID();
+    await expect(
+      store.createBatch({
+        id: parentId,
+        data: {},
+        organizationId: 'default',
+        children: [
+          { id: randomUUID(), kind: 'verify', queue: 'verification', name: 'verify', data: {}, maxAttempts: 3 },
+          { id: taken.id, kind: 'verify', queue: 'verification', name: 'verify', data: {}, maxAttempts: 3 },
+        ],
+      }),
+    ).rejects.toThrow();
+    expect(await store.get(parentId)).toBeNull();
+    expect(await store.childrenOf(parentId)).toEqual([]);
+  });
+
+  it('when children end one by one, then the parent’s progress is the share that ended, and the last completes it with a summary', async () => {
+    const { parent, children } = await newBatch(3);
+    const [a, b, c] = children as [JobRecord, JobRecord, JobRecord];
+    await store.completed(a.id, 1, { ok: true });
+    expect(await store.settleBatch(parent.id, '/api/verification-jobs/')).toMatchObject({ status: 'processing', progress: 33, result: null });
+    await store.failed(b.id, 1, { code: 'registry_not_found', message: 'no registry' }, true);
+    expect(await store.settleBatch(parent.id, '/api/verification-jobs/')).toMatchObject({ status: 'processing', progress: 66 });
+    await store.completed(c.id, 1, { ok: true });
+    const done = await store.settleBatch(parent.id, '/api/verification-jobs/');
+    expect(done).toMatchObject({ status: 'completed', progress: 100 });
+    expect(done?.completedAt).not.toBeNull();
+    expect(done?.result).toEqual({
+      total: 3,
+      completed: 2,
+      failed: 1,
+      children: [
+        { index: 0, jobId: a.id, status: 'completed', pollUrl: `/api/verification-jobs/${a.id}`, error: null, errorCode: null },
+        { index: 1, jobId: b.id, status: 'failed', pollUrl: `/api/verification-jobs/${b.id}`, error: 'no registry', errorCode: 'registry_not_found' },
+        { index: 2, jobId: c.id, status: 'completed', pollUrl: `/api/verification-jobs/${c.id}`, error: null, errorCode: null },
+      ],
+    });
+  });
+
+  it('when the last child’s end is settled many times at once (redelivery), then the parent is completed once', async () => {
+    const { parent, children } = await newBatch(4);
+    await Promise.all(children.map((c) => store.completed(c.id, 1, { ok: true })));
+    const settled = await Promise.all(Array.from({ length: 12 }, () => store.settleBatch(parent.id, '/p/')));
+    const first = settled[0];
+    expect(first?.status).toBe('completed');
+    // Every answer is the one completion: a second one would have moved completedAt and updatedAt.
+    for (const s of settled) expect({ completedAt: s?.completedAt, updatedAt: s?.updatedAt }).toEqual({ completedAt: first?.completedAt, updatedAt: first?.updatedAt });
+    const again = await store.settleBatch(parent.id, '/p/');
+    expect(again?.updatedAt).toEqual(first?.updatedAt);
+    expect(await store.findUnsettledBatches({ graceMs: 0, limit: 100 })).not.toContainEqual(expect.objectContaining({ id: parent.id }));
+  });
+
+  it('when a batch’s children have all ended but it was never settled, then it is found as unsettled; open batch rows are not the reconciler’s to re-add', async () => {
+    const { parent, children } = await newBatch(2);
+    expect((await store.findOpenAsync({ graceMs: 0, limit: 1000 })).map((r) => r.id)).not.toContain(parent.id);
+    expect((await store.findUnsettledBatches({ graceMs: 0, limit: 100 })).map((r) => r.id)).not.toContain(parent.id);
+    await Promise.all(children.map((c) => store.completed(c.id, 1, {})));
+    expect((await store.findUnsettledBatches({ graceMs: 0, limit: 100 })).map((r) => r.id)).toContain(parent.id);
+  });
+});

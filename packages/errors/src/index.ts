@@ -96,8 +96,16 @@ export class ValidationError extends AppError {
 
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
+  constructor(message: string, options: { code?: string } = {}) {
+    super(options.code ?? 'not_found', 404, message);
+  }
+}
+
+/** 404 for a job id nobody can see: its own problem type, whose short `error` is Internet ID's "Job not found". */
+export class JobNotFoundError extends NotFoundError {
+  override name = 'JobNotFoundError';
   constructor(message: string) {
-    super('not_found', 404, message);
+    super(message, { code: 'job_not_found' });
   }
 }
 
@@ -152,4 +160,49 @@ export const INTERNAL_ERROR_MESSAGE = 'an internal error occurred; it has been l
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: INTERNAL_ERROR_MESSAGE };
+}
+
+/**
+ * The short `error` string of each problem type, an RFC 9457 extension member beside
+ * `type` and `detail`: Internet ID's clients show `body.error` (`"Job not found"`,
+ * `"Validation failed"`), so every problem carries one. A code not listed here gets
+ * the short phrase of its status.
+ */
+const shortErrors: Record<string, string> = {
+  validation_failed: 'Validation failed',
+  invalid_upload: 'Validation failed',
+  job_not_found: 'Job not found',
+  not_verified: 'Credential does not verify',
+  not_found: 'Not found',
+  batch_too_large: 'Batch too large',
+  idempotency_conflict: 'Conflict',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  internal_error: 'Internal server error',
+  database_unavailable: 'Service unavailable',
+};
+
+const shortByStatus: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  408: 'Request timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
+  431: 'Request headers too large',
+  500: 'Internal server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+/** The short `error` member of a problem of type `code` answered with `status`. */
+export function shortError(code: string, status: number): string {
+  return shortErrors[code] ?? shortByStatus[status] ?? (status >= 500 ? 'Server error' : 'Request failed');
 }

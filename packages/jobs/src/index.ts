@@ -5,6 +5,10 @@ export { postgresQueuePool, producerConnectionFromConfig, queueBackendFromConfig
 export { EngineEvents, type EngineEventMap, type EngineEventName, type JobEventBase } from './events.js';
 export { ENDED, JOB_CHANGES_CHANNEL, JobWaiter, type JobWaiterOptions } from './job-waiter.js';
 export {
+  type BatchData,
+  type BatchOptions,
+  BatchSizeError,
+  type BatchSubmission,
   DEFAULT_SYNC_LEASE_MS,
   JobPlatform,
   reportOf,

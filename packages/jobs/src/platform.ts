@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ORGANIZATION } from '@vcq/config';
 import { DuplicateJobError, isDatabaseUnavailable, type JobRecord, type JobStore, type NewJob } from '@vcq/db';
-import { AppError, UnavailableError, ValidationError, describeError, isPermanent } from '@vcq/errors';
+import { AppError, type FieldError, UnavailableError, ValidationError, describeError, fieldErrorsFromZod, isPermanent } from '@vcq/errors';
 import type { Logger } from '@vcq/logger';
 import { attemptsOf, type Catalog, type CatalogEntry, type EntryData, type EntryName, type Handlers } from './catalog.js';
 import { createJobContext } from './context.js';
@@ -66,6 +66,52 @@ export interface SubmitOptions {
   /** With the queue down, run it here even when FALLBACK_MODE is `reject` (vcq's own work). */
   runHereIfDown?: boolean;
 }
+
+/** What a batch is submitted with (see JobPlatform.submitBatch). */
+export interface BatchOptions {
+  /** The most items a batch may hold (BATCH_MAX_ITEMS). */
+  maxItems: number;
+  /** Where a child is polled: its id is appended (`/api/verification-jobs/`). */
+  pollBase: string;
+  /** The batch's one webhook, sent when every child has ended. */
+  callbackUrl?: string;
+  owner?: JobOwner;
+  /** How an item's field is named in a 400 (`items.3.manifestURI` by default). */
+  fieldOf?: (index: number, field: string) => string;
+  /** The route's own check of one parsed item (a ValidationError's fields are named as the item's). */
+  checkItem?: (data: Record<string, unknown>) => void;
+  /** A caller-chosen parent id (Idempotency-Key): the same batch again returns the first one, a different one is 409. */
+  id?: string;
+}
+
+/** A committed batch: its parent row and its children's, in order. */
+export interface BatchSubmission {
+  parent: JobRecord;
+  children: JobRecord[];
+  /** true when an earlier submission with the same id is returned */
+  replayed?: boolean;
+}
+
+/** What a batch's parent row carries as its data. */
+export interface BatchData {
+  /** The catalog entry every child runs. */
+  childKind: string;
+  total: number;
+  pollBase: string;
+  callbackUrl?: string;
+  organizationId: string;
+  userId?: string;
+}
+
+/** A batch whose items are more than BATCH_MAX_ITEMS, or none. */
+export class BatchSizeError extends AppError {
+  override name = 'BatchSizeError';
+  constructor(message: string, field = 'items') {
+    super('batch_too_large', 400, message, { errors: [{ field, message }] });
+  }
+}
+
+const defaultFieldOf = (index: number, field: string) => (field ? `items.${index}.${field}` : `items.${index}`);
 
 /** The job's data with its owner's fields set from `owner`, whatever the input said. */
 function withOwner<T extends object>(data: T, owner: JobOwner): T & { organizationId: string; userId?: string } {
@@ -160,7 +206,9 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       throw ValidationError.fromZod(parsed.error, `invalid ${name} job data`);
     }
     const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
-    const data = withOwner(parsed.data as object, owner) as EntryData<C, N>;
+    // `batchId` is the platform's to set, and only on a batch's children (submitBatch).
+    const { batchId: _, ...own } = parsed.data as { batchId?: unknown };
+    const data = withOwner(own, owner) as EntryData<C, N>;
     await this.checkDestinations(data);
     const { queues, store, logger } = this.options;
     const id = options.id ?? randomUUID();
@@ -204,6 +252,97 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, name, data);
       throw error;
     }
+  }
+
+  /**
+   * Accepts a batch of jobs of one entry: one parent row (kind `batch`) and a child
+   * per item. The whole batch is validated first, every item against the entry's
+   * schema and the egress policy, and any fault is one 400 naming each item's index
+   * and field: nothing is written then. Then parent and children are committed in one
+   * statement, and the children are added to the queue; an add that fails is the
+   * reconciler's to repeat, as for a single job. Each child's data carries `batchId`
+   * (the entry's schema must declare it, as it declares the owner's fields); when a
+   * child ends, the finished-hook settles the parent (JobStore.settleBatch).
+   *
+   * Batches are queued work only: with the queue unavailable they are refused (503),
+   * never run one after another inside the request.
+   */
+  async submitBatch<N extends EntryName<C>>(name: N, items: readonly unknown[], options: BatchOptions): Promise<BatchSubmission> {
+    const def = this.entry(name);
+    const fieldOf = options.fieldOf ?? defaultFieldOf;
+    if (items.length === 0) throw new ValidationError('a batch needs at least one item', [{ field: 'items', message: 'must hold at least one item' }]);
+    if (items.length > options.maxItems) throw new BatchSizeError(`a batch holds at most ${options.maxItems} items (BATCH_MAX_ITEMS); this one has ${items.length}`);
+    const owner = options.owner ?? { organizationId: DEFAULT_ORGANIZATION };
+    const errors: FieldError[] = [];
+    const datas: object[] = [];
+    for (const [index, item] of items.entries()) {
+      const parsed = def.schema.safeParse(item);
+      if (!parsed.success) {
+        for (const e of fieldErrorsFromZod(parsed.error, { fallbackField: '' })) errors.push({ field: fieldOf(index, e.field), message: e.message });
+        continue;
+      }
+      const { batchId: _, callbackUrl, ...own } = parsed.data as { batchId?: unknown; callbackUrl?: unknown; organizationId?: unknown; userId?: unknown };
+      const misplaced = (['callbackUrl', 'organizationId', 'userId'] as const).filter((field) => ({ callbackUrl, ...own })[field] !== undefined);
+      if (misplaced.length > 0) {
+        for (const field of misplaced) errors.push({ field: fieldOf(index, field), message: `a batch has one ${field}: set it on the batch, not on its items` });
+        continue;
+      }
+      if (options.checkItem) {
+        try {
+          options.checkItem(own);
+        } catch (error) {
+          errors.push(...prefixed(error, (field) => fieldOf(index, field)));
+          continue;
+        }
+      }
+      datas.push(withOwner(own, owner));
+    }
+    if (errors.length === 0) {
+      // Every item's destinations, then the batch's webhook: all refusals are reported at once.
+      const checks = datas.map((data, index) => this.checkDestinations(data).then(() => [], (error: unknown) => prefixed(error, (field) => fieldOf(index, field))));
+      if (options.callbackUrl !== undefined) checks.push(this.checkDestinations({ callbackUrl: options.callbackUrl }).then(() => [], (error: unknown) => prefixed(error, (field) => field)));
+      for (const found of await Promise.all(checks)) errors.push(...found);
+    }
+    if (errors.length > 0) {
+      throw new ValidationError(`the batch was refused: ${errors.length} problem${errors.length === 1 ? '' : 's'} (nothing was queued)`, errors);
+    }
+    const { queues, store, logger } = this.options;
+    const replay = async (): Promise<BatchSubmission | null> => {
+      const existing = options.id ? await store.get(options.id) : null;
+      return existing ? replayBatch(store, existing, name, datas, options.callbackUrl) : null;
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    if (!queues?.isAvailable()) {
+      throw new UnavailableError('the job queue is unavailable, and batches are only queued, never run in the request; try again shortly', { extensions: { retryAfter: 5 } });
+    }
+    const parentId = options.id ?? randomUUID();
+    const parentData: BatchData = {
+      childKind: name,
+      total: datas.length,
+      pollBase: options.pollBase,
+      ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
+      organizationId: owner.organizationId,
+      ...(owner.userId !== undefined ? { userId: owner.userId } : {}),
+    };
+    let batch: BatchSubmission;
+    try {
+      batch = await store.createBatch({
+        id: parentId,
+        data: parentData,
+        ...rowOwner(owner),
+        children: datas.map((data) => ({ id: randomUUID(), kind: name, queue: def.queue, name: def.name, data: { ...data, batchId: parentId }, maxAttempts: attemptsOf(def) })),
+      });
+    } catch (error) {
+      // Two submissions with the same Idempotency-Key raced; the loser returns the winner's batch.
+      const winner = await replay();
+      if (winner) return winner;
+      throw error;
+    }
+    const added = await Promise.allSettled(batch.children.map((child) => queues.add(name, child.id, child.data)));
+    const failed = added.filter((a) => a.status === 'rejected').length;
+    if (failed > 0) logger.warn({ batchId: parentId, failed, total: added.length }, 'enqueue of batch children failed after commit; the reconciler will re-add them');
+    return batch;
   }
 
   private entry(name: string): CatalogEntry {
@@ -301,6 +440,28 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
     if (!this.options.onFinished) return;
     await this.options.onFinished(job, outcome).catch((error: unknown) => log.warn({ err: error }, 'finished-hook failed'));
   }
+}
+
+/** An earlier batch under the same id: the same batch if it asked for the same items, else 409. */
+async function replayBatch(store: JobStore, existing: JobRecord, kind: string, datas: object[], callbackUrl: string | undefined): Promise<BatchSubmission> {
+  const conflict = () => new AppError('idempotency_conflict', 409, 'this Idempotency-Key was already used with a different request');
+  const data = existing.data as Partial<BatchData>;
+  if (existing.kind !== 'batch' || data.childKind !== kind || data.callbackUrl !== callbackUrl) throw conflict();
+  const children = await store.childrenOf(existing.id);
+  const asked = datas.map((d) => canonical(d));
+  const had = children.map((c) => {
+    const { batchId: _, ...rest } = c.data as { batchId?: unknown };
+    return canonical(rest);
+  });
+  if (asked.length !== had.length || asked.some((a, i) => a !== had[i])) throw conflict();
+  return { parent: existing, children, replayed: true };
+}
+
+/** A 400's field errors (a ValidationError's, or a domain's own 400) with each field renamed; anything else is thrown on. */
+function prefixed(error: unknown, rename: (field: string) => string): FieldError[] {
+  if (!(error instanceof AppError) || error.status !== 400) throw error;
+  const errors = error.errors?.length ? error.errors : [{ field: '', message: error.message }];
+  return errors.map((e) => ({ field: rename(e.field), message: e.message }));
 }
 
 /**

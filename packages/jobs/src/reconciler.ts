@@ -41,6 +41,8 @@ export interface ReconcileReport {
   readded: number;
   /** Open rows whose job the queue had failed for good: now failed in Postgres too. */
   closed: number;
+  /** Batch parents whose children had all ended but which nobody had settled: now completed. */
+  batches?: number;
 }
 
 /** One pass over every open row no live process owns; returns how many were re-added. */
@@ -91,9 +93,31 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       }
     }
   }
+  report.batches = await settleBatches(options);
   if (report.readded > 0) logger.warn(report, 'reconciler re-added jobs missing from redis');
   else if (report.closed > 0) logger.warn(report, 'reconciler closed rows the queue had failed');
   return report;
+}
+
+/**
+ * Completes the batch parents whose last child ended in a process that died before
+ * settling the parent (see JobStore.settleBatch), and runs the finished-hook for each
+ * (its webhook). Settling is guarded, so racing a child's own settle is harmless.
+ */
+async function settleBatches(options: ReconcileOptions): Promise<number> {
+  const { store, logger } = options;
+  let settled = 0;
+  for (const parent of await store.findUnsettledBatches({ graceMs: options.graceMs, limit: options.batchSize ?? 500 })) {
+    const pollBase = (parent.data as { pollBase?: unknown }).pollBase;
+    const now = await store.settleBatch(parent.id, typeof pollBase === 'string' ? pollBase : '/api/jobs/');
+    if (now?.status !== 'completed') continue;
+    settled++;
+    logger.warn({ jobId: parent.id }, 'batch parent settled by the reconciler: its children had all ended');
+    await options.onFinished?.({ id: now.id, name: now.kind, data: now.data }, { status: 'completed', result: now.result }).catch((hookError: unknown) => {
+      logger.warn({ jobId: now.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a batch settled by the reconciler');
+    });
+  }
+  return settled;
 }
 
 /**

@@ -11,6 +11,7 @@ export {
 export { parseVerificationFields, type VerificationFields } from './request-fields.js';
 export {
   createVerifier,
+  type ProofChecks,
   type ProofResult,
   type VerificationChecks,
   type VerificationContext,

@@ -80,7 +80,7 @@ export function resolveManifestUrl(uri: string, ipfsGatewayUrl: string): string 
   const location = parseManifestUri(uri);
   if (location.kind === 'http') return location.url.href;
   const gateway = new URL(ipfsGatewayUrl);
-  const root = `${gateway.pathname.replace(/\/+$/, '')}/ipfs/${location.cid}`;
+  const root = `${gatewayRoot(gateway)}/ipfs/${location.cid}`;
   // Each segment re-encoded: what was decoded for the check is sent as one path segment each.
   const path = location.path ? `/${location.path.split('/').map(encodeURIComponent).join('/')}` : '';
   const built = new URL(`${gateway.origin}${root}${path}`);
@@ -88,6 +88,15 @@ export function resolveManifestUrl(uri: string, ipfsGatewayUrl: string): string 
     throw invalid('manifestURI must stay under ipfs://<CID>/');
   }
   return built.href;
+}
+
+/**
+ * The gateway's root path: IPFS_GATEWAY_URL may be given as the gateway itself
+ * (`https://ipfs.io`) or, as often, with its `/ipfs/` path (`https://ipfs.io/ipfs/`);
+ * both mean the same gateway, so a trailing `/ipfs` segment is not doubled.
+ */
+function gatewayRoot(gateway: URL): string {
+  return gateway.pathname.replace(/\/+$/, '').replace(/\/ipfs$/i, '');
 }
 
 function invalid(message: string): ValidationError {

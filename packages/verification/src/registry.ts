@@ -10,6 +10,7 @@ import {
   parseAbi,
   type PublicClient,
   zeroAddress,
+  zeroHash,
 } from 'viem';
 
 /** The ContentRegistry interface vcq reads (see DESIGN.md, "Verification semantics"). */
@@ -24,6 +25,8 @@ const contentRegisteredEvent = getAbiItem({ abi: contentRegistryAbi, name: 'Cont
 export interface OnchainEntry {
   /** False when the registry holds nothing for the hash (creator is the zero address). */
   registered: boolean;
+  /** The hash the entry is registered under; the zero hash when unregistered (Internet ID's registry entry field). */
+  contentHash: Hex;
   creator: Address;
   /** Seconds since the epoch; 0 when unregistered. */
   timestamp: number;
@@ -46,8 +49,10 @@ export async function readEntry(client: RegistryClient, registry: Address, conte
     .catch((error: unknown) => {
       throw rpcFailure(error, `reading entries(${contentHash}) from registry ${registry}`, registry);
     });
+  const registered = creator.toLowerCase() !== zeroAddress;
   return {
-    registered: creator.toLowerCase() !== zeroAddress,
+    registered,
+    contentHash: registered ? contentHash : zeroHash,
     creator: getAddress(creator),
     timestamp: Number(timestamp),
     manifestURI,

@@ -15,6 +15,8 @@ export const VerificationInputSchema = z.object({
     .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be 0x followed by 40 hex digits' })
     .transform((v) => getAddress(v.toLowerCase())),
   manifestUri: z.string().min(1, { message: 'is required' }),
+  /** The uploaded file's name, a label for the proof's `content.file`. */
+  fileName: z.string().max(1024).optional(),
 });
 export type VerificationInput = z.infer<typeof VerificationInputSchema>;
 
@@ -65,17 +67,32 @@ export interface VerifyResult {
   checks: VerificationChecks;
 }
 
+/** Internet ID's names for the three checks, as its proof documents carry them. */
+export interface ProofChecks {
+  fileHashMatchesManifest: boolean;
+  creatorMatchesOnchain: boolean;
+  manifestURIMatchesOnchain: boolean;
+}
+
+/**
+ * A proof document. It carries Internet ID's field names (`generated_at`,
+ * `content.file`, `manifest.creator_did`, `manifest.signature`, `tx.txHash`, the
+ * `verification` booleans), so its clients read vcq's proofs unchanged, and beside
+ * them vcq's camelCase names, which vcq's own clients read.
+ */
 export interface ProofResult {
   version: '1.0';
+  generated_at: string;
   generatedAt: string;
   network: { chainId: number };
   registry: Address;
-  content: { hash: Hex; uri: string };
-  manifest: { uri: string; creatorDid: string; createdAt: string };
+  /** `file` is the uploaded file's name, `unknown` when none was given. */
+  content: { file: string; hash: Hex; uri: string };
+  manifest: { uri: string; creator_did: string; signature: Hex; creatorDid: string; createdAt: string };
   onchain: OnchainEntry;
   signature: { recovered: Address | null; valid: boolean };
-  tx: { hash: Hex; blockNumber: number } | null;
-  verification: { status: VerificationStatus; checks: VerificationChecks };
+  tx: { txHash: Hex; hash: Hex; blockNumber: number } | null;
+  verification: ProofChecks & { status: VerificationStatus; checks: VerificationChecks };
 }
 
 export interface Verifier {
@@ -144,17 +161,31 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const { status, checks } = evaluate(input, manifest, recovered, onchain);
       progress(90);
       ctx.log?.info({ status, checks, contentHash: input.contentHash }, 'proof generated');
+      const generatedAt = (deps.now?.() ?? new Date()).toISOString();
       return {
         version: '1.0',
-        generatedAt: (deps.now?.() ?? new Date()).toISOString(),
+        generated_at: generatedAt,
+        generatedAt,
         network: { chainId: network },
         registry: input.registryAddress,
-        content: { hash: input.contentHash, uri: manifest.content_uri },
-        manifest: { uri: input.manifestUri, creatorDid: manifest.creator_did, createdAt: manifest.created_at },
+        content: { file: input.fileName || 'unknown', hash: input.contentHash, uri: manifest.content_uri },
+        manifest: {
+          uri: input.manifestUri,
+          creator_did: manifest.creator_did,
+          signature: manifest.signature,
+          creatorDid: manifest.creator_did,
+          createdAt: manifest.created_at,
+        },
         onchain,
         signature: { recovered, valid: checks.creatorOk },
-        tx: registration ? { hash: registration.hash, blockNumber: Number(registration.blockNumber) } : null,
-        verification: { status, checks },
+        tx: registration ? { txHash: registration.hash, hash: registration.hash, blockNumber: Number(registration.blockNumber) } : null,
+        verification: {
+          fileHashMatchesManifest: checks.manifestHashOk,
+          creatorMatchesOnchain: checks.creatorOk,
+          manifestURIMatchesOnchain: checks.manifestOk,
+          status,
+          checks,
+        },
       };
     },
   };

@@ -57,6 +57,13 @@ describe('resolveManifestUrl', () => {
     expect(resolveManifestUrl(`ipfs://${CID}`, 'http://gw.local')).toBe(`http://gw.local/ipfs/${CID}`);
   });
 
+  it('when the gateway is given with a trailing /ipfs/ (or /ipfs), then the path is not doubled', () => {
+    for (const gateway of ['https://ipfs.io/ipfs/', 'https://ipfs.io/ipfs', 'https://ipfs.io/IPFS/', 'https://ipfs.io/']) {
+      expect(resolveManifestUrl(`ipfs://${CID}/m.json`, gateway), gateway).toBe(`https://ipfs.io/ipfs/${CID}/m.json`);
+    }
+    expect(resolveManifestUrl(`ipfs://${CID}/m.json`, 'https://gw.example/prefix/ipfs/')).toBe(`https://gw.example/prefix/ipfs/${CID}/m.json`);
+  });
+
   it('when the URI is http(s), then it is fetched directly', () => {
     expect(resolveManifestUrl('https://example.com/m.json', 'http://gw.local')).toBe('https://example.com/m.json');
   });

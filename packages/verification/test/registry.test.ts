@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PermanentJobError, UpstreamError } from '@vcq/errors';
 import { type EvmNode, listenOnLoopback, sha256Hex, startEvmNode } from '@vcq/testing';
-import { type Address, createPublicClient, http, zeroAddress } from 'viem';
+import { type Address, createPublicClient, http, zeroAddress, zeroHash } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRegistrationTx, readEntry } from '../src/index.js';
 
@@ -33,6 +33,7 @@ describe('readEntry', () => {
 
     expect(entry).toEqual({
       registered: true,
+      contentHash: hash,
       creator: account?.address,
       timestamp: expect.any(Number),
       manifestURI: 'https://m.example/1.json',
@@ -42,7 +43,7 @@ describe('readEntry', () => {
 
   it('when the hash is not registered, then registered is false and creator is the zero address', async () => {
     const entry = await readEntry(client, registry, sha256Hex(randomUUID()));
-    expect(entry).toEqual({ registered: false, creator: zeroAddress, timestamp: 0, manifestURI: '' });
+    expect(entry).toEqual({ registered: false, contentHash: zeroHash, creator: zeroAddress, timestamp: 0, manifestURI: '' });
   });
 
   it('when no contract lives at the address, then it fails permanently', async () => {

@@ -13,7 +13,7 @@ import {
   startManifestServer,
   type TestManifest,
 } from '@vcq/testing';
-import { type Address, type Hex, zeroAddress } from 'viem';
+import { type Address, type Hex, zeroAddress, zeroHash } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type VerificationContext, type VerificationInput, type Verifier } from '../src/index.js';
 
@@ -93,7 +93,7 @@ describe('verify', () => {
       status: 'OK',
       fileHash: input.contentHash,
       recovered: creator.address,
-      onchain: { registered: true, creator: creator.address, timestamp: expect.any(Number), manifestURI: input.manifestUri },
+      onchain: { registered: true, contentHash: input.contentHash, creator: creator.address, timestamp: expect.any(Number), manifestURI: input.manifestUri },
       checks: { manifestHashOk: true, creatorOk: true, manifestOk: true },
     });
   });
@@ -123,7 +123,7 @@ describe('verify', () => {
     const result = await verifier.verify(input, recordingContext());
 
     expect(result.status).toBe('FAIL');
-    expect(result.onchain).toEqual({ registered: false, creator: zeroAddress, timestamp: 0, manifestURI: '' });
+    expect(result.onchain).toEqual({ registered: false, contentHash: zeroHash, creator: zeroAddress, timestamp: 0, manifestURI: '' });
     expect(result.checks).toEqual({ manifestHashOk: true, creatorOk: false, manifestOk: false });
   });
 
@@ -230,19 +230,33 @@ describe('proof', () => {
     const { input, manifest, mined } = await publish();
     const ctx = recordingContext();
 
-    const proof = await verifier.proof(input, ctx);
+    const proof = await verifier.proof({ ...input, fileName: 'photo.jpg' }, ctx);
 
+    // Internet ID's field names beside vcq's camelCase ones.
     expect(proof).toEqual({
       version: '1.0',
+      generated_at: NOW.toISOString(),
       generatedAt: NOW.toISOString(),
       network: { chainId: 31337 },
       registry,
-      content: { hash: input.contentHash, uri: manifest.content_uri },
-      manifest: { uri: input.manifestUri, creatorDid: manifest.creator_did, createdAt: manifest.created_at },
-      onchain: { registered: true, creator: creator.address, timestamp: expect.any(Number), manifestURI: input.manifestUri },
+      content: { file: 'photo.jpg', hash: input.contentHash, uri: manifest.content_uri },
+      manifest: {
+        uri: input.manifestUri,
+        creator_did: manifest.creator_did,
+        signature: manifest.signature,
+        creatorDid: manifest.creator_did,
+        createdAt: manifest.created_at,
+      },
+      onchain: { registered: true, contentHash: input.contentHash, creator: creator.address, timestamp: expect.any(Number), manifestURI: input.manifestUri },
       signature: { recovered: creator.address, valid: true },
-      tx: { hash: mined?.txHash, blockNumber: Number(mined?.blockNumber) },
-      verification: { status: 'OK', checks: { manifestHashOk: true, creatorOk: true, manifestOk: true } },
+      tx: { txHash: mined?.txHash, hash: mined?.txHash, blockNumber: Number(mined?.blockNumber) },
+      verification: {
+        fileHashMatchesManifest: true,
+        creatorMatchesOnchain: true,
+        manifestURIMatchesOnchain: true,
+        status: 'OK',
+        checks: { manifestHashOk: true, creatorOk: true, manifestOk: true },
+      },
     });
     expect(ctx.seen).toEqual([10, 30, 50, 70, 90]);
   });

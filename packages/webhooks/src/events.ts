@@ -9,6 +9,7 @@ export const WebhookEventSchema = z.enum([
   'did.deactivated',
   'verification.completed',
   'proof.completed',
+  'batch.completed',
   'job.failed',
 ]);
 export type WebhookEvent = z.infer<typeof WebhookEventSchema>;

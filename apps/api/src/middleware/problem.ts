@@ -7,7 +7,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
-import { AppError, type FieldError, INTERNAL_ERROR_MESSAGE } from '@vcq/errors';
+import { AppError, type FieldError, INTERNAL_ERROR_MESSAGE, shortError } from '@vcq/errors';
 import { isDatabaseUnavailable } from '@vcq/db';
 
 export interface Problem {
@@ -15,6 +15,8 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
+  /** The problem type's short string (`Job not found`), which Internet ID clients show; see shortError. */
+  error: string;
   errors?: FieldError[];
   [extension: string]: unknown;
 }
@@ -38,9 +40,9 @@ const titles: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** The problem document for `status`; `code` becomes the `type` URN. */
+/** The problem document for `status`; `code` becomes the `type` URN and decides the short `error`. */
 export function problem(status: number, code: string, detail: string, extra: Omit<Partial<Problem>, 'status'> = {}): Problem {
-  return { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, ...extra };
+  return { type: `urn:vcq:problem:${code}`, title: titles[status] ?? 'Error', status, detail, error: shortError(code, status), ...extra };
 }
 
 /** Whether the request still has body bytes nobody has read. */

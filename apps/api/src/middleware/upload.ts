@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import multer, { type StorageEngine } from 'multer';
-import { ValidationError } from '@vcq/errors';
+import { AppError, ValidationError } from '@vcq/errors';
 import { assertStorable } from '../validation.js';
 import { sendProblem } from './problem.js';
 
@@ -63,6 +63,50 @@ export function hashedUpload(maxUploadBytes: number): RequestHandler[] {
     next();
   };
   return [precheck, parser, checkForm];
+}
+
+/**
+ * Parses a multipart form of one or more files in `file` (a batch: the field repeated,
+ * at most `maxFiles` times), hashing each as it arrives; each may be `maxUploadBytes`.
+ * More files than that is the batch's 400 (`batch_too_large`), not multer's.
+ */
+export function hashedUploads(maxUploadBytes: number, maxFiles: number): RequestHandler[] {
+  const parser = multer({
+    storage: hashingStorage,
+    limits: { fileSize: maxUploadBytes, files: maxFiles, fields: 20 + 2 * maxFiles, fieldSize: 8 * 1024, parts: 24 + 3 * maxFiles },
+  }).array('file', maxFiles);
+  const parse: RequestHandler = (req, res, next) => {
+    parser(req, res, (error?: unknown) => {
+      const code = (error as { code?: string } | undefined)?.code;
+      if (code === 'LIMIT_FILE_COUNT' || (code === 'LIMIT_UNEXPECTED_FILE' && (error as { field?: string }).field === 'file')) {
+        const message = `a batch holds at most ${maxFiles} files (BATCH_MAX_ITEMS)`;
+        next(new AppError('batch_too_large', 400, message, { errors: [{ field: 'file', message }] }));
+        return;
+      }
+      next(error);
+    });
+  };
+  const precheck: RequestHandler = (req, res, next) => {
+    if (!req.is('multipart/form-data')) {
+      sendProblem(res, 415, 'unsupported_media_type', 'send multipart/form-data with each file in the field "file"', {
+        errors: [{ field: 'file', message: 'is required (multipart/form-data)' }],
+      });
+      return;
+    }
+    next();
+  };
+  const checkForm: RequestHandler = (req, _res, next) => {
+    assertStorable(req.body, 'form');
+    const files = (req.files ?? []) as unknown[];
+    if (files.length === 0) throw new ValidationError('at least one file is required', [{ field: 'file', message: 'is required (multipart/form-data field "file", repeated for each item)' }]);
+    next();
+  };
+  return [precheck, parse, checkForm];
+}
+
+/** The hashed files of a request that went through `hashedUploads`, in the order they came. */
+export function uploadedFiles(req: Express.Request): HashedFile[] {
+  return (req.files ?? []) as unknown as HashedFile[];
 }
 
 /** The hashed file of a request that went through `hashedUpload`. */

@@ -29,6 +29,7 @@ export const ProblemSchema = z
     title: z.string().describe('The HTTP status phrase.'),
     status: z.number().int(),
     detail: z.string().describe('What went wrong, for a human.'),
+    error: z.string().describe('The problem type’s short string (`Job not found`, `Validation failed`), as Internet ID clients read it.'),
     errors: z.array(FieldErrorSchema).optional().describe('One entry per invalid field (400).'),
   })
   .describe('An RFC 9457 problem document. Some carry extension members, e.g. `checks` (readiness) or `requestId` (500).');
@@ -42,22 +43,27 @@ export const JobViewSchema = z
     queue: z.string().describe('The BullMQ queue, e.g. `verification`, `vc-issuance`, `did-operations`.'),
     type: z.string().describe('The job name, e.g. `verify`, `proof`, `issue-credential`, `did-create`.'),
     status: JobStatusSchema.describe('`queued` → `processing` → `completed` | `failed` (or `cancelled` by an admin).'),
+    state: z.enum(['waiting', 'active', 'completed', 'failed']).describe('The same in BullMQ’s state names (Internet ID’s `state`).'),
     mode: z.enum(['async', 'sync']).describe('`sync` when it ran inside the request because the queue was down.'),
     progress: z.number().int().min(0).max(100),
     contentHash: z.string().nullable().describe('Verification jobs: the SHA-256 of the uploaded file.'),
     manifestUri: z.string().nullable().describe('Verification jobs: the manifest URI.'),
+    registryAddress: z.string().nullable().describe('Verification jobs: the content registry read.'),
     result: z
       .unknown()
       .describe(
-        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*).',
+        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*), or for a batch’s parent (type `batch`) `{total, completed, failed, children: [{index, jobId, status, pollUrl, error, errorCode}]}`.',
       ),
     error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
     errorCode: z.string().nullable(),
     attempt: z.number().int().min(0),
     retryCount: z.number().int().min(0),
+    parentId: uuid.nullable().describe('A batch’s child: its parent job (type `batch`), whose result summarises the batch.'),
+    batchIndex: z.number().int().nullable().describe('A batch’s child: its place in the batch, from 0.'),
     organizationId: z.string().describe('The organization that owns the job (its submitting key’s).'),
     userId: z.string().nullable().describe('The `userId` the job was submitted for, if any.'),
     createdAt: dateTime,
+    updatedAt: dateTime,
     startedAt: dateTime.nullable(),
     completedAt: dateTime.nullable(),
   })
@@ -82,6 +88,8 @@ export const JobSyncResultSchema = z
   .describe('The queue was unavailable, so the job ran inside the request (sync fallback).');
 
 export const VerificationJobListSchema = z.object({
+  jobs: z.array(JobViewSchema).describe('The page (Internet ID’s name); the same as `items`.'),
+  count: z.number().int().describe('How many jobs this page holds (Internet ID’s name); `total` counts them all.'),
   items: z.array(JobViewSchema),
   total: z.number().int(),
   limit: z.number().int(),
@@ -112,9 +120,37 @@ export const VerificationUploadSchema = z
   })
   .describe('multipart/form-data with exactly one file in `file`.');
 
+/** The multi-file form of a verification batch. */
+export const VerificationBatchUploadSchema = z
+  .object({
+    file: z
+      .array(z.string().meta({ format: 'binary', contentMediaType: 'application/octet-stream' }))
+      .describe('The files, one part each (the field repeated); each hashed while it streams, never stored.'),
+    manifestURI: z.array(fields.manifestUri).describe('One per file, in the files’ order.'),
+    registryAddress: z.array(z.string()).optional().describe('Once for every file, or once per file; optional when the server has `REGISTRY_ADDRESS`.'),
+    type: z.enum(['verify', 'proof']).optional().describe('What each child does; `verify` by default.'),
+    callbackUrl: fields.callbackUrl.describe('POSTed one signed `batch.completed` webhook when every child has ended.'),
+    ...OwnerFieldsSchema.shape,
+  })
+  .describe('multipart/form-data with `file` and `manifestURI` repeated, paired by order.');
+
+/** The answer to an accepted batch. */
+export const BatchAcceptedSchema = z
+  .object({
+    mode: z.literal('async'),
+    jobId: uuid.describe('The parent job’s id.'),
+    status: JobStatusSchema,
+    message: z.string(),
+    pollUrl: z.string().describe('Where to poll the parent (also in `Location`).'),
+    total: z.number().int().describe('How many children the batch has.'),
+    items: z.array(z.object({ index: z.number().int(), jobId: uuid, pollUrl: z.string() })).describe('Each child, in the items’ order.'),
+  })
+  .describe('The batch is queued: a parent job, and a child job per item.');
+
 const VerificationStatusSchema = z.enum(['OK', 'WARN', 'FAIL']);
 const OnchainEntrySchema = z.object({
   registered: z.boolean(),
+  contentHash: hex32.describe('The hash the entry is registered under; the zero hash when unregistered.'),
   creator: address,
   timestamp: z.number().int().describe('Seconds since the epoch; 0 when unregistered.'),
   manifestURI: z.string(),
@@ -134,17 +170,35 @@ export const VerificationResultSchema = z
 export const ProofResultSchema = z
   .object({
     version: z.literal('1.0'),
+    generated_at: dateTime.describe('Internet ID’s name; the same as `generatedAt`.'),
     generatedAt: dateTime,
     network: z.object({ chainId: z.number().int() }),
     registry: address,
-    content: z.object({ hash: hex32, uri: z.string() }),
-    manifest: z.object({ uri: z.string(), creatorDid: z.string(), createdAt: z.string() }),
+    content: z.object({ file: z.string().describe('The uploaded file’s name (`unknown` when none).'), hash: hex32, uri: z.string() }),
+    manifest: z.object({
+      uri: z.string(),
+      creator_did: z.string().describe('Internet ID’s name; the same as `creatorDid`.'),
+      signature: z.string().describe('The manifest’s EIP-191 signature.'),
+      creatorDid: z.string(),
+      createdAt: z.string(),
+    }),
     onchain: OnchainEntrySchema,
     signature: z.object({ recovered: address.nullable(), valid: z.boolean() }),
-    tx: z.object({ hash: hex32, blockNumber: z.number().int() }).nullable().describe('From the `ContentRegistered` log.'),
-    verification: z.object({ status: VerificationStatusSchema, checks: VerificationChecksSchema }),
+    tx: z
+      .object({ txHash: hex32.describe('Internet ID’s name; the same as `hash`.'), hash: hex32, blockNumber: z.number().int() })
+      .nullable()
+      .describe('From the `ContentRegistered` log.'),
+    verification: z
+      .object({
+        fileHashMatchesManifest: z.boolean(),
+        creatorMatchesOnchain: z.boolean(),
+        manifestURIMatchesOnchain: z.boolean(),
+        status: VerificationStatusSchema,
+        checks: VerificationChecksSchema,
+      })
+      .describe('Internet ID’s three booleans, and the same checks under vcq’s names in `checks`.'),
   })
-  .describe('A proof of registration.');
+  .describe('A proof of registration, with Internet ID’s field names beside vcq’s.');
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
 

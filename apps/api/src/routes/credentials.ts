@@ -5,14 +5,15 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError } from '@vcq/errors';
+import { AppError, NotFoundError, shortError, ValidationError } from '@vcq/errors';
 import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, type JobName, VerifyCredentialJobSchema } from '@vcq/app';
 import { ENDED } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
-import { sendSubmission, type Responder } from '../submission.js';
+import { parseInput } from '../validation.js';
+import { sendBatch, sendSubmission, type Responder } from '../submission.js';
 import { canSee, ownerFor, OwnerFieldsSchema, tenantOf, visibleOr404 } from '../tenancy.js';
 
 export interface CredentialRouteDeps extends Responder {
@@ -26,6 +27,27 @@ const messages: Partial<Record<JobName, string>> = {
   'did-update': 'DID update queued',
   'did-deactivate': 'DID deactivation queued',
 };
+
+/** One item of an issuance batch: an issuance request, without what belongs to the batch. */
+const IssueBatchItemSchema = IssueCredentialJobSchema.omit({ credential: true, callbackUrl: true, batchId: true, organizationId: true, userId: true });
+
+/** The batch envelope: its items, and the webhook and owner of the whole batch. */
+const IssueBatchEnvelopeSchema = z.object({
+  items: z.array(z.unknown()).describe('The issuance requests.'),
+  callbackUrl: IssueCredentialJobSchema.shape.callbackUrl.describe('POSTed one signed `batch.completed` webhook when every child has ended.'),
+  ...OwnerFieldsSchema.shape,
+});
+
+/** `POST /api/credentials/issue/batch` body, as documented: an array of requests, or the envelope. */
+const IssueBatchRequestSchema = z.union([
+  z.array(IssueBatchItemSchema),
+  IssueBatchEnvelopeSchema.extend({ items: z.array(IssueBatchItemSchema) }),
+]);
+
+/** Reads the envelope only: each item is checked by the batch itself, so its faults name `items.<index>.<field>`. */
+function parseIssueBatch(raw: unknown) {
+  return parseInput(IssueBatchEnvelopeSchema, Array.isArray(raw) ? { items: raw } : raw, 'body');
+}
 
 /** `POST /api/dids` body: a DID to create (imported keys are handled in the request). */
 export const DidCreateRequestSchema = DidCreateInputSchema.extend({ callbackUrl: z.string().optional(), ...OwnerFieldsSchema.shape }).describe(
@@ -147,6 +169,39 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       // A did:key naming no usable key is the caller's 400 now, not a job that fails later.
       assertDidKeys({ issuerDid: body.issuerDid, subjectDid: body.subjectDid });
       await submit(req, res, deps, 'issue-credential', body);
+    },
+  )
+  .post(
+    {
+      path: '/api/credentials/issue/batch',
+      operationId: 'issueCredentialBatch',
+      summary: 'Queue a batch of issuances: one parent job, a child per credential',
+      description:
+        'A JSON array of issuance requests (each as for `POST /api/credentials/issue`, at most `BATCH_MAX_ITEMS`), or `{items, callbackUrl, organizationId, userId}` to give the batch a webhook (one `batch.completed` when every child has ended) or an owner. The whole batch is checked first: a fault is a 400 naming `items.<index>.<field>`, and nothing is queued. Poll the parent at `pollUrl`: its progress is the share of children that have ended, and its result summarises them; each child is an ordinary `issue-credential` job.',
+      tag: 'Credentials',
+      auth: 'submit',
+      body: { json: IssueBatchRequestSchema, required: true, parse: parseIssueBatch },
+      idempotent: true,
+      responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
+      problems: [400, 503],
+    },
+    async ({ body, req, res, deps }) => {
+      const pollBase = '/api/jobs/';
+      const id = idempotentJobId(req);
+      const batch = await deps.platform.submitBatch('issue-credential', body.items, {
+        ...(id ? { id } : {}),
+        maxItems: deps.batchMaxItems,
+        pollBase,
+        owner: ownerFor(req, body),
+        // A did:key naming no usable key is the caller's 400 now, as for a single issuance.
+        checkItem: (item) => {
+          // A credential document comes only through the VC API, which checks it (vc-api.ts).
+          if (item.credential !== undefined) throw new ValidationError('not here', [{ field: 'credential', message: 'is not taken here; issue credential documents through POST /credentials/issue' }]);
+          assertDidKeys({ issuerDid: item.issuerDid, subjectDid: item.subjectDid });
+        },
+        ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
+      });
+      sendBatch(res, batch, { pollBase, message: 'Credential issuance batch queued successfully' });
     },
   )
   .post(
@@ -309,6 +364,7 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
           title: 'Bad Request',
           status: 400,
           detail: `The credential does not verify: ${first?.detail ?? 'no reason given'}`,
+          error: shortError('not_verified', 400),
           ...answer,
         });
     },

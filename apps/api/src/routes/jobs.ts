@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { JobRecord, JobStore } from '@vcq/db';
+import { JobNotFoundError } from '@vcq/errors';
 import type { JobWaiter } from '@vcq/jobs';
 import { jobView } from '../job-view.js';
 import * as s from '../openapi/schemas.js';
@@ -13,7 +14,7 @@ const terminal = (job: JobRecord) => job.status === 'completed' || job.status ==
 const IdParams = z.object({ id: z.string().describe('The job id (a UUID).') });
 
 /** The job when the request's organization may see it; 404 otherwise. */
-const find = async (store: JobStore, req: Request, id: string) => visibleOr404(req, isUuid(id) ? await store.get(id) : null, `no job ${id}`);
+const find = async (store: JobStore, req: Request, id: string) => visibleOr404(req, isUuid(id) ? await store.get(id) : null, `no job ${id}`, JobNotFoundError);
 
 /** `GET /api/jobs/:id` (a job of any queue) and its live `events` stream. */
 export const jobRoutes = new RouteGroup<{ store: JobStore; watcher: JobWaiter }>()

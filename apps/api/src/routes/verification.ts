@@ -4,15 +4,15 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { storableText } from '@vcq/db';
-import { NotFoundError } from '@vcq/errors';
+import { type FieldError, JobNotFoundError, ValidationError } from '@vcq/errors';
 import type { Handlers } from '@vcq/app';
 import { createJobContext } from '@vcq/jobs';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
-import { RouteGroup, type UploadForm } from '../routing.js';
-import { type Responder, sendSubmission } from '../submission.js';
+import { RouteGroup, type UploadFilesForm, type UploadForm } from '../routing.js';
+import { type Responder, sendBatch, sendSubmission } from '../submission.js';
 import { ownerFor, readScope, visibleOr404 } from '../tenancy.js';
 import { isUuid } from '../validation.js';
 
@@ -52,6 +52,43 @@ function jobInput({ file, fields }: UploadForm, deps: VerificationRouteDeps) {
   };
 }
 
+/** A form field sent once (a string), repeated (an array), or not at all. */
+function repeated(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+const itemField = (index: number, field: string) => `items.${index}.${field}`;
+
+/**
+ * The items of a multi-file form: the i-th `file` with the i-th `manifestURI` (and
+ * `registryAddress`, when it is repeated too; sent once, it is every item's). Every
+ * item is read before anything is submitted; a fault is a 400 naming `items.<i>.<field>`.
+ */
+function batchItems({ files, fields }: UploadFilesForm, deps: VerificationRouteDeps) {
+  const uris = repeated(fields.manifestURI);
+  const registries = repeated(fields.registryAddress);
+  const errors: FieldError[] = [];
+  if (uris.length !== files.length) {
+    errors.push({ field: 'manifestURI', message: `send one manifestURI per file, in the files' order: got ${uris.length} for ${files.length} file(s)` });
+  }
+  if (registries.length > 1 && registries.length !== files.length) {
+    errors.push({ field: 'registryAddress', message: `send registryAddress once (for every file) or once per file: got ${registries.length} for ${files.length} file(s)` });
+  }
+  if (errors.length > 0) throw new ValidationError('the batch form does not pair its files with their fields', errors);
+  const items = files.map((file, index) => {
+    try {
+      return jobInput({ file, fields: { manifestURI: uris[index], registryAddress: registries.length > 1 ? registries[index] : registries[0] } }, deps);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const e of error.errors ?? []) errors.push({ field: itemField(index, e.field), message: e.message });
+      return null;
+    }
+  });
+  if (errors.length > 0) throw new ValidationError(`the batch was refused: ${errors.length} problem(s) (nothing was queued)`, errors);
+  return items;
+}
+
 /** A signal that aborts when the client goes away before the answer is complete. */
 function abortOnClose(res: Response): AbortSignal {
   const controller = new AbortController();
@@ -68,7 +105,8 @@ const submit = (name: 'verify' | 'proof') => async ({ body, req, res, deps }: { 
   const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, ...(id ? { id } : {}) });
   await sendSubmission(req, res, deps, submission, {
     pollUrl: `/api/verification-jobs/${submission.job.id}`,
-    message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,
+    // Internet ID's own wording, which its clients may show or match.
+    message: name === 'verify' ? 'Verification job queued successfully' : 'Proof generation job queued successfully',
   });
 };
 
@@ -122,6 +160,38 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
     },
     submit('proof'),
   )
+  .post(
+    {
+      path: '/api/verification-jobs/batch',
+      operationId: 'submitVerificationBatch',
+      summary: 'Queue a batch of verifications (or proofs): one parent job, a child per file',
+      description:
+        'multipart/form-data with `file` repeated (at most `BATCH_MAX_ITEMS`) and `manifestURI` repeated in the same order; `registryAddress` once for every file or once per file; `type` `verify` (default) or `proof`; `callbackUrl` gets one `batch.completed` webhook when every child has ended. The whole batch is checked first: a fault is a 400 naming `items.<index>.<field>`, and nothing is queued. Poll the parent at `pollUrl`: its progress is the share of children that have ended, and its result summarises them.',
+      tag: 'Verification jobs',
+      auth: 'submit',
+      body: { multipart: s.VerificationBatchUploadSchema, files: 'many' },
+      idempotent: true,
+      responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
+      problems: [400, 413, 415, 503],
+    },
+    async ({ body, req, res, deps }) => {
+      const type = body.fields.type ?? 'verify';
+      if (type !== 'verify' && type !== 'proof') throw new ValidationError('invalid type', [{ field: 'type', message: 'must be verify or proof' }]);
+      const items = batchItems(body, deps);
+      const callbackUrl = typeof body.fields.callbackUrl === 'string' && body.fields.callbackUrl !== '' ? body.fields.callbackUrl : undefined;
+      const pollBase = '/api/verification-jobs/';
+      const id = idempotentJobId(req);
+      const batch = await deps.platform.submitBatch(type, items, {
+        ...(id ? { id } : {}),
+        maxItems: deps.batchMaxItems,
+        pollBase,
+        owner: ownerFor(req, body.fields),
+        fieldOf: itemField,
+        ...(callbackUrl ? { callbackUrl } : {}),
+      });
+      sendBatch(res, batch, { pollBase, message: `${type === 'verify' ? 'Verification' : 'Proof generation'} batch queued successfully` });
+    },
+  )
   .get(
     {
       path: '/api/verification-jobs',
@@ -135,7 +205,9 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
     },
     async ({ query, req, res, deps }) => {
       const { items, total } = await deps.platform.store.list({ queue: QUEUE, ...query, organizationId: readScope(req) });
-      res.json({ items: items.map(jobView), total, limit: query.limit, offset: query.offset });
+      const views = items.map(jobView);
+      // `jobs` and `count` (this page's length) are Internet ID's names; `items`, `total` and the paging are vcq's.
+      res.json({ jobs: views, count: views.length, items: views, total, limit: query.limit, offset: query.offset });
     },
   )
   .get(
@@ -165,8 +237,8 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       problems: [404],
     },
     async ({ params: { jobId }, req, res, deps }) => {
-      const job = visibleOr404(req, isUuid(jobId) ? await deps.platform.store.get(jobId) : null, `no verification job ${jobId}`);
-      if (job.queue !== QUEUE) throw new NotFoundError(`no verification job ${jobId}`);
+      const job = visibleOr404(req, isUuid(jobId) ? await deps.platform.store.get(jobId) : null, `no verification job ${jobId}`, JobNotFoundError);
+      if (job.queue !== QUEUE) throw new JobNotFoundError(`no verification job ${jobId}`);
       res.json(jobView(job));
     },
   )
