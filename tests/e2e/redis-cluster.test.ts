@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { tickJobId } from '@vcq/jobs';
-import { auth, freePort, jsonClient, redisCliAvailable, type RedisCluster, startRedisCluster, startWorld, waitFor, type World } from '@vcq/testing';
+import { auth, freePort, jsonClient, redisCliAvailable, type RedisCluster, startRedisCluster, startWorld, submitUntilSomeOpen, waitFor, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
@@ -217,14 +217,16 @@ describe.skipIf(!hasCli)('vcq on a Redis Cluster', () => {
       ids.push(submission.job.id);
       kinds.set(submission.job.id, kind);
     };
-    for (let i = 0; i < 60; i++) await submitOne(i);
-    const atKill = await statuses(ids);
     // Mid-load: jobs still queued or running when the master dies.
-    expect(ids.filter((id) => atKill.get(id) !== 'completed').length).toBeGreaterThan(0);
+    const open = await submitUntilSomeOpen(submitOne, async () => {
+      const now = await statuses(ids);
+      return ids.filter((id) => now.get(id) !== 'completed').length;
+    });
+    expect(open).toBeGreaterThan(0);
     // Killed with jobs queued and running; submissions go on through the failover
     // (refused adds fall back to running in the request).
     const failover = cluster.killMasterAndWaitForFailover(victim);
-    let i = 60;
+    let i = ids.length;
     let failedOver = false;
     void failover.then(() => {
       failedOver = true;

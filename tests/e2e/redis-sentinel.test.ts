@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, redisCliAvailable, type RedisSentinelSet, startRedisSentinel, startWorld, waitFor, type World } from '@vcq/testing';
+import { auth, redisCliAvailable, type RedisSentinelSet, startRedisSentinel, startWorld, submitUntilSomeOpen, waitFor, type World } from '@vcq/testing';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 
@@ -63,17 +63,19 @@ describe.skipIf(!hasCli)('vcq behind Redis Sentinel', () => {
       ids.push(submission.job.id);
       kinds.set(submission.job.id, kind);
     };
-    // Before the kill, the jobs go through the queue.
-    for (let i = 0; i < 60; i++) await submitOne(i);
+    // Before the kill, the jobs go through the queue; some are still open when it comes.
+    const open = await submitUntilSomeOpen(submitOne, async () => {
+      const now = await statuses(ids);
+      return ids.filter((id) => now.get(id) !== 'completed').length;
+    });
     expect(new Set((await world.sql<{ mode: string }>('SELECT mode::text AS mode FROM jobs WHERE id = ANY($1::uuid[])', [ids])).map((r) => r.mode))).toEqual(new Set(['async']));
-    const atKill = await statuses(ids);
-    expect(ids.filter((id) => atKill.get(id) !== 'completed').length).toBeGreaterThan(0);
+    expect(open).toBeGreaterThan(0);
     const before = await sentinel.master();
     let failedOver = false;
     const failover = sentinel.killMasterAndWaitForFailover().then(() => {
       failedOver = true;
     });
-    let i = 60;
+    let i = ids.length;
     while (!failedOver) await submitOne(i++);
     await failover;
     expect(await sentinel.master()).not.toBe(before);

@@ -21,6 +21,7 @@ export {
 } from './services.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { type RedisSentinelSet, startRedisSentinel } from './redis-sentinel.js';
+export { submitUntilSomeOpen } from './redis-group.js';
 export { redisCliAvailable, type RedisCluster, type RedisClusterNodeProcess, type RedisClusterOptions, startRedisCluster } from './redis-cluster.js';
 export { freePort, spawnApp, spawnNode, startApp, startRedisServer, waitFor, type RedisServer, type RedisServerOptions, type VcqProcess } from './processes.js';
 export { type PrometheusScrape, scrapeLikePrometheus } from './prometheus.js';

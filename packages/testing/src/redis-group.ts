@@ -79,3 +79,18 @@ export class RedisGroup {
     await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * For a failover test's "mid-load": submits concurrent waves of `size` jobs until some
+ * are still open (a fast worker keeps up with one submission at a time), at most
+ * `waves` of them; returns how many are open after the last wave.
+ */
+export async function submitUntilSomeOpen(submit: (i: number) => Promise<unknown>, openCount: () => Promise<number>, options: { size?: number; waves?: number } = {}): Promise<number> {
+  const size = options.size ?? 40;
+  let open = 0;
+  for (let wave = 0; wave < (options.waves ?? 10) && open === 0; wave++) {
+    await Promise.all(Array.from({ length: size }, (_, k) => submit(wave * size + k)));
+    open = await openCount();
+  }
+  return open;
+}
