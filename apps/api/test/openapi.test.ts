@@ -206,6 +206,36 @@ describe('the OpenAPI document', () => {
     expect(failures).toEqual([]);
   });
 
+  it('when servers are read, then the document names where its operations are served', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('when every operation is walked, then each lists the 4xx answers it can give', () => {
+    const missing: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths as Json)) {
+      for (const [method, op] of Object.entries(methods as Json)) {
+        const operation = op as Json;
+        const listed = new Set(Object.keys(operation.responses as Json));
+        const params = (operation.parameters ?? []) as Json[];
+        const expected = new Set<string>();
+        // Keyed: no key (401), a key without the scope or a browser-sent one (403), too many failures (429).
+        if ((operation.security as unknown[]).length > 0) for (const status of ['401', '403', '429']) expected.add(status);
+        if (params.some((p) => p.in === 'path')) expected.add('404');
+        if (params.some((p) => p.in === 'query') || operation.requestBody) expected.add('400');
+        if (operation.requestBody) for (const status of ['413', '415']) expected.add(status);
+        if (params.some((p) => p.$ref === '#/components/parameters/IdempotencyKey')) for (const status of ['400', '409']) expected.add(status);
+        for (const status of expected) if (!listed.has(status)) missing.push(`${method.toUpperCase()} ${path}: ${status}`);
+        // Every operation lists some client error, and every one of them carries a problem document.
+        for (const [status, response] of Object.entries(operation.responses as Json)) {
+          if (!status.startsWith('4')) continue;
+          const r = response as Json;
+          if (!r.$ref && !r.content) missing.push(`${method.toUpperCase()} ${path}: ${status} has no content`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('when operation ids are listed, then each is unique', () => {
     const ids = Object.values(document.paths as Json).flatMap((methods) => Object.values(methods as Json).map((op) => (op as Json).operationId));
     expect(new Set(ids).size).toBe(ids.length);

@@ -97,7 +97,13 @@ export class QueueSet<C extends Catalog = Catalog> {
     return this.options.postgres ? 'postgres' : 'redis';
   }
 
-  /** One round trip to the backend (readiness probes). */
+  /**
+   * One round trip to the backend (readiness probes). On Redis a PING on the producer
+   * connection; on PostgreSQL a count read from BullMQ's own `job` table (schema
+   * `bullmq`) through the queue backend's own pool, so it fails when that schema is
+   * missing or unmigrated or the pool cannot get a connection, which a `SELECT 1` on
+   * vcq's Prisma pool would not see.
+   */
   async ping(): Promise<void> {
     if (this.options.postgres) {
       await this.queue(this.names[0] as string).getJobCounts('waiting');

@@ -244,6 +244,9 @@ function build(): Json {
       description:
         'Verification and proof jobs, DIDs and W3C Verifiable Credentials, queued on BullMQ with Postgres as the source of truth. Errors are RFC 9457 `application/problem+json`. `/api/*`, `/credentials/*` and `/queue/*` need an API key in `x-api-key` or `Authorization: Bearer`; the scope each operation needs is listed in its security requirement.',
     },
+    // Relative: the API answers where this document was fetched from (behind any proxy
+    // or base URL), so tools that resolve operations against `servers` call the same host.
+    servers: [{ url: '/', description: 'The server this document is served from.' }],
     tags,
     paths,
     components: {
@@ -279,6 +282,16 @@ function operationFor(route: RouteSpec, entry: SchemaIds, set: SchemaSet, schema
     problems.add(400);
     problems.add(413);
     problems.add(415);
+  }
+  // A path parameter names a resource that may not exist (or not be the caller's), and
+  // one that fails its schema names nothing: both are 404 (routing.ts).
+  if (route.params) problems.add(404);
+  // A query that fails its schema, or text Postgres cannot store in it, is a 400.
+  if (route.query) problems.add(400);
+  // A malformed Idempotency-Key is a 400; one used with another body, a 409.
+  if (route.createsJob || route.idempotent) {
+    problems.add(400);
+    problems.add(409);
   }
 
   const responses: Record<string, Json> = {};

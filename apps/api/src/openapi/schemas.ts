@@ -150,7 +150,13 @@ export const HealthSchema = z.object({ status: z.literal('ok') });
 
 export const ReadinessSchema = z.object({
   status: z.literal('ready'),
-  checks: z.object({ database: z.literal('up'), queue: z.literal('up') }),
+  checks: z.object({
+    database: z.literal('up').describe('`SELECT 1` on vcq’s database pool.'),
+    queue: z
+      .literal('up')
+      .describe('The queue backend’s own check: PING on the Redis producer connection; with `QUEUE_BACKEND=postgres`, a read of BullMQ’s `job` table (schema `bullmq`) through the queue backend’s own pool.'),
+    queueBackend: z.enum(['redis', 'postgres', 'none']).describe('Which backend `queue` checked (`QUEUE_BACKEND`).'),
+  }),
 });
 
 const ServiceSchema = z.looseObject({
@@ -311,7 +317,9 @@ export const QueueStatsSchema = z.object({
 });
 
 const QueueStateNameSchema = z.string().describe('The BullMQ state (`waiting`, `active`, `delayed`, `completed`, `failed`, ...).');
-const QueueJobSchema = JobViewSchema.extend({ queueState: QueueStateNameSchema.nullable() });
+const QueueJobSchema = JobViewSchema.extend({
+  queueState: QueueStateNameSchema.nullable().describe('The job’s state on the queue; null when the queue no longer holds it (it drops completed jobs at once, failed ones after a day; Postgres keeps the row).'),
+});
 
 export const QueueStatsListResponseSchema = ok(z.array(QueueStatsSchema));
 export const QueueStatsResponseSchema = ok(QueueStatsSchema);
@@ -334,7 +342,7 @@ export const QueueRetryResponseSchema = ok(JobViewSchema);
 export const QueueRemoveResponseSchema = ok(
   z.object({
     id: uuid,
-    cancelled: z.boolean().describe('The row is marked `cancelled`.'),
+    cancelled: z.boolean().describe('The row was open and is now `cancelled`; false for a job that had already ended, whose row keeps its outcome.'),
     removed: z.boolean().describe('The BullMQ job was removed (false for a running job, which finishes but is not retried).'),
     queueState: QueueStateNameSchema.nullable(),
   }),
