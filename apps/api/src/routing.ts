@@ -17,8 +17,10 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Scope } from '@vcq/config';
-import { NotFoundError, ValidationError } from '@vcq/errors';
+import { type FieldError, NotFoundError, ValidationError } from '@vcq/errors';
 import type { ApiKeyAuth } from './middleware/auth.js';
+import type { JobOptions } from '@vcq/jobs';
+import { JobOptionsSchema, refusingUnknown, splitEnvelope } from './job-options.js';
 import { type HashedFile, uploadedFile } from './middleware/upload.js';
 import { parseInput } from './validation.js';
 
@@ -112,6 +114,8 @@ export interface RouteContext<D, P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** A job route's job options (`priority`, `delay`/`runAt`, `attempts`), taken out of `body`; empty elsewhere. */
+  jobOptions: JobOptions;
   req: Request;
   res: Response;
   deps: D;
@@ -237,18 +241,73 @@ function parseParams(schema: z.ZodObject, params: unknown): unknown {
 function handle(route: Extract<BoundRoute, { run: unknown }>): RequestHandler {
   return async (req, res) => {
     const { params, query } = inputs.get(req) as { params: unknown; query: unknown };
-    await route.run({ params, query, body: readBody(route.spec.body, req), req, res });
+    const { body, jobOptions } = readBody(route.spec, req);
+    await route.run({ params, query, body, jobOptions, req, res });
   };
 }
 
-function readBody(spec: BodySpec | undefined, req: Request): unknown {
-  if (!spec) return undefined;
-  if ('multipart' in spec) return { file: uploadedFile(req), fields: (req.body ?? {}) as Record<string, unknown> } satisfies UploadForm;
+/** Whether a route makes a job, and so takes job options and refuses unknown members. */
+export const isJobRoute = (spec: Pick<RouteSpec, 'createsJob' | 'idempotent'>) => Boolean(spec.createsJob || spec.idempotent);
+
+/** The members a body schema documents (an object schema's keys). */
+function membersOf(schema: z.ZodType): Set<string> {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape) throw new Error('a job route’s body must be declared as a zod object');
+  return new Set(Object.keys(shape));
+}
+
+const members = new WeakMap<z.ZodType, Set<string>>();
+const documented = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * The request schema a route documents: a job route's body with the job options
+ * beside its own members, and nothing else (`additionalProperties: false` on the
+ * envelope; what its members hold is theirs).
+ */
+export function requestSchemaOf(spec: RouteSpec): z.ZodType | undefined {
+  if (!spec.body) return undefined;
+  const schema = 'json' in spec.body ? spec.body.json : spec.body.multipart;
+  if (!isJobRoute(spec)) return schema;
+  let extended = documented.get(schema);
+  if (!extended) {
+    const object = schema as unknown as z.ZodObject;
+    extended = object.extend(JobOptionsSchema.shape).strict();
+    if (object.description) extended = extended.describe(object.description);
+    documented.set(schema, extended);
+  }
+  return extended;
+}
+
+function readBody(route: RouteSpec, req: Request): { body: unknown; jobOptions: JobOptions } {
+  const spec = route.body;
+  if (!spec) return { body: undefined, jobOptions: {} };
+  const job = isJobRoute(route);
+  const allowed = (schema: z.ZodType) => {
+    const known = members.get(schema) ?? membersOf(schema);
+    members.set(schema, known);
+    return known;
+  };
+  if ('multipart' in spec) {
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    if (!job) return { body: { file: uploadedFile(req), fields } satisfies UploadForm, jobOptions: {} };
+    const { options, rest, unknown } = splitEnvelope(fields, allowed(spec.multipart), 'form');
+    return { body: refusingUnknown(unknown, () => ({ file: uploadedFile(req), fields: rest }) satisfies UploadForm), jobOptions: options };
+  }
   // express.json leaves a request without a JSON body undefined.
   let raw: unknown = req.body;
   if (raw === undefined) {
     if (spec.required) throw new ValidationError('send a JSON body (content-type: application/json)', [{ field: '(body)', message: 'must be a JSON object' }]);
     raw = {};
   }
-  return spec.parse ? spec.parse(raw) : parseInput(spec.json, raw, 'body');
+  let jobOptions: JobOptions = {};
+  let unknown: FieldError[] = [];
+  // Strict on the envelope only: a member's own content (a caller's credential) keeps every member it has.
+  if (job && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const split = splitEnvelope(raw as Record<string, unknown>, allowed(spec.json), 'json');
+    raw = split.rest;
+    jobOptions = split.options;
+    unknown = split.unknown;
+  }
+  const body = raw;
+  return { body: refusingUnknown(unknown, () => (spec.parse ? spec.parse(body) : parseInput(spec.json, body, 'body'))), jobOptions };
 }

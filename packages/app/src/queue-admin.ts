@@ -103,7 +103,11 @@ export class QueueAdmin {
     if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
     else {
       await job?.remove().catch(() => undefined);
-      await (this.deps.queues as QueueSet<VcqCatalog>).add(row.kind as keyof VcqCatalog & string, row.id, row.data);
+      // Its own priority and attempts again (a caller's options are on the row); no delay: a retry runs now.
+      await (this.deps.queues as QueueSet<VcqCatalog>).add(row.kind as keyof VcqCatalog & string, row.id, row.data, {
+        priority: row.priority,
+        ...(row.mode === 'async' ? { attempts: row.maxAttempts } : {}),
+      });
     }
     return requeued;
   }

@@ -37,6 +37,10 @@ export interface JobRecord {
   kind: string;
   /** `<host>:<pid>` of the process that last started it; null while it has not started. */
   runner: string | null;
+  /** BullMQ priority: lower runs first. */
+  priority: number;
+  /** Not to start before this time; null for as soon as possible. */
+  runAt: Date | null;
 }
 
 export interface NewJob {
@@ -53,6 +57,10 @@ export interface NewJob {
   userId?: string | null;
   /** A sync run's first lease (ms from now); the run renews it while it lives. */
   leaseMs?: number;
+  /** BullMQ priority (lower runs first); the column's default (5, NORMAL) when not given. */
+  priority?: number;
+  /** Not to start before this time. */
+  runAt?: Date | null;
 }
 
 export interface ListQuery {
@@ -330,16 +338,18 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       userId: job.userId ?? null,
       leaseUntil: sync && job.leaseMs !== undefined ? new Date(now.getTime() + job.leaseMs) : null,
       runner: sync ? RUNNER : null,
+      priority: job.priority ?? 5,
+      runAt: job.runAt ?? null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the
   // records are built here rather than read back (the payload would be parsed again).
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, created_at, updated_at)
-    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, ${now}, ${now}
+    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, priority, run_at, created_at, updated_at)
+    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, priority, "runAt", ${now}, ${now}
     FROM jsonb_to_recordset(${JSON.stringify(records.map(insertedFields))}::jsonb)
       AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
-        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text)
+        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text, priority int, "runAt" timestamptz)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`;
   const inserted = new Set(rows.map((r) => r.id));
@@ -366,6 +376,8 @@ const insertedFields = (r: JobRecord) => ({
   userId: r.userId,
   leaseUntil: r.leaseUntil,
   runner: r.runner,
+  priority: r.priority,
+  runAt: r.runAt,
 });
 
 /**

@@ -11,6 +11,7 @@ export {
   type FinishedHook,
   type JobOutcome,
   type JobOwner,
+  type JobOptions,
   type JobPlatformOptions,
   type ResultsOf,
   type SubmitOptions,

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { routeSpecs } from '../routes/index.js';
-import type { ProblemStatus, ResponseDoc, RouteSpec } from '../routing.js';
+import { type ProblemStatus, type ResponseDoc, type RouteSpec, requestSchemaOf } from '../routing.js';
 import * as s from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -215,7 +215,8 @@ function build(): Json {
     const entry: SchemaIds = { responses: new Map() };
     if (route.params) entry.params = set.add(route.params, privateId(route.operationId, 'params'));
     if (route.query) entry.query = set.add(route.query, privateId(route.operationId, 'query'));
-    if (route.body) entry.body = set.add('json' in route.body ? route.body.json : route.body.multipart, `${pascal(route.operationId)}Request`);
+    const request = requestSchemaOf(route);
+    if (request) entry.body = set.add(request, `${pascal(route.operationId)}Request`);
     for (const [status, doc] of Object.entries(route.responses)) {
       // Answers are inlined unless their schema is a named component.
       if (doc?.schema) entry.responses.set(status, set.add(doc.schema, privateId(route.operationId, status)));

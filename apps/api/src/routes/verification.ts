@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { storableText } from '@vcq/db';
 import { NotFoundError } from '@vcq/errors';
 import type { Handlers } from '@vcq/app';
-import { createJobContext } from '@vcq/jobs';
+import { createJobContext, type JobOptions } from '@vcq/jobs';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
@@ -61,11 +61,13 @@ function abortOnClose(res: Response): AbortSignal {
   return controller.signal;
 }
 
-const submit = (name: 'verify' | 'proof') => async ({ body, req, res, deps }: { body: UploadForm; req: Request; res: Response; deps: VerificationRouteDeps }) => {
+const submit =
+  (name: 'verify' | 'proof') =>
+  async ({ body, jobOptions, req, res, deps }: { body: UploadForm; jobOptions: JobOptions; req: Request; res: Response; deps: VerificationRouteDeps }) => {
   const signal = abortOnClose(res);
   const id = idempotentJobId(req);
   const owner = ownerFor(req, body.fields);
-  const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, ...(id ? { id } : {}) });
+  const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, job: jobOptions, ...(id ? { id } : {}) });
   await sendSubmission(req, res, deps, submission, {
     pollUrl: `/api/verification-jobs/${submission.job.id}`,
     message: `${name === 'verify' ? 'Verification' : 'Proof'} job queued`,
