@@ -136,6 +136,23 @@ describe('on the Redis backend', () => {
     expect(names).toEqual(expect.arrayContaining(['maintenance', 'vc-events']));
   });
 
+  it('when a job reports progress steps faster than a write flush, then its SSE stream has an event for every step', async () => {
+    const c = await world.content();
+    // The manifest fetch holds the job after 10; 30 and 50, then 70, 90 and the outcome, follow each other within a flush.
+    world.manifests.put(c.path, c.manifest, { delayMs: 300 });
+    const res = await fetch(`${api.url}/api/verification-jobs/verify`, { method: 'POST', headers: ADMIN, body: uploadForm(c.bytes, { manifestURI: c.manifestUri }) });
+    const id = ((await res.json()) as Json).jobId as string;
+    const stream = await fetch(`${api.url}/api/jobs/${id}/events`, { headers: ADMIN });
+    const events = (await stream.text())
+      .split('\n\n')
+      .filter((block) => block.includes('event:'))
+      .map((block) => ({ event: block.match(/^event: (.+)$/m)?.[1] as string, data: JSON.parse(block.match(/^data: (.+)$/m)?.[1] as string) as Json }));
+    const steps = events.map((e) => e.data.progress as number).filter((p) => p > 0);
+    expect(steps).toEqual([10, 30, 50, 70, 90, 100]);
+    expect(events.at(-1)).toMatchObject({ event: 'completed', data: { status: 'completed', progress: 100 } });
+    expect(events.filter((e) => e.event === 'progress').every((e) => e.data.status === 'processing')).toBe(true);
+  });
+
   it('when /readyz answers, then it names the backend its queue check tested', async () => {
     const res = await http('GET', '/readyz');
     expect(res.status).toBe(200);
