@@ -5,6 +5,10 @@
  * https, the dashboard lists every catalog queue, and `/readyz` on the PostgreSQL
  * backend checks the queue backend's own tables.
  */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '@vcq/app';
 import { ENDED } from '@vcq/jobs';
@@ -151,6 +155,44 @@ describe('on the Redis backend', () => {
     expect(steps).toEqual([10, 30, 50, 70, 90, 100]);
     expect(events.at(-1)).toMatchObject({ event: 'completed', data: { status: 'completed', progress: 100 } });
     expect(events.filter((e) => e.event === 'progress').every((e) => e.data.status === 'processing')).toBe(true);
+  });
+
+  it('when a task run is left running by a runner that is gone, then the reconciler closes it and drops its queue copy', async () => {
+    // A pid of this host that no longer exists: a process that has exited.
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const gone = `${hostname()}:${child.pid}`;
+    const runs = { orphaned: randomUUID(), live: randomUUID(), elsewhere: randomUUID() };
+    const runners = { orphaned: gone, live: `${hostname()}:${process.pid}`, elsewhere: 'another-host:4242' };
+    const queues = api.platform.queues;
+    if (!queues) throw new Error('no queues');
+    // Paused: no worker will take (and so finish) the runs' queue copies.
+    await http('POST', '/queue/maintenance/pause');
+    try {
+      for (const [which, id] of Object.entries(runs) as Array<[keyof typeof runs, string]>) {
+        await api.platform.store.create({ id, kind: 'cleanup', queue: 'maintenance', name: 'cleanup', data: { trigger: 'manual' }, mode: 'async', maxAttempts: 1 });
+        await world.sql(
+          `UPDATE jobs SET status = 'processing', attempt = 1, runner = $2, started_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE id = $1::uuid`,
+          [id, runners[which]],
+        );
+        await queues.add('cleanup', id, { trigger: 'manual' });
+      }
+      const report = (await worker.reconcile()) as Json;
+      expect(report.closed).toBeGreaterThanOrEqual(1);
+
+      const orphaned = (await http('GET', `/admin/tasks/cleanup/runs?jobId=${runs.orphaned}`)).body.data.runs[0];
+      expect(orphaned).toMatchObject({ status: 'failed', runner: gone, error: { code: 'runner_gone' } });
+      expect(await queues.queue('maintenance').getJobState(runs.orphaned)).toBe('unknown');
+      // A live runner's run, and one of a host this process cannot see, are left to their runners and BullMQ.
+      for (const id of [runs.live, runs.elsewhere]) {
+        expect((await http('GET', `/admin/tasks/cleanup/runs?jobId=${id}`)).body.data.runs[0].status, id).toBe('running');
+        expect(await queues.queue('maintenance').getJobState(id)).not.toBe('unknown');
+      }
+    } finally {
+      for (const id of Object.values(runs)) await (await queues.queue('maintenance').getJob(id))?.remove().catch(() => undefined);
+      await api.platform.store.cancel(Object.values(runs));
+      await http('POST', '/queue/maintenance/resume');
+    }
   });
 
   it('when /readyz answers, then it names the backend its queue check tested', async () => {

@@ -31,6 +31,6 @@ export {
   type RedisSentinelTarget,
   waitForReady,
 } from './redis.js';
-export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
+export { reconcile, runnerGone, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
 export { closeWorkers, createProcessor, type JobObserver, startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js';
