@@ -176,3 +176,36 @@ describe.each(['redis', 'postgres'] as const)('on the %s backend', (backend) => 
     expect(Date.parse(done.startedAt)).toBeGreaterThanOrEqual(Date.parse(row.runAt));
   });
 });
+
+describe('with Redis unreachable (sync fallback)', () => {
+  let world: World;
+  let api: ApiServer;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    api = await startApi(world.config({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_TIMEOUT_MS: '300' }));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await world?.close();
+  });
+
+  const post = async (body: unknown) => {
+    const res = await fetch(`${api.url}/api/dids`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  it('when a delayed job is submitted, then it is accepted for later (never run in the request), while an undelayed one runs now', async () => {
+    const now = await post({ method: 'key', priority: 'low' });
+    expect(now.status).toBe(200);
+    expect(now.body.mode).toBe('sync');
+    const later = await post({ method: 'key', delay: 60_000 });
+    expect(later.status).toBe(202);
+    const row = await api.platform.store.get(later.body.jobId as string);
+    // Committed, for the reconciler to queue once Redis is back.
+    expect(row).toMatchObject({ status: 'queued', mode: 'async', startedAt: null });
+    expect((row?.runAt?.getTime() ?? 0) - (row?.createdAt.getTime() ?? 0)).toBeGreaterThanOrEqual(59_900);
+    expect((await api.platform.store.get(now.body.jobId as string))?.priority).toBe(10);
+  });
+});

@@ -236,6 +236,23 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('when job-creating operations are read, then each documents the job options and a closed envelope', () => {
+    const jobRoutes = Object.values(document.paths as Json).flatMap((methods) =>
+      Object.values(methods as Json).filter((op) => ((op as Json).parameters ?? []).some((p: Json) => p.$ref === '#/components/parameters/IdempotencyKey')),
+    ) as Json[];
+    expect(jobRoutes.length).toBeGreaterThanOrEqual(9);
+    for (const op of jobRoutes) {
+      const content = op.requestBody?.content as Json | undefined;
+      if (!content) continue;
+      const ref = (Object.values(content)[0] as Json).schema.$ref as string;
+      const schema = document.components.schemas[ref.split('/').at(-1) as string];
+      expect(Object.keys(schema.properties), op.operationId).toEqual(expect.arrayContaining(['priority', 'delay', 'runAt', 'attempts']));
+      expect(schema.additionalProperties, op.operationId).toBe(false);
+    }
+    // The envelope is closed; what its members hold is theirs (a caller's credential keeps every member).
+    expect(document.components.schemas.VcApiIssueRequest.properties.credential.additionalProperties).not.toBe(false);
+  });
+
   it('when operation ids are listed, then each is unique', () => {
     const ids = Object.values(document.paths as Json).flatMap((methods) => Object.values(methods as Json).map((op) => (op as Json).operationId));
     expect(new Set(ids).size).toBe(ids.length);
