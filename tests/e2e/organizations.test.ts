@@ -141,7 +141,8 @@ describe('organizations', () => {
     const before = await world.sql<{ key_id: string; status: string }>('SELECT key_id, status FROM dids WHERE did = $1', [did]);
     const jobsBefore = await world.sql('SELECT id FROM jobs');
     for (const action of ['update', 'deactivate']) {
-      const res = await globex.post(`/api/dids/${encodeURIComponent(did)}/${action}`, { rotateKey: true });
+      // Each action's own body: deactivate takes no rotateKey (an unknown member is a 400 before anything else).
+      const res = await globex.post(`/api/dids/${encodeURIComponent(did)}/${action}`, action === 'update' ? { rotateKey: true } : {});
       expect(res.status, action).toBe(404);
       expect(res.body.detail).toBe(`vcq has no DID ${did}`);
     }

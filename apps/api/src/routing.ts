@@ -15,10 +15,12 @@
  * schema's own message. A query or body that does not match is a 400 naming each field.
  */
 import { type Request, type RequestHandler, type Response, Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Scope } from '@vcq/config';
-import { NotFoundError, ValidationError } from '@vcq/errors';
+import { type FieldError, NotFoundError, ValidationError } from '@vcq/errors';
 import type { ApiKeyAuth } from './middleware/auth.js';
+import type { JobOptions } from '@vcq/jobs';
+import { JobOptionsSchema, refusingUnknown, splitEnvelope } from './job-options.js';
 import { type HashedFile, uploadedFile, uploadedFiles } from './middleware/upload.js';
 import { parseInput } from './validation.js';
 
@@ -121,6 +123,8 @@ export interface RouteContext<D, P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** A job route's job options (`priority`, `delay`/`runAt`, `attempts`), taken out of `body`; empty elsewhere. */
+  jobOptions: JobOptions;
   req: Request;
   res: Response;
   deps: D;
@@ -256,16 +260,74 @@ function parseParams(schema: z.ZodObject, params: unknown): unknown {
 function handle(route: Extract<BoundRoute, { run: unknown }>): RequestHandler {
   return async (req, res) => {
     const { params, query } = inputs.get(req) as { params: unknown; query: unknown };
-    await route.run({ params, query, body: readBody(route.spec.body, req), req, res });
+    const { body, jobOptions } = readBody(route.spec, req);
+    await route.run({ params, query, body, jobOptions, req, res });
   };
 }
 
-function readBody(spec: BodySpec | undefined, req: Request): unknown {
-  if (!spec) return undefined;
+/** Whether a route makes a job, and so takes job options and refuses unknown members. */
+export const isJobRoute = (spec: Pick<RouteSpec, 'createsJob' | 'idempotent'>) => Boolean(spec.createsJob || spec.idempotent);
+
+/** The object forms of a body schema: itself, or the object options of a union (a batch: an array, or an envelope). */
+function objectForms(schema: z.ZodType): z.ZodObject[] {
+  if ((schema as unknown as { shape?: unknown }).shape) return [schema as unknown as z.ZodObject];
+  const options = (schema as unknown as { options?: z.ZodType[] }).options ?? [];
+  return options.filter((o) => (o as unknown as { shape?: unknown }).shape) as unknown as z.ZodObject[];
+}
+
+/** The members a body schema documents (its object forms' keys). */
+function membersOf(schema: z.ZodType): Set<string> {
+  const forms = objectForms(schema);
+  if (forms.length === 0) throw new Error('a job route’s body must be declared as a zod object, or a union with one');
+  return new Set(forms.flatMap((form) => Object.keys(form.shape)));
+}
+
+const members = new WeakMap<z.ZodType, Set<string>>();
+const documented = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * The request schema a route documents: a job route's body with the job options
+ * beside its own members, and nothing else (`additionalProperties: false` on the
+ * envelope; what its members hold is theirs).
+ */
+export function requestSchemaOf(spec: RouteSpec): z.ZodType | undefined {
+  if (!spec.body) return undefined;
+  const schema = 'json' in spec.body ? spec.body.json : spec.body.multipart;
+  if (!isJobRoute(spec)) return schema;
+  let extended = documented.get(schema);
+  if (!extended) {
+    const strict = (object: z.ZodObject) => {
+      const made = object.extend(JobOptionsSchema.shape).strict();
+      return object.description ? made.describe(object.description) : made;
+    };
+    const options = (schema as unknown as { options?: z.ZodType[] }).options;
+    // A union's object forms take the options too; its other forms (a batch's bare array) stay as they are.
+    extended = (schema as unknown as { shape?: unknown }).shape
+      ? strict(schema as unknown as z.ZodObject)
+      : z.union((options ?? []).map((o) => ((o as unknown as { shape?: unknown }).shape ? strict(o as unknown as z.ZodObject) : o)) as [z.ZodType, z.ZodType]);
+    if (schema.description && !extended.description) extended = extended.describe(schema.description);
+    documented.set(schema, extended);
+  }
+  return extended;
+}
+
+function readBody(route: RouteSpec, req: Request): { body: unknown; jobOptions: JobOptions } {
+  const spec = route.body;
+  if (!spec) return { body: undefined, jobOptions: {} };
+  const job = isJobRoute(route);
+  const allowed = (schema: z.ZodType) => {
+    const known = members.get(schema) ?? membersOf(schema);
+    members.set(schema, known);
+    return known;
+  };
   if ('multipart' in spec) {
     const fields = (req.body ?? {}) as Record<string, unknown>;
-    if (spec.files === 'many') return { files: uploadedFiles(req), fields } satisfies UploadFilesForm;
-    return { file: uploadedFile(req), fields } satisfies UploadForm;
+    // A batch's form carries its files under one repeated field.
+    const form = (own: Record<string, unknown>) =>
+      spec.files === 'many' ? ({ files: uploadedFiles(req), fields: own } satisfies UploadFilesForm) : ({ file: uploadedFile(req), fields: own } satisfies UploadForm);
+    if (!job) return { body: form(fields), jobOptions: {} };
+    const { options, rest, unknown } = splitEnvelope(fields, allowed(spec.multipart), 'form');
+    return { body: refusingUnknown(unknown, () => form(rest)), jobOptions: options };
   }
   // express.json leaves a request without a JSON body undefined.
   let raw: unknown = req.body;
@@ -273,5 +335,15 @@ function readBody(spec: BodySpec | undefined, req: Request): unknown {
     if (spec.required) throw new ValidationError('send a JSON body (content-type: application/json)', [{ field: '(body)', message: 'must be a JSON object' }]);
     raw = {};
   }
-  return spec.parse ? spec.parse(raw) : parseInput(spec.json, raw, 'body');
+  let jobOptions: JobOptions = {};
+  let unknown: FieldError[] = [];
+  // Strict on the envelope only: a member's own content (a caller's credential) keeps every member it has.
+  if (job && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const split = splitEnvelope(raw as Record<string, unknown>, allowed(spec.json), 'json');
+    raw = split.rest;
+    jobOptions = split.options;
+    unknown = split.unknown;
+  }
+  const body = raw;
+  return { body: refusingUnknown(unknown, () => (spec.parse ? spec.parse(body) : parseInput(spec.json, body, 'body'))), jobOptions };
 }

@@ -206,6 +206,53 @@ describe('the OpenAPI document', () => {
     expect(failures).toEqual([]);
   });
 
+  it('when servers are read, then the document names where its operations are served', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('when every operation is walked, then each lists the 4xx answers it can give', () => {
+    const missing: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths as Json)) {
+      for (const [method, op] of Object.entries(methods as Json)) {
+        const operation = op as Json;
+        const listed = new Set(Object.keys(operation.responses as Json));
+        const params = (operation.parameters ?? []) as Json[];
+        const expected = new Set<string>();
+        // Keyed: no key (401), a key without the scope or a browser-sent one (403), too many failures (429).
+        if ((operation.security as unknown[]).length > 0) for (const status of ['401', '403', '429']) expected.add(status);
+        if (params.some((p) => p.in === 'path')) expected.add('404');
+        if (params.some((p) => p.in === 'query') || operation.requestBody) expected.add('400');
+        if (operation.requestBody) for (const status of ['413', '415']) expected.add(status);
+        if (params.some((p) => p.$ref === '#/components/parameters/IdempotencyKey')) for (const status of ['400', '409']) expected.add(status);
+        for (const status of expected) if (!listed.has(status)) missing.push(`${method.toUpperCase()} ${path}: ${status}`);
+        // Every operation lists some client error, and every one of them carries a problem document.
+        for (const [status, response] of Object.entries(operation.responses as Json)) {
+          if (!status.startsWith('4')) continue;
+          const r = response as Json;
+          if (!r.$ref && !r.content) missing.push(`${method.toUpperCase()} ${path}: ${status} has no content`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('when job-creating operations are read, then each documents the job options and a closed envelope', () => {
+    const jobRoutes = Object.values(document.paths as Json).flatMap((methods) =>
+      Object.values(methods as Json).filter((op) => ((op as Json).parameters ?? []).some((p: Json) => p.$ref === '#/components/parameters/IdempotencyKey')),
+    ) as Json[];
+    expect(jobRoutes.length).toBeGreaterThanOrEqual(9);
+    for (const op of jobRoutes) {
+      const content = op.requestBody?.content as Json | undefined;
+      if (!content) continue;
+      const ref = (Object.values(content)[0] as Json).schema.$ref as string;
+      const schema = document.components.schemas[ref.split('/').at(-1) as string];
+      expect(Object.keys(schema.properties), op.operationId).toEqual(expect.arrayContaining(['priority', 'delay', 'runAt', 'attempts']));
+      expect(schema.additionalProperties, op.operationId).toBe(false);
+    }
+    // The envelope is closed; what its members hold is theirs (a caller's credential keeps every member).
+    expect(document.components.schemas.VcApiIssueRequest.properties.credential.additionalProperties).not.toBe(false);
+  });
+
   it('when operation ids are listed, then each is unique', () => {
     const ids = Object.values(document.paths as Json).flatMap((methods) => Object.values(methods as Json).map((op) => (op as Json).operationId));
     expect(new Set(ids).size).toBe(ids.length);

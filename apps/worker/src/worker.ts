@@ -62,6 +62,8 @@ export async function startWorker(config: Config, logger: Logger = createLogger(
   const { queues } = backend;
   const serviceDeps = { db, store, queues, logger, webhookObserver: metrics.webhooks, reconcileObserver: metrics.reconciler };
   const { catalog, handlers, platform } = createServices(config, serviceDeps);
+  // Every job type's series exist from the first scrape, at zero (see declareJobs).
+  metrics.declareJobs(Object.values(catalog).map(({ queue, name }) => ({ queue, name })));
   const schedules = new Schedules({
     queues,
     logger,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobPlatform } from '@vcq/app';
+import { baseCatalog, type JobPlatform } from '@vcq/app';
 import { ENDED } from '@vcq/jobs';
 import { readMetric } from '@vcq/metrics';
 import { listenOnLoopback, scrapeLikePrometheus, waitFor, type LoopbackServer, startWorld, type World } from '@vcq/testing';
@@ -20,7 +20,8 @@ let receiver: LoopbackServer;
 beforeAll(async () => {
   world = await startWorld();
   // One attempt: the job whose manifest is missing fails for good at once.
-  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0', METRICS_TOKEN });
+  // No schedules: a tick's task run would move the maintenance counters before the first scrape.
+  const config = world.config({ JOB_ATTEMPTS: '1', WORKER_METRICS_PORT: '0', METRICS_TOKEN, ENABLE_TASK_SCHEDULING: 'false' });
   receiver = await listenOnLoopback((req, res) => {
     res.writeHead(req.url === '/rejects' ? 410 : 204).end();
   });
@@ -70,6 +71,19 @@ async function submitVerify(platform: JobPlatform, options: { manifestUri: strin
 const verification = { queue: 'verification', name: 'verify' };
 
 describe('worker /metrics', () => {
+  // First in the file: it scrapes before this worker has run any job.
+  it('when the worker has started and no job has run yet, then every catalog job type’s series is there at 0', async () => {
+    const text = await scrape();
+    for (const { queue, name } of Object.values(baseCatalog)) {
+      for (const family of ['vcq_jobs_completed_total', 'vcq_jobs_failed_total', 'vcq_job_retries_total', 'vcq_job_duration_seconds_count']) {
+        expect(readMetric(text, family, { queue, name }), `${family} ${queue}/${name}`).toBe(0);
+      }
+      expect(readMetric(text, 'vcq_job_wait_seconds_count', { queue }), `wait ${queue}`).toBe(0);
+      expect(readMetric(text, 'vcq_reconciler_readded_total', { queue }), `readded ${queue}`).toBe(0);
+    }
+    expect(readMetric(text, 'vcq_jobs_failed_total', { queue: 'maintenance', name: 'cleanup' })).toBe(0);
+  });
+
   it('when one job completes and one fails for good, then the scrape counts each once and times both', async () => {
     const good = await world.content();
     const okId = await submitVerify(producer.platform, { manifestUri: good.manifestUri, hash: good.hash });
@@ -83,7 +97,7 @@ describe('worker /metrics', () => {
       'the completed and failed counters',
     );
 
-    expect(readMetric(text, 'vcq_job_retries_total', verification)).toBeUndefined();
+    expect(readMetric(text, 'vcq_job_retries_total', verification)).toBe(0);
     expect(readMetric(text, 'vcq_job_duration_seconds_count', verification)).toBe(2);
     expect(readMetric(text, 'vcq_job_duration_seconds_sum', verification)).toBeGreaterThan(0);
     expect(readMetric(text, 'vcq_job_duration_seconds_bucket', { ...verification, le: '+Inf' })).toBe(2);

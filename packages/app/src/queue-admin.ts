@@ -33,7 +33,7 @@ export interface QueueStats {
 }
 
 export type QueueListing =
-  | { source: 'rows'; total: number; rows: JobRecord[] }
+  | { source: 'rows'; total: number; rows: Array<{ row: JobRecord; queueState: string | null }> }
   | { source: 'queue'; jobs: Array<{ id: string; name: string; progress: unknown; row: JobRecord | undefined }> };
 
 export class QueueAdmin {
@@ -84,7 +84,10 @@ export class QueueAdmin {
     const { store } = this.deps.platform;
     if (status === 'completed' || status === 'failed') {
       const { items, total } = await store.list({ queue: name, status, limit: end - start + 1, offset: start });
-      return { source: 'rows', total, rows: items };
+      // The queue's own copy, when it still holds one (it drops completed jobs at once
+      // and failed ones after a day); one round trip for the page on Redis.
+      const held = await (this.deps.queues as QueueSet<VcqCatalog>).states(items.map((r) => ({ queue: r.queue, id: r.id })));
+      return { source: 'rows', total, rows: items.map((row, i) => ({ row, queueState: held[i]?.present ? status : null })) };
     }
     const states = status === 'waiting' ? ['waiting', 'prioritized'] : [status];
     const jobs = await queue.getJobs(states as never, start, end, false);
@@ -115,7 +118,11 @@ export class QueueAdmin {
     if (inFailedSet && job) await job.retry('failed', { resetAttemptsMade: true });
     else {
       await job?.remove().catch(() => undefined);
-      await (this.deps.queues as QueueSet<VcqCatalog>).add(row.kind as keyof VcqCatalog & string, row.id, row.data);
+      // Its own priority and attempts again (a caller's options are on the row); no delay: a retry runs now.
+      await (this.deps.queues as QueueSet<VcqCatalog>).add(row.kind as keyof VcqCatalog & string, row.id, row.data, {
+        priority: row.priority,
+        ...(row.mode === 'async' ? { attempts: row.maxAttempts } : {}),
+      });
     }
     return requeued;
   }
@@ -152,7 +159,15 @@ export class QueueAdmin {
     options: { grace: number; limit: number; status: 'completed' | 'failed' | 'delayed' | 'waiting' },
   ): Promise<{ removed: number; cancelled: number; ids: string[] }> {
     const queue = this.queue(name);
-    const ids = await queue.clean(options.grace, options.limit, options.status === 'waiting' ? 'wait' : options.status);
+    // A job with a priority waits in BullMQ's `prioritized` set, not in `wait` (on both
+    // backends), and every vcq job but a critical one has a priority: waiting is both.
+    const sets = options.status === 'waiting' ? (['wait', 'prioritized'] as const) : ([options.status] as const);
+    const ids: string[] = [];
+    for (const set of sets) {
+      const left = options.limit - ids.length;
+      if (left <= 0) break;
+      ids.push(...(await queue.clean(options.grace, left, set)));
+    }
     const cancelled = options.status === 'completed' || options.status === 'failed' ? [] : await this.deps.platform.store.cancel(ids);
     return { removed: ids.length, cancelled: cancelled.length, ids };
   }

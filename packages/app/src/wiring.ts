@@ -188,6 +188,7 @@ export function createServices(
     logger: deps.logger,
     fallbackMode: config.FALLBACK_MODE,
     syncLeaseMs: config.SYNC_LEASE_MS,
+    maxJobAttempts: config.MAX_JOB_ATTEMPTS,
     checkDestinations: destinationCheck(config, egress),
     onFinished: finished,
   });

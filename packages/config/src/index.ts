@@ -335,6 +335,10 @@ export const ConfigSchema = z
     // attempts, exponential backoff from 5 s). Unset: the catalog decides per type.
     JOB_ATTEMPTS: int(1, 100).optional(),
     JOB_BACKOFF_MS: int(0, 86_400_000).optional(),
+    // The most attempts a caller may ask for with a job's `attempts` option: each one
+    // may call peers again (manifest hosts, RPC nodes, receivers), so a caller cannot
+    // make one job hammer them without bound.
+    MAX_JOB_ATTEMPTS: int(1, 100).default(10),
     // A killed worker's jobs return to the queue after their lock expires.
     WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
     WORKER_STALLED_INTERVAL_MS: int(500, 600_000).default(30_000),
@@ -518,6 +522,10 @@ export const ConfigSchema = z
     }
     if (cfg.NODE_ENV === 'production' && !cfg.WEBHOOK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    // The catalog's own attempts must be askable: a caller naming them again is no mistake.
+    if (cfg.JOB_ATTEMPTS !== undefined && cfg.JOB_ATTEMPTS > cfg.MAX_JOB_ATTEMPTS) {
+      ctx.addIssue({ code: 'custom', path: ['MAX_JOB_ATTEMPTS'], message: `must be at least JOB_ATTEMPTS (${cfg.JOB_ATTEMPTS})` });
     }
     for (const [i, entry] of cfg.API_KEYS.entries()) {
       const problem = apiKeyProblem(entry, cfg.NODE_ENV === 'production');

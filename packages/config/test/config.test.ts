@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     expect(config.SYNC_LEASE_MS).toBe(30_000);
   });
 
+  it('when MAX_JOB_ATTEMPTS is unset, set or below JOB_ATTEMPTS, then it is 10, read, or refused naming it', () => {
+    expect(loadConfig({}).MAX_JOB_ATTEMPTS).toBe(10);
+    expect(loadConfig({ MAX_JOB_ATTEMPTS: '25' }).MAX_JOB_ATTEMPTS).toBe(25);
+    expect(() => loadConfig({ MAX_JOB_ATTEMPTS: '0' })).toThrow(/MAX_JOB_ATTEMPTS.*at least 1/);
+    expect(() => loadConfig({ MAX_JOB_ATTEMPTS: '3', JOB_ATTEMPTS: '5' })).toThrow(/MAX_JOB_ATTEMPTS.*at least JOB_ATTEMPTS \(5\)/);
+  });
+
   it('when SYNC_LEASE_MS is set, then it is read, and a lease under a second is refused naming the bound', () => {
     expect(loadConfig({ SYNC_LEASE_MS: '5000' }).SYNC_LEASE_MS).toBe(5000);
     expect(() => loadConfig({ SYNC_LEASE_MS: '200' })).toThrow(/SYNC_LEASE_MS/);

@@ -2,7 +2,7 @@
 export { DEFAULT_ORGANIZATION } from '@vcq/config';
 export { createDb, type Db, hotQuery, type HotStatement } from './client.js';
 export { BATCH_KIND, BATCH_QUEUE, DuplicateJobError, JobStore, type JobRecord, type NewBatch, type NewBatchChild, type NewJob, type ListQuery, type StatusCounts, type JobStatus, type JobMode } from './job-store.js';
-export { WriteBuffer, type StatusWrite, type JobError, type WriteStatus, type WriteBufferOptions } from './write-buffer.js';
+export { JOB_PROGRESS_CHANNEL, WriteBuffer, type StatusWrite, type JobError, type WriteStatus, type WriteBufferOptions } from './write-buffer.js';
 export { isDatabaseUnavailable } from './errors.js';
 export { migrate, createDatabaseIfMissing, describeDatabase, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { Coalescer, settle, type CoalescerOptions, type Settled } from './coalescer.js';

@@ -41,6 +41,10 @@ export interface JobRecord {
   parentId: string | null;
   /** A batch child's place in its batch, from 0. */
   batchIndex: number | null;
+  /** BullMQ priority: lower runs first. */
+  priority: number;
+  /** Not to start before this time; null for as soon as possible. */
+  runAt: Date | null;
 }
 
 /** The catalog kind of a batch's parent row; it has no queue job of its own. */
@@ -56,6 +60,9 @@ export interface NewBatchChild {
   name: string;
   data: unknown;
   maxAttempts: number;
+  /** The batch's job options, the same for every child: BullMQ priority, and not before `runAt`. */
+  priority?: number;
+  runAt?: Date | null;
 }
 
 /** A new batch: the parent's id and data, its owner, and its children in order. */
@@ -81,6 +88,10 @@ export interface NewJob {
   userId?: string | null;
   /** A sync run's first lease (ms from now); the run renews it while it lives. */
   leaseMs?: number;
+  /** BullMQ priority (lower runs first); the column's default (5, NORMAL) when not given. */
+  priority?: number;
+  /** Not to start before this time. */
+  runAt?: Date | null;
 }
 
 export interface ListQuery {
@@ -313,6 +324,8 @@ export class JobStore {
     const owner = { organizationId: batch.organizationId, userId: batch.userId ?? null };
     const record = (job: NewBatchChild, parentId: string | null, batchIndex: number | null): JobRecord => ({
       ...job,
+      priority: job.priority ?? 5,
+      runAt: job.runAt ?? null,
       status: 'queued',
       mode: 'async',
       progress: 0,
@@ -334,11 +347,11 @@ export class JobStore {
     const rows = [parent, ...children].map((r) => ({ ...insertedFields(r), parentId: r.parentId, batchIndex: r.batchIndex }));
     // One INSERT: the foreign key to the parent is checked at the statement's end, when the parent is in.
     await this.db.$executeRaw`
-      INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, organization_id, user_id, parent_id, batch_index, created_at, updated_at)
-      SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "organizationId", "userId", "parentId", "batchIndex", ${now}, ${now}
+      INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, organization_id, user_id, parent_id, batch_index, priority, run_at, created_at, updated_at)
+      SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "organizationId", "userId", "parentId", "batchIndex", priority, "runAt", ${now}, ${now}
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int,
-          "organizationId" text, "userId" text, "parentId" uuid, "batchIndex" int)`;
+          "organizationId" text, "userId" text, "parentId" uuid, "batchIndex" int, priority int, "runAt" timestamptz)`;
     return { parent, children };
   }
 
@@ -430,11 +443,11 @@ async function readStatuses(db: Db, ids: string[]): Promise<Array<Settled<JobSta
 const INSERT_JOBS: HotStatement = {
   name: 'vcq_insert_jobs',
   text: `
-    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, created_at, updated_at)
-    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, $1, $1
+    INSERT INTO jobs (id, kind, queue, name, data, mode, max_attempts, status, attempt, started_at, organization_id, user_id, lease_until, runner, priority, run_at, created_at, updated_at)
+    SELECT id, kind, queue, name, data, mode::"JobMode", "maxAttempts", status::"JobStatus", attempt, "startedAt", "organizationId", "userId", "leaseUntil", runner, priority, "runAt", $1, $1
     FROM jsonb_to_recordset($2::jsonb)
       AS r(id uuid, kind text, queue text, name text, data jsonb, mode text, "maxAttempts" int, status text, attempt int, "startedAt" timestamptz,
-        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text)
+        "organizationId" text, "userId" text, "leaseUntil" timestamptz, runner text, priority int, "runAt" timestamptz)
     ON CONFLICT (id) DO NOTHING
     RETURNING id::text AS id`,
 };
@@ -470,6 +483,8 @@ async function insertJobs(db: Db, jobs: NewJob[]): Promise<Array<Settled<JobReco
       runner: sync ? RUNNER : null,
       parentId: null,
       batchIndex: null,
+      priority: job.priority ?? 5,
+      runAt: job.runAt ?? null,
     };
   });
   // Only the ids come back: every other column is what was sent or a default, so the
@@ -499,6 +514,8 @@ const insertedFields = (r: JobRecord) => ({
   userId: r.userId,
   leaseUntil: r.leaseUntil,
   runner: r.runner,
+  priority: r.priority,
+  runAt: r.runAt,
 });
 
 /**

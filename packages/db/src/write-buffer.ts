@@ -19,6 +19,14 @@ import { storableJson } from './storable.js';
 
 export type WriteStatus = 'processing' | 'completed' | 'failed';
 
+/**
+ * The channel each flush notifies with the progress steps its rows took, as
+ * `<id>:<attempt>:<step>,<step>,…`: writes of one job within a flush become one row
+ * write, so the row alone shows only the last step, and a live stream (SSE) would
+ * skip the others (JobWaiter.watchProgress listens).
+ */
+export const JOB_PROGRESS_CHANNEL = 'vcq_job_progress';
+
 export interface JobError {
   code: string;
   message: string;
@@ -44,6 +52,8 @@ interface Pending {
   error: JobError | undefined;
   startedAt: Date | undefined;
   completedAt: Date | undefined;
+  /** Every progress step of this attempt the merged writes reported, in order (starts, at 0, are none). */
+  steps: number[];
   /** When it may be written (ms since the epoch): later than now only for a held `processing` write. */
   due: number;
   waiters: Array<{ resolve(applied: boolean): void; reject(error: unknown): void }>;
@@ -100,6 +110,7 @@ export class WriteBuffer {
         error: w.error,
         startedAt: at,
         completedAt: w.status === 'processing' ? undefined : at,
+        steps: w.status === 'processing' && w.progress !== undefined && w.progress > 0 ? [w.progress] : [],
         // Only a plain start or progress is held; an outcome, or an attempt's error, goes now.
         due: w.status === 'processing' && !w.error ? now + (this.options.startDelayMs ?? 0) : now,
         waiters: [{ resolve, reject }],
@@ -227,6 +238,7 @@ function merge(a: Pending, b: Pending): Pending {
     error: b.error ?? a.error,
     startedAt: a.startedAt ?? b.startedAt,
     completedAt: later.completedAt,
+    steps: [...a.steps, ...b.steps.filter((step) => step > (a.steps.at(-1) ?? 0))],
     // The earlier: progress on a held start waits no longer than the start did, and an
     // outcome or error (due when written) takes a held start along at once.
     due: Math.min(a.due, b.due),
@@ -251,14 +263,21 @@ async function applyWrites(db: Db, batch: Pending[]): Promise<Set<string>> {
     error: p.error ?? null,
     started_at: p.startedAt ?? null,
     completed_at: p.completedAt ?? null,
+    steps: p.steps.length > 0 ? p.steps.join(',') : null,
   }));
-  const updated = await hotQuery<{ id: string }>(db, APPLY_WRITES, [RUNNER, storableJson(rows)]);
+  const updated = await hotQuery<{ id: string }>(db, APPLY_WRITES, [RUNNER, storableJson(rows), JOB_PROGRESS_CHANNEL]);
   return new Set(updated.map((r) => r.id));
 }
 
+// The steps are notified from the same statement, for the rows that took the write
+// only; they are delivered at commit, before the trigger's change notification.
 const APPLY_WRITES: HotStatement = {
   name: 'vcq_apply_writes',
   text: `
+    WITH v AS (
+      SELECT * FROM jsonb_to_recordset($2::jsonb)
+        AS v(id uuid, attempt int, status text, progress int, result jsonb, error jsonb, started_at timestamptz, completed_at timestamptz, steps text)
+    ), u AS (
     UPDATE "jobs" AS j SET
       status = v.status::"JobStatus",
       attempt = v.attempt,
@@ -269,10 +288,11 @@ const APPLY_WRITES: HotStatement = {
       runner = CASE WHEN v.attempt > j.attempt OR j.runner IS NULL THEN $1 ELSE j.runner END,
       completed_at = v.completed_at,
       updated_at = now()
-    FROM jsonb_to_recordset($2::jsonb)
-      AS v(id uuid, attempt int, status text, progress int, result jsonb, error jsonb, started_at timestamptz, completed_at timestamptz)
+    FROM v
     WHERE j.id = v.id
       AND j.status IN ('queued', 'processing')
       AND v.attempt >= j.attempt
-    RETURNING j.id::text AS id`,
+    RETURNING j.id::text AS id, v.attempt, v.steps
+    )
+    SELECT id, CASE WHEN steps IS NOT NULL THEN (SELECT 1 FROM pg_notify($3, id || ':' || attempt || ':' || steps)) END AS notified FROM u`,
 };

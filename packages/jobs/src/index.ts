@@ -15,6 +15,7 @@ export {
   type FinishedHook,
   type JobOutcome,
   type JobOwner,
+  type JobOptions,
   type JobPlatformOptions,
   type ResultsOf,
   type SubmitOptions,
@@ -34,7 +35,7 @@ export {
   type RedisSentinelTarget,
   waitForReady,
 } from './redis.js';
-export { reconcile, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
+export { reconcile, runnerGone, startReconciler, type ReconcileObserver, type ReconcileOptions, type ReconcileReport } from './reconciler.js';
 export { type Heartbeat, type HeartbeatOptions, startHeartbeat, type WorkerInfo, type WorkerQueueInfo, WorkerRegistry } from './heartbeat.js';
 export { type EffectiveSchedule, effectiveSchedule, Schedules, type ScheduleState, TickDataSchema, tickJobId, tickSubmitter } from './schedules.js';
 export { type ScheduleOverride, ScheduleOverrides } from './schedule-overrides.js';

@@ -15,7 +15,7 @@
  * a little later.
  */
 import pg from 'pg';
-import type { JobRecord, JobStatus, JobStore } from '@vcq/db';
+import { JOB_PROGRESS_CHANNEL, type JobRecord, type JobStatus, type JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
 
 /** The channel the `jobs` trigger notifies. */
@@ -25,6 +25,8 @@ export const JOB_CHANGES_CHANNEL = 'vcq_job_changes';
 export const ENDED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 type Listener = (job: JobRecord) => void;
+/** A progress step of one attempt, as the flush that wrote it notified it. */
+type ProgressListener = (step: { attempt: number; progress: number }) => void;
 
 export interface JobWaiterOptions {
   store: Pick<JobStore, 'getMany'>;
@@ -41,6 +43,7 @@ export class JobWaiter {
   /** Per watched id, each listener with the fingerprint of the row it was last told. */
   private readonly listeners = new Map<string, Map<Listener, string | undefined>>();
   private readonly enders = new Set<() => void>();
+  private readonly progressListeners = new Map<string, Set<ProgressListener>>();
   /** Ids whose rows are to be read; `all` when every watched row is. */
   private dirty = new Set<string>();
   private dirtyAll = false;
@@ -85,6 +88,38 @@ export class JobWaiter {
   }
 
   /**
+   * Calls `listener` with every progress step the job's writes notify (JOB_PROGRESS_CHANNEL),
+   * in order, including the steps a flush coalesced into one row write; only while the
+   * waiter listens (a polling waiter sees rows alone). Returns the unsubscribe.
+   */
+  watchProgress(id: string, listener: ProgressListener): () => void {
+    let set = this.progressListeners.get(id);
+    if (!set) {
+      set = new Set();
+      this.progressListeners.set(id, set);
+    }
+    set.add(listener);
+    this.ensureListening();
+    return () => {
+      const current = this.progressListeners.get(id);
+      current?.delete(listener);
+      if (current?.size === 0) this.progressListeners.delete(id);
+    };
+  }
+
+  /** Tells the progress listeners of one notification (`<id>:<attempt>:<step>,…`). */
+  private progressed(payload: string): void {
+    const [id, attempt, steps] = payload.split(':');
+    const listeners = id ? this.progressListeners.get(id) : undefined;
+    if (!listeners || !steps) return;
+    for (const step of steps.split(',')) {
+      const event = { attempt: Number(attempt), progress: Number(step) };
+      if (!Number.isFinite(event.attempt) || !Number.isFinite(event.progress)) continue;
+      for (const listener of [...listeners]) listener(event);
+    }
+  }
+
+  /**
    * Resolves with the row once its status is one of `states`, or with null after
    * `timeoutMs` (or at once when the waiter closes, so a shutdown is not held up).
    */
@@ -126,6 +161,7 @@ export class JobWaiter {
     for (const end of [...this.enders]) end();
     this.enders.clear();
     this.listeners.clear();
+    this.progressListeners.clear();
     clearInterval(this.poll);
     clearTimeout(this.reconnect);
     this.poll = undefined;
@@ -155,10 +191,11 @@ export class JobWaiter {
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
       if (message.channel === JOB_CHANGES_CHANNEL && message.payload) this.markDirty(message.payload.split(','));
+      else if (message.channel === JOB_PROGRESS_CHANNEL && message.payload) this.progressed(message.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${JOB_CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${JOB_CHANGES_CHANNEL}; LISTEN ${JOB_PROGRESS_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => {});
       this.lost(client, error);

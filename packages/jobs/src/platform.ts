@@ -43,6 +43,23 @@ export interface JobPlatformOptions<C extends Catalog, R extends ResultsOf<C>> {
   onFinished?: FinishedHook;
   /** How long a synchronous run's lease lasts without renewal (SYNC_LEASE_MS); it is renewed every third of that. */
   syncLeaseMs?: number;
+  /** The most attempts a submission may ask for (MAX_JOB_ATTEMPTS); unbounded when not given. */
+  maxJobAttempts?: number;
+}
+
+/**
+ * A job's own options, as its submitter asked: they override its catalog entry's and
+ * are stored on its row, so a job re-added from the row keeps them.
+ */
+export interface JobOptions {
+  /** BullMQ priority: lower runs first (see `Priority`). */
+  priority?: number;
+  /** Not to start before this many ms from now. */
+  delayMs?: number;
+  /** Not to start before this time (instead of `delayMs`). */
+  runAt?: Date;
+  /** Attempts in all, at most `maxJobAttempts`. */
+  attempts?: number;
 }
 
 /** SYNC_LEASE_MS's default. */
@@ -65,6 +82,8 @@ export interface SubmitOptions {
   inline?: boolean;
   /** With the queue down, run it here even when FALLBACK_MODE is `reject` (vcq's own work). */
   runHereIfDown?: boolean;
+  /** The job's own priority, start time and attempts. */
+  job?: JobOptions;
 }
 
 /** What a batch is submitted with (see JobPlatform.submitBatch). */
@@ -82,6 +101,8 @@ export interface BatchOptions {
   checkItem?: (data: Record<string, unknown>) => void;
   /** A caller-chosen parent id (Idempotency-Key): the same batch again returns the first one, a different one is 409. */
   id?: string;
+  /** Job options (priority, delay or runAt, attempts), the same for every child. */
+  job?: JobOptions;
 }
 
 /** A committed batch: its parent row and its children's, in order. */
@@ -210,27 +231,34 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
     const { batchId: _, ...own } = parsed.data as { batchId?: unknown };
     const data = withOwner(own, owner) as EntryData<C, N>;
     await this.checkDestinations(data);
+    const plan = this.plan(def, options.job);
     const { queues, store, logger } = this.options;
     const id = options.id ?? randomUUID();
     if (options.id) {
       const existing = await store.get(options.id);
       if (existing) return this.replayed(replay(existing, name, data));
     }
+    // A job that may not start yet cannot run in the request: it waits on the queue.
+    const delayed = !options.inline && plan.runAt !== null && plan.runAt.getTime() > Date.now();
+    if (delayed && !queues) throw new UnavailableError('a delayed job needs the queue backend, and none is configured');
 
-    if (!options.inline && queues?.isAvailable()) {
+    if (!options.inline && queues && (queues.isAvailable() || delayed)) {
       let job: JobRecord;
+      const row = { id, kind: name, queue: def.queue, name: def.name, data, mode: 'async' as const, maxAttempts: plan.maxAttempts, priority: plan.priority, runAt: plan.runAt, ...rowOwner(owner) };
       try {
-        job = await this.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'async', maxAttempts: attemptsOf(def), ...rowOwner(owner) });
+        job = await this.create(row);
       } catch (error) {
         // Two submissions with the same id raced; the loser returns the winner's job.
         if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, name, data);
         throw error;
       }
+      // Queue down: a delayed job is committed and the reconciler adds it when the queue is back.
+      if (!queues.isAvailable()) return { mode: 'async', job };
       try {
-        await queues.add(name, id, data);
+        await addFromRow(queues, job);
         return { mode: 'async', job };
       } catch (error) {
-        if (!isOutOfMemory(error)) {
+        if (!isOutOfMemory(error) || delayed) {
           logger.warn({ jobId: id, queue: def.queue, err: error }, 'enqueue failed after commit; the reconciler will re-add the job');
           return { mode: 'async', job };
         }
@@ -247,7 +275,7 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       throw new UnavailableError('the job queue is unavailable; try again shortly', { extensions: { retryAfter: 5 } });
     }
     try {
-      return await this.runSync(name, id, data, owner, options.signal);
+      return await this.runSync(name, id, data, owner, options.signal, plan.priority);
     } catch (error) {
       if (options.id && isUniqueViolation(error)) return replay((await store.get(id)) as JobRecord, name, data);
       throw error;
@@ -269,6 +297,7 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
    */
   async submitBatch<N extends EntryName<C>>(name: N, items: readonly unknown[], options: BatchOptions): Promise<BatchSubmission> {
     const def = this.entry(name);
+    const plan = this.plan(def, options.job);
     const fieldOf = options.fieldOf ?? defaultFieldOf;
     if (items.length === 0) throw new ValidationError('a batch needs at least one item', [{ field: 'items', message: 'must hold at least one item' }]);
     if (items.length > options.maxItems) throw new BatchSizeError(`a batch holds at most ${options.maxItems} items (BATCH_MAX_ITEMS); this one has ${items.length}`);
@@ -331,7 +360,16 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
         id: parentId,
         data: parentData,
         ...rowOwner(owner),
-        children: datas.map((data) => ({ id: randomUUID(), kind: name, queue: def.queue, name: def.name, data: { ...data, batchId: parentId }, maxAttempts: attemptsOf(def) })),
+        children: datas.map((data) => ({
+          id: randomUUID(),
+          kind: name,
+          queue: def.queue,
+          name: def.name,
+          data: { ...data, batchId: parentId },
+          maxAttempts: plan.maxAttempts,
+          priority: plan.priority,
+          runAt: plan.runAt,
+        })),
       });
     } catch (error) {
       // Two submissions with the same Idempotency-Key raced; the loser returns the winner's batch.
@@ -339,10 +377,23 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
       if (winner) return winner;
       throw error;
     }
-    const added = await Promise.allSettled(batch.children.map((child) => queues.add(name, child.id, child.data)));
+    const added = await Promise.allSettled(batch.children.map((child) => addFromRow(queues, child)));
     const failed = added.filter((a) => a.status === 'rejected').length;
     if (failed > 0) logger.warn({ batchId: parentId, failed, total: added.length }, 'enqueue of batch children failed after commit; the reconciler will re-add them');
     return batch;
+  }
+
+  /**
+   * A job's priority, start time and attempts: its own options over its entry's
+   * defaults. More attempts than `maxJobAttempts` is the caller's 400.
+   */
+  private plan(def: CatalogEntry, job: JobOptions = {}): { priority: number; runAt: Date | null; maxAttempts: number } {
+    const max = this.options.maxJobAttempts;
+    if (job.attempts !== undefined && max !== undefined && job.attempts > max) {
+      throw new ValidationError('invalid job options', [{ field: 'attempts', message: `must be at most ${max} (MAX_JOB_ATTEMPTS)` }]);
+    }
+    const runAt = job.runAt ?? (job.delayMs !== undefined && job.delayMs > 0 ? new Date(Date.now() + job.delayMs) : null);
+    return { priority: job.priority ?? def.priority, runAt, maxAttempts: job.attempts ?? attemptsOf(def) };
   }
 
   private entry(name: string): CatalogEntry {
@@ -397,11 +448,18 @@ export class JobPlatform<C extends Catalog = Catalog, R extends ResultsOf<C> = R
     }
   }
 
-  private async runSync<N extends EntryName<C>>(name: N, id: string, data: EntryData<C, N>, owner: JobOwner, signal?: AbortSignal): Promise<Submission<R[N]>> {
+  private async runSync<N extends EntryName<C>>(
+    name: N,
+    id: string,
+    data: EntryData<C, N>,
+    owner: JobOwner,
+    signal: AbortSignal | undefined,
+    priority: number,
+  ): Promise<Submission<R[N]>> {
     const def = this.entry(name);
     const { store, logger } = this.options;
     const leaseMs = this.options.syncLeaseMs ?? DEFAULT_SYNC_LEASE_MS;
-    await this.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, leaseMs, ...rowOwner(owner) });
+    await this.create({ id, kind: name, queue: def.queue, name: def.name, data, mode: 'sync', maxAttempts: 1, leaseMs, priority, ...rowOwner(owner) });
     const lease = keepLease(store, id, leaseMs, logger);
     try {
       return await this.runSyncHandler(name, id, data, signal);

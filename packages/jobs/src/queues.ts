@@ -97,7 +97,13 @@ export class QueueSet<C extends Catalog = Catalog> {
     return this.options.postgres ? 'postgres' : 'redis';
   }
 
-  /** One round trip to the backend (readiness probes). */
+  /**
+   * One round trip to the backend (readiness probes). On Redis a PING on the producer
+   * connection; on PostgreSQL a count read from BullMQ's own `job` table (schema
+   * `bullmq`) through the queue backend's own pool, so it fails when that schema is
+   * missing or unmigrated or the pool cannot get a connection, which a `SELECT 1` on
+   * vcq's Prisma pool would not see.
+   */
   async ping(): Promise<void> {
     if (this.options.postgres) {
       await this.queue(this.names[0] as string).getJobCounts('waiting');
@@ -139,16 +145,22 @@ export class QueueSet<C extends Catalog = Catalog> {
   }
 
   /**
-   * Adds a job under the row's id; adding the same id twice is harmless. `attempts`
-   * overrides the entry's, for a job re-added with some of its attempts spent.
+   * Adds a job under the row's id; adding the same id twice is harmless. The overrides
+   * are the job's own options (its row's): `attempts` also for a job re-added with some
+   * of its attempts spent, `priority` instead of the entry's, `delayMs` before it may start.
    */
-  async add(kind: keyof C & string, id: string, data: unknown, override: { attempts?: number } = {}): Promise<void> {
+  async add(kind: keyof C & string, id: string, data: unknown, override: AddOptions = {}): Promise<void> {
     const def = this.options.catalog[kind] as CatalogEntry;
+    const priority = override.priority ?? def.priority;
+    const delay = Math.max(0, Math.floor(override.delayMs ?? 0));
     const add = this.queue(def.queue).add(def.name, data, {
       jobId: id,
       attempts: override.attempts ?? attemptsOf(def),
       backoff: backoffOf(def),
-      ...(def.priority > 0 ? { priority: def.priority } : {}),
+      // Priority 0 is BullMQ's "no priority": the plain wait list, which is taken before
+      // any prioritized job, so CRITICAL (0) runs first.
+      ...(priority > 0 ? { priority } : {}),
+      ...(delay > 0 ? { delay } : {}),
       // Postgres keeps the history; Redis only holds what is still in flight.
       removeOnComplete: true,
       removeOnFail: { age: 24 * 3600, count: 1000 },
@@ -199,6 +211,14 @@ export class QueueSet<C extends Catalog = Catalog> {
     this.clearFull();
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
   }
+}
+
+/** A job's own options when it is added (see `QueueSet.add`). */
+export interface AddOptions {
+  attempts?: number;
+  priority?: number;
+  /** How long from now before it may start (ms). */
+  delayMs?: number;
 }
 
 /** A job as the queue backend holds it. */

@@ -10,7 +10,17 @@
  * It also closes a row whose job the queue failed without any handler reporting it:
  * BullMQ fails a job that stalled more often than allowed (its worker died or blocked
  * mid-job, twice) on its own, and the row would otherwise stay `processing` forever.
+ *
+ * And it closes a task run (an entry with a schedule) left `processing` by a runner
+ * that is gone (a process of this host that no longer exists) while the queue still
+ * holds its job: the job may sit on a paused queue or wait for a stall check that no
+ * worker of its queue will make, and a task is never retried (its next run is the
+ * retry), so the run is closed as failed (`runner_gone`) and its queue copy removed
+ * unless a worker holds it (a late re-delivery finds the row finished and skips it).
+ * Another host's runner cannot be told from here: its host's reconciler closes it,
+ * and meanwhile BullMQ's stall recovery re-delivers the job.
  */
+import { hostname } from 'node:os';
 import type { JobRecord, JobStore } from '@vcq/db';
 import type { Logger } from '@vcq/logger';
 import { attemptsOf } from './catalog.js';
@@ -39,10 +49,30 @@ export interface ReconcileObserver {
 export interface ReconcileReport {
   checked: number;
   readded: number;
-  /** Open rows whose job the queue had failed for good: now failed in Postgres too. */
+  /** Open rows whose job the queue had failed for good, and task runs whose runner is gone: now failed in Postgres too. */
   closed: number;
   /** Batch parents whose children had all ended but which nobody had settled: now completed. */
   batches?: number;
+}
+
+/**
+ * Whether `runner` (`<host>:<pid>`) names a process of this host that no longer
+ * exists. A runner of another host, or this process, is not gone as far as this
+ * process can tell.
+ */
+export function runnerGone(runner: string | null, host = hostname()): boolean {
+  if (!runner) return false;
+  const at = runner.lastIndexOf(':');
+  if (at <= 0 || runner.slice(0, at) !== host) return false;
+  const pid = Number(runner.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    // Signal 0 only asks whether the process exists (EPERM: it does, as another user's).
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** One pass over every open row no live process owns; returns how many were re-added. */
@@ -61,9 +91,29 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       const reason = states[i]?.failedReason;
       return reason ? [{ row, reason }] : [];
     });
+    // Task runs still on the queue whose runner is gone (see the module comment).
+    const orphaned = rows.flatMap((row, i) =>
+      states[i]?.present && !states[i]?.failedReason && row.mode === 'async' && row.status === 'processing' && queues.catalog[row.kind]?.schedule && runnerGone(row.runner)
+        ? [{ row, reason: `its runner ${row.runner} is gone; the task's next run starts afresh` }]
+        : [],
+    );
     // A job may have finished and left Redis after the rows were read. Its outcome is
     // committed before BullMQ drops it, so re-reading the rows tells the two apart.
-    const open = await store.stillOpen([...missing, ...failedInQueue.map((f) => f.row)].map((r) => r.id));
+    const open = await store.stillOpen([...missing, ...failedInQueue.map((f) => f.row), ...orphaned.map((o) => o.row)].map((r) => r.id));
+    for (const { row, reason } of orphaned) {
+      if (!open.has(row.id)) continue;
+      const error = { code: 'runner_gone', message: reason };
+      if (!(await store.failed(row.id, Math.max(row.attempt, 1), error, true))) continue;
+      report.closed++;
+      const queue = queues.queue(row.queue);
+      const job = await queue.getJob(row.id);
+      // One a worker holds now finishes or stalls there; either way it meets a closed row.
+      if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);
+      logger.warn({ jobId: row.id, queue: row.queue, kind: row.kind, runner: row.runner }, 'task run left running by a runner that is gone; closed as failed');
+      await options.onFinished?.({ id: row.id, name: row.kind, data: row.data }, { status: 'failed', error }).catch((hookError: unknown) => {
+        logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
+      });
+    }
     for (const { row, reason } of failedInQueue) {
       if (!open.has(row.id)) continue;
       const error = { code: 'failed_in_queue', message: reason };

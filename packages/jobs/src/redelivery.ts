@@ -33,11 +33,16 @@ export function payloadOf(data: unknown): unknown {
 /**
  * Adds an open row's job to the queue again: numbered on from the row's attempts,
  * with the attempts it has left (at least one; a row that used them all up but is
- * still open never got its outcome written, so its last attempt runs again).
+ * still open never got its outcome written, so its last attempt runs again), its own
+ * priority, and what is left of its delay (a row whose `runAt` has passed runs now).
  */
-export async function addFromRow(queues: QueueSet, row: JobRecord): Promise<void> {
+export async function addFromRow(queues: QueueSet, row: JobRecord, now = Date.now()): Promise<void> {
   const data = row.attempt > 0 ? { ...(row.data as Record<string, unknown>), [ATTEMPT_BASE_KEY]: row.attempt } : row.data;
-  await queues.add(row.kind, row.id, data, { attempts: Math.max(1, row.maxAttempts - row.attempt) });
+  await queues.add(row.kind, row.id, data, {
+    attempts: Math.max(1, row.maxAttempts - row.attempt),
+    priority: row.priority,
+    ...(row.runAt ? { delayMs: row.runAt.getTime() - now } : {}),
+  });
 }
 
 /** A job as the worker runs it: what to call, with what, and which attempt this is. */

@@ -41,6 +41,12 @@ export interface VcqMetrics {
     picked(job: { queue: string; name: string; waitMs: number }): void;
     finished(job: { queue: string; name: string; outcome: JobAttemptOutcome; durationMs?: number }): void;
   };
+  /**
+   * Creates every job series at zero for these job types (a catalog's queue and name
+   * pairs): a counter that first appears at 1 has no earlier sample, so `increase()`
+   * and `rate()` miss that first completion, retry or failure after a worker start.
+   */
+  declareJobs(jobs: ReadonlyArray<{ queue: string; name: string }>): void;
   /** Observer for the reconciler (`ReconcileOptions.observer`). */
   readonly reconciler: {
     readded(job: { queue: string; name: string }): void;
@@ -181,6 +187,14 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
         else if (outcome === 'failed') failed.inc({ queue, name });
         else retried.inc({ queue, name });
       },
+    },
+    declareJobs(jobs) {
+      for (const { queue, name } of jobs) {
+        for (const counter of [completed, failed, retried]) counter.inc({ queue, name }, 0);
+        duration.zero({ queue, name });
+        wait.zero({ queue });
+        readded.inc({ queue }, 0);
+      }
     },
     reconciler: {
       readded({ queue }) {

@@ -7,12 +7,21 @@ import cors from 'cors';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
+/**
+ * Helmet's default `upgrade-insecure-requests` is left out: over plain HTTP on any
+ * host but localhost a browser would rewrite every asset of /docs and /admin/queues
+ * to https:// and the pages would stay blank. TLS is the proxy's business (and HSTS
+ * tells browsers when it is there); the CSP must not assume it.
+ */
+const NO_UPGRADE = { upgradeInsecureRequests: null };
+
 /** Helmet with a strict CSP; HTML pages under the given prefixes may use inline styles and data: images. */
 export function securityHeaders(): RequestHandler {
-  const strict = helmet();
+  const strict = helmet({ contentSecurityPolicy: { directives: NO_UPGRADE } });
   const pages = helmet({
     contentSecurityPolicy: {
       directives: {
+        ...NO_UPGRADE,
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],

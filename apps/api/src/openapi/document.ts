@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { routeSpecs } from '../routes/index.js';
-import type { ProblemStatus, ResponseDoc, RouteSpec } from '../routing.js';
+import { type ProblemStatus, type ResponseDoc, type RouteSpec, requestSchemaOf } from '../routing.js';
 import * as s from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -215,7 +215,8 @@ function build(): Json {
     const entry: SchemaIds = { responses: new Map() };
     if (route.params) entry.params = set.add(route.params, privateId(route.operationId, 'params'));
     if (route.query) entry.query = set.add(route.query, privateId(route.operationId, 'query'));
-    if (route.body) entry.body = set.add('json' in route.body ? route.body.json : route.body.multipart, `${pascal(route.operationId)}Request`);
+    const request = requestSchemaOf(route);
+    if (request) entry.body = set.add(request, `${pascal(route.operationId)}Request`);
     for (const [status, doc] of Object.entries(route.responses)) {
       // Answers are inlined unless their schema is a named component.
       if (doc?.schema) entry.responses.set(status, set.add(doc.schema, privateId(route.operationId, status)));
@@ -244,6 +245,9 @@ function build(): Json {
       description:
         'Verification and proof jobs, DIDs and W3C Verifiable Credentials, queued on BullMQ with Postgres as the source of truth. Errors are RFC 9457 `application/problem+json`. `/api/*`, `/credentials/*` and `/queue/*` need an API key in `x-api-key` or `Authorization: Bearer`; the scope each operation needs is listed in its security requirement.',
     },
+    // Relative: the API answers where this document was fetched from (behind any proxy
+    // or base URL), so tools that resolve operations against `servers` call the same host.
+    servers: [{ url: '/', description: 'The server this document is served from.' }],
     tags,
     paths,
     components: {
@@ -279,6 +283,16 @@ function operationFor(route: RouteSpec, entry: SchemaIds, set: SchemaSet, schema
     problems.add(400);
     problems.add(413);
     problems.add(415);
+  }
+  // A path parameter names a resource that may not exist (or not be the caller's), and
+  // one that fails its schema names nothing: both are 404 (routing.ts).
+  if (route.params) problems.add(404);
+  // A query that fails its schema, or text Postgres cannot store in it, is a 400.
+  if (route.query) problems.add(400);
+  // A malformed Idempotency-Key is a 400; one used with another body, a 409.
+  if (route.createsJob || route.idempotent) {
+    problems.add(400);
+    problems.add(409);
   }
 
   const responses: Record<string, Json> = {};

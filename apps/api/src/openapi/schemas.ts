@@ -57,9 +57,12 @@ export const JobViewSchema = z
     error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
     errorCode: z.string().nullable(),
     attempt: z.number().int().min(0),
+    maxAttempts: z.number().int().min(1).describe('Attempts in all: the job type’s, or the `attempts` it was submitted with.'),
     retryCount: z.number().int().min(0),
     parentId: uuid.nullable().describe('A batch’s child: its parent job (type `batch`), whose result summarises the batch.'),
     batchIndex: z.number().int().nullable().describe('A batch’s child: its place in the batch, from 0.'),
+    priority: z.number().int().min(0).describe('BullMQ priority, lower first: critical 0, high 1, normal 5, low 10 (the job type’s, or the `priority` it was submitted with).'),
+    runAt: z.string().meta({ format: 'date-time' }).nullable().describe('Not started before this time (its `delay` or `runAt`); null: as soon as a worker is free.'),
     organizationId: z.string().describe('The organization that owns the job (its submitting key’s).'),
     userId: z.string().nullable().describe('The `userId` the job was submitted for, if any.'),
     createdAt: dateTime,
@@ -204,7 +207,13 @@ export const HealthSchema = z.object({ status: z.literal('ok') });
 
 export const ReadinessSchema = z.object({
   status: z.literal('ready'),
-  checks: z.object({ database: z.literal('up'), queue: z.literal('up') }),
+  checks: z.object({
+    database: z.literal('up').describe('`SELECT 1` on vcq’s database pool.'),
+    queue: z
+      .literal('up')
+      .describe('The queue backend’s own check: PING on the Redis producer connection; with `QUEUE_BACKEND=postgres`, a read of BullMQ’s `job` table (schema `bullmq`) through the queue backend’s own pool.'),
+    queueBackend: z.enum(['redis', 'postgres', 'none']).describe('Which backend `queue` checked (`QUEUE_BACKEND`).'),
+  }),
 });
 
 const ServiceSchema = z.looseObject({
@@ -372,7 +381,9 @@ export const QueueStatsSchema = z.object({
 });
 
 const QueueStateNameSchema = z.string().describe('The BullMQ state (`waiting`, `active`, `delayed`, `completed`, `failed`, ...).');
-const QueueJobSchema = JobViewSchema.extend({ queueState: QueueStateNameSchema.nullable() });
+const QueueJobSchema = JobViewSchema.extend({
+  queueState: QueueStateNameSchema.nullable().describe('The job’s state on the queue; null when the queue no longer holds it (it drops completed jobs at once, failed ones after a day; Postgres keeps the row).'),
+});
 
 export const QueueStatsListResponseSchema = ok(z.array(QueueStatsSchema));
 export const QueueStatsResponseSchema = ok(QueueStatsSchema);
@@ -395,7 +406,7 @@ export const QueueRetryResponseSchema = ok(JobViewSchema);
 export const QueueRemoveResponseSchema = ok(
   z.object({
     id: uuid,
-    cancelled: z.boolean().describe('The row is marked `cancelled`.'),
+    cancelled: z.boolean().describe('The row was open and is now `cancelled`; false for a job that had already ended, whose row keeps its outcome.'),
     removed: z.boolean().describe('The BullMQ job was removed (false for a running job, which finishes but is not retried).'),
     queueState: QueueStateNameSchema.nullable(),
   }),

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AppError, NotFoundError, shortError, ValidationError } from '@vcq/errors';
 import { assertDidKeys, assertVerifyInput, type CredentialsService, DidCreateInputSchema, vcApi } from '@vcq/credentials';
 import { DidDeactivateJobSchema, DidUpdateJobSchema, IssueCredentialJobSchema, type JobName, VerifyCredentialJobSchema } from '@vcq/app';
-import { ENDED } from '@vcq/jobs';
+import { ENDED, type JobOptions } from '@vcq/jobs';
 import { idempotentJobId } from '../idempotency.js';
 import * as s from '../openapi/schemas.js';
 import { RouteGroup } from '../routing.js';
@@ -62,9 +62,17 @@ const CredentialParams = z.object({ id: z.string().describe('The credential id: 
 const jobsPoll = { pollPath: '/api/jobs/{jobId}' };
 
 /** Submits a job owned by `owner` (by default: the request's own organization, or the one an admin key names). */
-async function submit(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, owner = ownerFor(req, input)): Promise<void> {
+async function submit(
+  req: Request,
+  res: Response,
+  deps: CredentialRouteDeps,
+  name: JobName,
+  input: object,
+  job: JobOptions,
+  owner = ownerFor(req, input),
+): Promise<void> {
   const id = idempotentJobId(req);
-  const submission = await deps.platform.submit(name, input, { owner, ...(id ? { id } : {}) });
+  const submission = await deps.platform.submit(name, input, { owner, job, ...(id ? { id } : {}) });
   await sendSubmission(req, res, deps, submission, { pollUrl: `/api/jobs/${submission.job.id}`, message: messages[name] ?? 'Job queued' });
 }
 
@@ -92,7 +100,7 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       createsJob: jobsPoll,
       responses: { 201: { description: 'An imported key, stored in the request.', schema: s.DidImportedSchema } },
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       if (body.seedHex || body.privateKeyJwk) {
         // An imported key is encrypted and stored here, in the request, so that no
         // private key ever sits in a job payload (Redis or the jobs table).
@@ -100,7 +108,7 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
         res.status(201).json({ mode: 'sync', result: await deps.credentials.dids.create(create, ownerFor(req, body)) });
         return;
       }
-      await submit(req, res, deps, 'did-create', body);
+      await submit(req, res, deps, 'did-create', body, jobOptions);
     },
   )
   .get(
@@ -131,8 +139,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       createsJob: jobsPoll,
       responses: {},
     },
-    async ({ params: { did }, body, req, res, deps }) => {
-      await submit(req, res, deps, 'did-update', { ...body, did }, await didOwner(req, deps, did, body));
+    async ({ params: { did }, body, jobOptions, req, res, deps }) => {
+      await submit(req, res, deps, 'did-update', { ...body, did }, jobOptions, await didOwner(req, deps, did, body));
     },
   )
   .post(
@@ -148,8 +156,8 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       createsJob: jobsPoll,
       responses: {},
     },
-    async ({ params: { did }, body, req, res, deps }) => {
-      await submit(req, res, deps, 'did-deactivate', { ...body, did }, await didOwner(req, deps, did, body));
+    async ({ params: { did }, body, jobOptions, req, res, deps }) => {
+      await submit(req, res, deps, 'did-deactivate', { ...body, did }, jobOptions, await didOwner(req, deps, did, body));
     },
   )
   .post(
@@ -165,10 +173,10 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       createsJob: jobsPoll,
       responses: {},
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       // A did:key naming no usable key is the caller's 400 now, not a job that fails later.
       assertDidKeys({ issuerDid: body.issuerDid, subjectDid: body.subjectDid });
-      await submit(req, res, deps, 'issue-credential', body);
+      await submit(req, res, deps, 'issue-credential', body, jobOptions);
     },
   )
   .post(
@@ -185,11 +193,12 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
       problems: [400, 503],
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       const pollBase = '/api/jobs/';
       const id = idempotentJobId(req);
       const batch = await deps.platform.submitBatch('issue-credential', body.items, {
         ...(id ? { id } : {}),
+        job: jobOptions,
         maxItems: deps.batchMaxItems,
         pollBase,
         owner: ownerFor(req, body),
@@ -216,10 +225,10 @@ export const credentialRoutes = new RouteGroup<CredentialRouteDeps>()
       createsJob: jobsPoll,
       responses: {},
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       // Which of vcJwt / verifiableCredential, and unknown contexts: the caller's 400 now, not a failed job.
       assertVerifyInput(body);
-      await submit(req, res, deps, 'verify-credential', body);
+      await submit(req, res, deps, 'verify-credential', body, jobOptions);
     },
   )
   .get(
@@ -269,12 +278,12 @@ const VC_API_FAILURES: Record<string, { status: number; field?: string }> = {
  * with the same job; another one under that credential id runs, and the credential
  * stored under it answers (a 409 when it was made from another request).
  */
-async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, jobId?: string): Promise<unknown> {
+async function runToEnd(req: Request, res: Response, deps: CredentialRouteDeps, name: JobName, input: object, jobOptions: JobOptions, jobId?: string): Promise<unknown> {
   const keyed = idempotentJobId(req);
   const id = keyed ?? jobId;
   let submission: Awaited<ReturnType<typeof deps.platform.submit>>;
   try {
-    submission = await deps.platform.submit(name, input, { owner: ownerFor(req), ...(id ? { id } : {}) });
+    submission = await deps.platform.submit(name, input, { owner: ownerFor(req), job: jobOptions, ...(id ? { id } : {}) });
   } catch (error) {
     if (!keyed && jobId && error instanceof AppError && error.code === 'idempotency_conflict') {
       throw new AppError('credential_id_conflict', 409, 'this credential id was already issued with a different credential', {
@@ -320,10 +329,10 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       responses: { 201: { description: 'The credential: an EnvelopedVerifiableCredential holding the JWT, or the credential with its Data Integrity proof.', schema: s.VcApiIssueResponseSchema } },
       problems: [400, 409, 413, 422, 503, 504],
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       await vcApi.assertIssuable(body);
       const jobId = vcApi.credentialJobId(ownerFor(req).organizationId, body);
-      const result = await runToEnd(req, res, deps, 'issue-credential', body, jobId);
+      const result = await runToEnd(req, res, deps, 'issue-credential', body, jobOptions, jobId);
       res.status(201).json(vcApi.issueResponse(result as never));
     },
   )
@@ -348,8 +357,8 @@ export const vcApiRoutes = new RouteGroup<CredentialRouteDeps>()
       },
       problems: [409, 413, 422, 503, 504],
     },
-    async ({ body, req, res, deps }) => {
-      const result = await runToEnd(req, res, deps, 'verify-credential', body);
+    async ({ body, jobOptions, req, res, deps }) => {
+      const result = await runToEnd(req, res, deps, 'verify-credential', body, jobOptions);
       const answer = vcApi.verifyResponse(result as never);
       if (answer.verified) {
         res.status(200).json(answer);

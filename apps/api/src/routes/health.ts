@@ -50,7 +50,9 @@ export const healthRoutes = new RouteGroup<HealthRouteDeps>()
         probe(() => deps.db.$queryRaw`SELECT 1`),
         deps.queues ? probe(() => (deps.queues as QueueSet).ping()) : Promise.resolve('down' as const),
       ]);
-      const checks = { database, queue };
+      // `queue` is the queue backend's own check (QueueSet.ping): PING on Redis; on the
+      // PostgreSQL backend, a read of BullMQ's tables through BullMQ's own pool.
+      const checks = { database, queue, queueBackend: deps.queues?.backend ?? 'none' };
       if (database === 'up' && queue === 'up') {
         res.json({ status: 'ready', checks });
         return;

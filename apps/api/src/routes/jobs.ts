@@ -62,25 +62,47 @@ export const jobRoutes = new RouteGroup<{ store: JobStore; watcher: JobWaiter }>
       let seq = 0;
       let lastStatus: string | undefined;
       let lastProgress: number | undefined;
+      let last: JobRecord = first;
+      let ended = false;
       const send = (event: string, job: JobRecord) => {
         res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(jobView(job))}\n\n`);
       };
       const onRow = (job: JobRecord): boolean => {
+        if (ended) return true;
         if (terminal(job)) {
+          ended = true;
           send(job.status, job);
           return true;
         }
+        // A new attempt starts its progress over; within one, progress only grows.
+        const newAttempt = job.attempt !== last.attempt;
         if (job.status !== lastStatus) send('status', job);
-        else if (job.progress !== lastProgress) send('progress', job);
+        else if (job.progress !== lastProgress && (newAttempt || job.progress > (lastProgress ?? -1))) send('progress', job);
+        else if (!newAttempt) return false;
         lastStatus = job.status;
         lastProgress = job.progress;
+        last = job;
         return false;
+      };
+      // Every step the worker reported, also those one write flush coalesced (the row
+      // shows only the last): each is an event, in order, on the row last read.
+      const onStep = ({ attempt, progress }: { attempt: number; progress: number }) => {
+        if (ended || attempt < last.attempt || progress >= 100) return;
+        // A step of a newer attempt than the row last read starts that attempt's progress over.
+        if (attempt === last.attempt && progress <= (lastProgress ?? -1)) return;
+        const job = { ...last, status: 'processing' as const, attempt, progress };
+        if (lastStatus !== 'processing') send('status', job);
+        else send('progress', job);
+        lastStatus = 'processing';
+        lastProgress = progress;
+        last = job;
       };
       if (onRow(first)) {
         res.end();
         return;
       }
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const unwatchSteps = watcher.watchProgress(first.id, onStep);
       const unwatch = watcher.watch(first.id, (job) => {
         if (!onRow(job)) return;
         close();
@@ -92,6 +114,7 @@ export const jobRoutes = new RouteGroup<{ store: JobStore; watcher: JobWaiter }>
       });
       const close = () => {
         clearInterval(heartbeat);
+        unwatchSteps();
         unwatch();
         forget();
       };

@@ -86,7 +86,7 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
       const listing = await deps.admin.jobs(name, status, start, end);
       if (listing.source === 'rows') {
         // Redis forgets finished jobs; their history is in Postgres.
-        res.json({ success: true, data: { status, start, end, total: listing.total, jobs: listing.rows.map(jobView) } });
+        res.json({ success: true, data: { status, start, end, total: listing.total, jobs: listing.rows.map(({ row, queueState }) => ({ ...jobView(row), queueState })) } });
         return;
       }
       res.json({
@@ -140,7 +140,9 @@ export const queueAdminRoutes = new RouteGroup<QueueAdminDeps>()
     {
       path: '/queue/{name}/job/{jobId}',
       operationId: 'removeQueueJob',
-      summary: 'Remove a job; its row is marked cancelled',
+      summary: 'Remove a job; an open job’s row is marked cancelled',
+      description:
+        'A waiting, delayed or running job’s row becomes `cancelled` (a running attempt finishes but its outcome is refused). A job that has already ended keeps its row’s outcome (`failed` or `completed`, `cancelled: false`): only the queue’s copy goes.',
       tag: 'Queue administration',
       auth: 'admin',
       params: QueueJobParams,

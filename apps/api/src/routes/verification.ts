@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { storableText } from '@vcq/db';
 import { type FieldError, JobNotFoundError, ValidationError } from '@vcq/errors';
 import type { Handlers } from '@vcq/app';
-import { createJobContext } from '@vcq/jobs';
+import { createJobContext, type JobOptions } from '@vcq/jobs';
 import { parseVerificationFields } from '@vcq/verification';
 import { jobView } from '../job-view.js';
 import { idempotentJobId } from '../idempotency.js';
@@ -98,11 +98,13 @@ function abortOnClose(res: Response): AbortSignal {
   return controller.signal;
 }
 
-const submit = (name: 'verify' | 'proof') => async ({ body, req, res, deps }: { body: UploadForm; req: Request; res: Response; deps: VerificationRouteDeps }) => {
+const submit =
+  (name: 'verify' | 'proof') =>
+  async ({ body, jobOptions, req, res, deps }: { body: UploadForm; jobOptions: JobOptions; req: Request; res: Response; deps: VerificationRouteDeps }) => {
   const signal = abortOnClose(res);
   const id = idempotentJobId(req);
   const owner = ownerFor(req, body.fields);
-  const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, ...(id ? { id } : {}) });
+  const submission = await deps.platform.submit(name, jobInput(body, deps), { signal, owner, job: jobOptions, ...(id ? { id } : {}) });
   await sendSubmission(req, res, deps, submission, {
     pollUrl: `/api/verification-jobs/${submission.job.id}`,
     // Internet ID's own wording, which its clients may show or match.
@@ -174,7 +176,7 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       responses: { 202: { description: 'Queued; poll the parent at `pollUrl` (also in `Location`).', schema: s.BatchAcceptedSchema, headers: ['Location'] } },
       problems: [400, 413, 415, 503],
     },
-    async ({ body, req, res, deps }) => {
+    async ({ body, jobOptions, req, res, deps }) => {
       const type = body.fields.type ?? 'verify';
       if (type !== 'verify' && type !== 'proof') throw new ValidationError('invalid type', [{ field: 'type', message: 'must be verify or proof' }]);
       const items = batchItems(body, deps);
@@ -183,6 +185,7 @@ export const verificationRoutes = new RouteGroup<VerificationRouteDeps>()
       const id = idempotentJobId(req);
       const batch = await deps.platform.submitBatch(type, items, {
         ...(id ? { id } : {}),
+        job: jobOptions,
         maxItems: deps.batchMaxItems,
         pollBase,
         owner: ownerFor(req, body.fields),
