@@ -160,6 +160,32 @@ describe.each(['redis', 'postgres'] as const)('batches on the %s backend', (back
     expect(hooks.received).toHaveLength(1);
   });
 
+  it('when a batch is sent with job options, then every child carries them; an unknown envelope field is a 400 and nothing is written', async () => {
+    const did = await call('POST', '/api/dids', { method: 'key' }, { prefer: 'wait=20' });
+    const issuer = did.body.result.did as string;
+    const item = (n: number) => ({ issuerDid: issuer, subjectDid: issuer, credentialType: 'BatchOptions', claims: { n } });
+    const accepted = await call('POST', '/api/credentials/issue/batch', { items: [item(0), item(1)], priority: 'critical', attempts: 1 });
+    expect(accepted.status).toBe(202);
+    const childIds = (accepted.body.items as Array<{ jobId: string }>).map((c) => c.jobId);
+    const rows = await world.sql<{ priority: number; max_attempts: number }>('SELECT priority, max_attempts FROM jobs WHERE id = ANY($1::uuid[])', [childIds]);
+    expect(rows).toEqual([
+      { priority: 0, max_attempts: 1 },
+      { priority: 0, max_attempts: 1 },
+    ]);
+    expect((await ended(accepted.body.jobId as string)).result).toMatchObject({ total: 2, completed: 2 });
+
+    const before = await countJobs();
+    const unknown = await call('POST', '/api/credentials/issue/batch', { items: [item(2)], colour: 'blue' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors.map((e: Json) => e.field)).toEqual(['colour']);
+    const c = await world.content();
+    const form = batchForm([c.bytes], [['manifestURI', c.manifestUri], ['registryAddress', world.registry], ['shade', 'dark']]);
+    const unknownField = await postForm(form);
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors.map((e: Json) => e.field)).toEqual(['shade']);
+    expect(await countJobs()).toBe(before);
+  });
+
   it('when one item of a batch is bad, then 400 names its index and field, and nothing is written', async () => {
     const before = await countJobs();
     const good = { issuerDid: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', subjectDid: 'did:example:1', credentialType: 'X', claims: {} };

@@ -280,7 +280,7 @@ describe('authentication and health', () => {
     expect((await get('/healthz', {})).status).toBe(200);
     const ready = await get('/readyz', {});
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', queue: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', queue: 'up', queueBackend: 'redis' } });
   });
 
   it('when a route does not exist, then 404 problem+json with a request id', async () => {

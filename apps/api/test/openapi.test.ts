@@ -244,10 +244,15 @@ describe('the OpenAPI document', () => {
     for (const op of jobRoutes) {
       const content = op.requestBody?.content as Json | undefined;
       if (!content) continue;
-      const ref = (Object.values(content)[0] as Json).schema.$ref as string;
-      const schema = document.components.schemas[ref.split('/').at(-1) as string];
-      expect(Object.keys(schema.properties), op.operationId).toEqual(expect.arrayContaining(['priority', 'delay', 'runAt', 'attempts']));
-      expect(schema.additionalProperties, op.operationId).toBe(false);
+      const resolve = (schema: Json): Json => (schema.$ref ? document.components.schemas[(schema.$ref as string).split('/').at(-1) as string] : schema);
+      const schema = resolve((Object.values(content)[0] as Json).schema);
+      // A batch's body is an array or an envelope: the envelope (the object form) takes the options.
+      const objects = ((schema.anyOf ?? schema.oneOf ?? [schema]) as Json[]).map(resolve).filter((form) => form.properties);
+      expect(objects.length, op.operationId).toBeGreaterThan(0);
+      for (const form of objects) {
+        expect(Object.keys(form.properties), op.operationId).toEqual(expect.arrayContaining(['priority', 'delay', 'runAt', 'attempts']));
+        expect(form.additionalProperties, op.operationId).toBe(false);
+      }
     }
     // The envelope is closed; what its members hold is theirs (a caller's credential keeps every member).
     expect(document.components.schemas.VcApiIssueRequest.properties.credential.additionalProperties).not.toBe(false);
