@@ -44,6 +44,7 @@ export type Tag =
   | 'Jobs'
   | 'DIDs'
   | 'Credentials'
+  | 'Emails'
   | 'VC API'
   | 'Public documents'
   | 'Queue administration'

@@ -35,7 +35,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
   const backend = await backendFromConfig(config, logger, { consumer: false });
   const { queues, producer: redis } = backend;
   const metrics = createMetrics({ onCollectError: (collector, err) => logger.warn({ collector, err }, 'metrics collector failed') });
-  const { handlers, platform, credentials, vcEvents } = createServices(config, {
+  const { handlers, platform, credentials, vcEvents, emails } = createServices(config, {
     db,
     store,
     queues,
@@ -64,6 +64,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     defaultRegistryAddress: config.REGISTRY_ADDRESS,
     probeTimeoutMs: config.REDIS_TIMEOUT_MS,
     credentials,
+    emails,
     preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
     metrics,
     metricsToken: config.METRICS_TOKEN,

@@ -11,6 +11,7 @@ export {
   credentialsFromConfig,
   destinationCheck,
   egressFromConfig,
+  emailsFromConfig,
   type Services,
   vcEventsFromConfig,
 } from './wiring.js';

@@ -376,6 +376,17 @@ export const ConfigSchema = z
       }),
     WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
 
+    // The emails queue: the SMTP server messages go out through (`smtp://user:pass@host:587`,
+    // `smtps://host:465`); unset, POST /api/emails answers 409 and an email job fails at once.
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    EMAIL_FROM: z.string().trim().min(3).max(320).regex(/@/, { message: 'must hold an email address' }).default('vcq <no-reply@localhost>'),
+    // A folder of templates (one folder per template with subject.hbs, html.hbs, text.hbs);
+    // unset: the templates bundled in packages/emails/templates.
+    EMAIL_TEMPLATES_DIR: z.string().min(1).optional(),
+    // Attachments travel base64-encoded in the job data (in Redis): their decoded total is capped.
+    EMAIL_MAX_ATTACHMENT_BYTES: int(0, 10 * MiB).default(512 * 1024),
+    EMAIL_SMTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
     // Requests per key per window; 0 turns limiting off.
     RATE_LIMIT_POINTS: int(0, 1_000_000).default(600),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
