@@ -29,7 +29,7 @@ export interface ApiServer {
 }
 
 /** Builds the API from config and listens on `config.PORT` (0 picks a free port). */
-export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-api' })): Promise<ApiServer> {
+export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'vcq-api' })): Promise<ApiServer> {
   const { db, store } = createStoreFromConfig(config, logger);
   // Redis (a fail-fast producer connection) or BullMQ's PostgreSQL backend (no Redis).
   const backend = await backendFromConfig(config, logger, { consumer: false });

@@ -225,6 +225,9 @@ export const ConfigSchema = z
     PORT: int(0, 65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // auto: lines rendered for people when stdout is a terminal, JSON otherwise (a pipe,
+    // a file, a log collector); json or pretty force one.
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'must be auto, json or pretty' }).default('auto'),
 
     // Unset: DEFAULT_DATABASE_URL (see the transform), or the embedded server of `pnpm start`.
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),

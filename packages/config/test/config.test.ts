@@ -98,6 +98,8 @@ describe('loadConfig', () => {
     expect(config.SMTP_URL).toBeUndefined();
     expect(config.EMAIL_FROM).toBe('vcq <no-reply@localhost>');
     expect(config.EMAIL_MAX_ATTACHMENT_BYTES).toBe(512 * 1024);
+    expect(config.LOG_FORMAT).toBe('auto');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT must be auto, json or pretty/);
     expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', EMAIL_MAX_ATTACHMENT_BYTES: '1024' })).toMatchObject({
       SMTP_URL: 'smtps://u:p@mail.example:465',
       EMAIL_MAX_ATTACHMENT_BYTES: 1024,
