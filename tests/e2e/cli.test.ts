@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonClient, startWorld, type World } from '@vcq/testing';
+import { freePort, jsonClient, startWorld, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -282,7 +282,7 @@ describe('vcq exit codes for the connection', () => {
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/HTTP 401/);
 
-    const down = await vcq(['queues', '--url', 'http://127.0.0.1:9']);
+    const down = await vcq(['queues', '--url', `http://127.0.0.1:${await freePort()}`]);
     expect(down.code).toBe(5);
     expect(down.stderr).toMatch(/cannot reach vcq/);
   });

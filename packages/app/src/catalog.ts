@@ -129,7 +129,7 @@ export const baseCatalog = {
     name: 'cleanup',
     schema: TaskJobSchema,
     ...task('0 0 * * *'),
-    description: 'Deletes finished jobs, webhook deliveries and VC-event logs older than their retention, in bounded batches.',
+    description: 'Deletes finished jobs, webhook deliveries, VC-event logs and sent-email records older than their retention, in bounded batches.',
   },
   reconcile: {
     queue: 'maintenance',
