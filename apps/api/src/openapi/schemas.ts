@@ -49,7 +49,7 @@ export const JobViewSchema = z
     result: z
       .unknown()
       .describe(
-        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*).',
+        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*) or `{messageId, accepted, rejected, response, sentAt}` (emails/send).',
       ),
     error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
     errorCode: z.string().nullable(),

@@ -878,7 +878,7 @@ export interface components {
             contentHash: string | null;
             /** @description Verification jobs: the manifest URI. */
             manifestUri: string | null;
-            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*). */
+            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*) or `{messageId, accepted, rejected, response, sentAt}` (emails/send). */
             result: unknown;
             /** @description The last attempt’s error; set between retries, too. */
             error: string | null;
@@ -939,7 +939,7 @@ export interface components {
             contentHash: string | null;
             /** @description Verification jobs: the manifest URI. */
             manifestUri: string | null;
-            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*). */
+            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*) or `{messageId, accepted, rejected, response, sentAt}` (emails/send). */
             result: unknown;
             /** @description The last attempt’s error; set between retries, too. */
             error: string | null;
@@ -2858,7 +2858,7 @@ export interface operations {
                                 contentHash: string | null;
                                 /** @description Verification jobs: the manifest URI. */
                                 manifestUri: string | null;
-                                /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*). */
+                                /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*) or `{messageId, accepted, rejected, response, sentAt}` (emails/send). */
                                 result: unknown;
                                 /** @description The last attempt’s error; set between retries, too. */
                                 error: string | null;
@@ -2942,7 +2942,7 @@ export interface operations {
                             contentHash: string | null;
                             /** @description Verification jobs: the manifest URI. */
                             manifestUri: string | null;
-                            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential) or DidView (did-*). */
+                            /** @description Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*) or `{messageId, accepted, rejected, response, sentAt}` (emails/send). */
                             result: unknown;
                             /** @description The last attempt’s error; set between retries, too. */
                             error: string | null;
