@@ -87,13 +87,13 @@ async function registeredFile(options: Parameters<World['content']>[0] = {}) {
   const c = await world.content(options);
   const path = join(dir, `${randomUUID()}.bin`);
   writeFileSync(path, c.bytes);
-  return { ...c, path };
+  return { ...c, file: path };
 }
 
 describe('vcq verify', () => {
   it('when the file, manifest and registry agree, then --json prints the completed job and exits 0, with no bar in a pipe', async () => {
     const c = await registeredFile();
-    const run = await vcq(['verify', c.path, '--manifest', c.manifestUri, '--json']);
+    const run = await vcq(['verify', c.file, '--manifest', c.manifestUri, '--json']);
 
     expect(run.code).toBe(0);
     const job = JSON.parse(run.stdout);
@@ -104,7 +104,7 @@ describe('vcq verify', () => {
 
   it('when someone else signed the manifest, then it prints FAIL and exits 1', async () => {
     const c = await registeredFile({ signer: world.stranger });
-    const run = await vcq(['verify', c.path, '--manifest', c.manifestUri]);
+    const run = await vcq(['verify', c.file, '--manifest', c.manifestUri]);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^FAIL {2}0x[0-9a-f]{64}/);
@@ -113,12 +113,16 @@ describe('vcq verify', () => {
 
   it('when run in a terminal, then the upload bar counts the bytes to 100% and the job bar follows the job live to its end', async () => {
     const c = await registeredFile();
-    const run = await vcqInTerminal(['verify', c.path, '--manifest', c.manifestUri]);
+    // The manifest host holds its answer back, so the job is seen part-way (processing, between 0 and 100%).
+    world.manifests.put(c.path, c.manifest, { delayMs: 700 });
+    const run = await vcqInTerminal(['verify', c.file, '--manifest', c.manifestUri]);
 
     expect(run.code).toBe(0);
     const screen = run.stdout;
     expect(screen).toMatch(/\rupload {2}\[#+\] 100% {2}2\.0 KiB \/ 2\.0 KiB/);
     expect(screen).toMatch(/\rjob {5}\[-+\] +\d+% {2}(queued|processing)/);
+    const partWay = [...screen.matchAll(/\rjob {5}\[[#-]+\] +(\d+)% {2}processing/g)].map((m) => Number(m[1]));
+    expect(partWay.some((n) => n > 0 && n < 100)).toBe(true);
     expect(screen).toMatch(/\rjob {5}\[#{40}\] 100% {2}completed/);
     expect(screen).toMatch(/OK {2}0x[0-9a-f]{64}/);
     // The result comes after the bars, on a line of its own.
@@ -153,7 +157,7 @@ describe('vcq verify', () => {
 describe('vcq proof', () => {
   it('when the file is registered, then the proof names its transaction', async () => {
     const c = await registeredFile();
-    const run = await vcq(['proof', c.path, '--manifest', c.manifestUri, '--json']);
+    const run = await vcq(['proof', c.file, '--manifest', c.manifestUri, '--json']);
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).result.tx).toMatchObject({ hash: c.tx?.txHash });
@@ -212,7 +216,7 @@ describe('vcq dids, issue and credentials verify', () => {
 describe('vcq jobs', () => {
   it('when a job is listed, shown and watched, then each finds it; an unknown job exits 4', async () => {
     const c = await registeredFile();
-    const jobId = JSON.parse((await vcq(['verify', c.path, '--manifest', c.manifestUri, '--json'])).stdout).id as string;
+    const jobId = JSON.parse((await vcq(['verify', c.file, '--manifest', c.manifestUri, '--json'])).stdout).id as string;
 
     const list = await vcq(['jobs', 'list', '--status', 'completed']);
     expect(list.code).toBe(0);
