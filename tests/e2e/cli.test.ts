@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, jsonClient, startWorld, type World } from '@vcq/testing';
+import { freePort, jsonClient, type SmtpSink, startSmtpSink, startWorld, type World } from '@vcq/testing';
 import { startWorker, type WorkerProcess } from '../../apps/worker/src/worker.js';
 import { startApi, type ApiServer } from '../../apps/api/src/server.js';
 
@@ -20,19 +20,20 @@ const bin = join(root, 'packages/cli/bin/vcq.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'vcq-cli-'));
 
 let world: World;
+let smtp: SmtpSink;
 let api: ApiServer;
 let worker: WorkerProcess;
 const call = jsonClient(() => api.url);
 
 beforeAll(async () => {
-  world = await startWorld();
-  const config = world.config({ API_KEYS: 'test-key,reader-key-1234:read' });
+  [world, smtp] = await Promise.all([startWorld(), startSmtpSink()]);
+  const config = world.config({ API_KEYS: 'test-key,reader-key-1234:read', SMTP_URL: smtp.url, EMAIL_MAX_ATTACHMENT_BYTES: '4096' });
   [api, worker] = await Promise.all([startApi(config), startWorker(config)]);
 });
 
 afterAll(async () => {
   await Promise.allSettled([api?.close(), worker?.close()]);
-  await world?.close();
+  await Promise.allSettled([world?.close(), smtp?.close()]);
 });
 
 interface Run {
@@ -210,6 +211,25 @@ describe('vcq dids, issue and credentials verify', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/HTTP 400/);
     expect(run.stderr).toMatch(/issuerDid:/);
+  });
+});
+
+describe('vcq emails send', () => {
+  it('when an email with an attachment is sent, then it prints the Message-ID and the SMTP server got the file; a missing template exits 2', async () => {
+    const file = join(dir, 'report.txt');
+    writeFileSync(file, 'the report');
+    const run = await vcq(['emails', 'send', '--to', 'ada@example.test, grace@example.test', '--template', 'welcome', '--context', '{"name":"Ada","organization":"Acme"}', '--attach', file]);
+
+    expect(run.code).toBe(0);
+    const messageId = run.stdout.trim().replace(/^sent /, '');
+    expect(messageId).toMatch(/^<[0-9a-f-]{36}@/);
+    const mail = smtp.messages.find((m) => m.messageId === messageId);
+    expect(mail?.subject).toBe('Welcome to Acme, Ada');
+    expect(mail?.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['report.txt', 'the report']]);
+
+    const unknown = await vcq(['emails', 'send', '--to', 'ada@example.test', '--template', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/template: must be one of the templates/);
   });
 });
 

@@ -4,6 +4,7 @@
  * with a code that says what happened (exit-codes.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { createVcqClient, type JobView, type operations, unwrap, type VcqClient, VcqApiError } from '@vcq/client';
 import { Exit, type ExitCode, exitForError, UsageError } from './exit-codes.js';
@@ -151,6 +152,47 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
         out.data(resolution);
         if (!out.json) out.line(JSON.stringify(resolution, null, 2));
         return Exit.OK;
+      }),
+    );
+
+  const emails = program.command('emails').description('templated emails (queue emails)');
+  emails
+    .command('send')
+    .description('queue a templated email, sent over the server’s SMTP_URL')
+    .requiredOption('--to <addresses>', 'one address, or several separated by commas')
+    .requiredOption('--template <name>', 'a template of the server’s EMAIL_TEMPLATES_DIR, e.g. welcome')
+    .option('--context <json>', 'the values the template renders, as a JSON object', '{}')
+    .option('--subject <subject>', 'replaces the template’s subject line')
+    .option('--attach <file...>', 'files to attach (at most EMAIL_MAX_ATTACHMENT_BYTES in all)')
+    .option('--no-wait', 'print the job id once queued')
+    .action(
+      run(async (opts: { to: string; template: string; context: string; subject?: string; attach?: string[]; wait: boolean }, cmd: Command) => {
+        const { client, out } = ctx(cmd);
+        const attachments = await Promise.all(
+          (opts.attach ?? []).map(async (file) => {
+            const bytes = await readFile(file).catch(() => {
+              throw new UsageError(`no file ${file}`);
+            });
+            return { filename: basename(file), content: bytes.toString('base64') };
+          }),
+        );
+        const to = opts.to.split(',').map((a) => a.trim()).filter(Boolean);
+        const body = {
+          to,
+          template: opts.template,
+          context: parseJsonObject(opts.context, '--context'),
+          ...(opts.subject ? { subject: opts.subject } : {}),
+          ...(attachments.length > 0 ? { attachments } : {}),
+        };
+        const s = submitted(unwrap(await client.api.POST('/api/emails', { body })));
+        if (!opts.wait && s.mode === 'async') return queued(out, s.jobId);
+        const job = await settle(client, s, out);
+        const messageId = (job.result as { messageId?: string } | null)?.messageId;
+        if (job.status === 'completed' && messageId && !out.json) {
+          out.line(`sent ${messageId}`);
+          return Exit.OK;
+        }
+        return printJob(out, job);
       }),
     );
 
