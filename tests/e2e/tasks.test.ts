@@ -98,7 +98,7 @@ describe('POST /admin/tasks/:name/run', () => {
 
   it('when cleanup is triggered, then only what is older than the retention and finished is deleted, and the run says how much', async () => {
     const [old, recent] = ["now() - interval '31 days'", "now() - interval '29 days'"];
-    const ids = Object.fromEntries(['oldDone', 'oldFailed', 'oldOpen', 'recentDone', 'oldDelivered', 'oldPending', 'recentDelivered', 'oldLog', 'recentLog', 'oldRun', 'latestRun'].map((k) => [k, randomUUID()]));
+    const ids = Object.fromEntries(['oldDone', 'oldFailed', 'oldOpen', 'recentDone', 'oldDelivered', 'oldPending', 'recentDelivered', 'oldLog', 'recentLog', 'oldRun', 'latestRun', 'oldEmail', 'recentEmail'].map((k) => [k, randomUUID()]));
     const job = (id: string, status: string, at: string) =>
       world.sql(`INSERT INTO jobs (id, kind, queue, name, status, mode, data, created_at, updated_at) VALUES ($1, 'verify', 'verification', 'verify', $2, 'async', '{}', ${at}, ${at})`, [id, status]);
     await job(ids.oldDone as string, 'completed', old);
@@ -120,6 +120,10 @@ describe('POST /admin/tasks/:name/run', () => {
       world.sql(`INSERT INTO vc_event_processing_logs (id, record_id, vc_public_id, type, outcome, processed_at) VALUES ($1, $2, 'urn:uuid:x', 'record_anchored', 'success', ${at})`, [id, `rec-${id}`]);
     await log(ids.oldLog as string, old);
     await log(ids.recentLog as string, recent);
+    const sent = (id: string, at: string) =>
+      world.sql(`INSERT INTO email_messages (job_id, message_id, accepted, rejected, response, sent_at) VALUES ($1, $2, '{}', '{}', '250 OK', ${at})`, [id, `<${id}@vcq.test>`]);
+    await sent(ids.oldEmail as string, old);
+    await sent(ids.recentEmail as string, recent);
     // Two old runs of a task that has not run since: the older goes, the latest stays.
     await world.sql("DELETE FROM jobs WHERE kind = 'vc-events'");
     const taskRun = (id: string, at: string) =>
@@ -136,15 +140,16 @@ describe('POST /admin/tasks/:name/run', () => {
     expect(res.headers.get('preference-applied')).toBe('wait=20');
     const run = res.body.data.run as Json;
     expect(run).toMatchObject({ task: 'cleanup', status: 'completed', trigger: 'manual' });
-    expect(run.result.removed).toEqual({ jobs: 3, webhookDeliveries: 1, vcEventLogs: 1 });
+    expect(run.result.removed).toEqual({ jobs: 3, webhookDeliveries: 1, vcEventLogs: 1, emailMessages: 1 });
 
     const left = async (table: string, keys: string[]) =>
       (await world.sql<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::uuid[])`, [keys.map((k) => ids[k])])).map((r) => Object.keys(ids).find((k) => ids[k] === r.id)).sort();
     expect(await left('jobs', ['oldDone', 'oldFailed', 'oldOpen', 'recentDone'])).toEqual(['oldOpen', 'recentDone']);
     expect(await left('webhook_deliveries', ['oldDelivered', 'oldPending', 'recentDelivered'])).toEqual(['oldPending', 'recentDelivered']);
     expect(await world.sql('SELECT 1 FROM webhook_attempts WHERE delivery_id = $1', [ids.oldDelivered])).toHaveLength(0);
+    expect((await world.sql<{ job_id: string }>('SELECT job_id FROM email_messages WHERE job_id = ANY($1::uuid[])', [[ids.oldEmail, ids.recentEmail]])).map((r) => r.job_id)).toEqual([ids.recentEmail]);
     expect(await left('vc_event_processing_logs', ['oldLog', 'recentLog'])).toEqual(['recentLog']);
-    expect(await left('jobs', ['oldRun', 'latestRun'])).toEqual(['latestRun']);
+    expect(await left('jobs', ['oldRun', 'latestRun', 'oldEmail', 'recentEmail'])).toEqual(['latestRun']);
   });
 
   it('when vc-events is triggered without an analytics API, then the answer is 409 naming the setting', async () => {

@@ -14,6 +14,7 @@ import express from 'express';
 import type { ApiKeySpec } from '@vcq/config';
 import type { CredentialsService } from '@vcq/credentials';
 import type { Db } from '@vcq/db';
+import type { EmailSender } from '@vcq/emails';
 import { ANALYTICS_NOT_CONFIGURED, type Handlers, type JobPlatform, QueueAdmin, type QueueOperations, type Tasks, type VcqCatalog } from '@vcq/app';
 import type { JobWaiter, QueueSet } from '@vcq/jobs';
 import type { Logger } from '@vcq/logger';
@@ -35,6 +36,7 @@ import { docsAssets, docsRoutes } from './openapi/routes.js';
 import { type BoundRoute, type Door, mountRoutes } from './routing.js';
 import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './routes/credentials.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { emailRoutes } from './routes/emails.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueAdminRoutes } from './routes/queue-admin.js';
@@ -54,6 +56,8 @@ export interface AppDeps {
   defaultRegistryAddress: string | undefined;
   probeTimeoutMs: number;
   credentials: CredentialsService;
+  /** The email sender's submit-time check (templates, attachment cap) and whether SMTP_URL is set. */
+  emails: Pick<EmailSender, 'check' | 'configured'>;
   preferWaitMaxSeconds: number;
   /** BATCH_MAX_ITEMS: the most items one batch may hold. */
   batchMaxItems: number;
@@ -120,6 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
   routes('/api', [
     ...verificationRoutes.bind({ ...responder, handlers: deps.handlers, defaultRegistryAddress: deps.defaultRegistryAddress }),
     ...credentialRoutes.bind(credentials),
+    ...emailRoutes.bind({ ...responder, emails: deps.emails }),
     ...jobRoutes.bind({ store: deps.platform.store, watcher: deps.watcher }),
   ]);
   routes('', healthRoutes.bind({ db: deps.db, queues: deps.queues, timeoutMs: deps.probeTimeoutMs }));

@@ -46,6 +46,7 @@ export type Tag =
   | 'Jobs'
   | 'DIDs'
   | 'Credentials'
+  | 'Emails'
   | 'VC API'
   | 'Public documents'
   | 'Queue administration'

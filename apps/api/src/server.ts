@@ -29,13 +29,13 @@ export interface ApiServer {
 }
 
 /** Builds the API from config and listens on `config.PORT` (0 picks a free port). */
-export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-api' })): Promise<ApiServer> {
+export async function startApi(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'vcq-api' })): Promise<ApiServer> {
   const { db, store } = createStoreFromConfig(config, logger);
   // Redis (a fail-fast producer connection) or BullMQ's PostgreSQL backend (no Redis).
   const backend = await backendFromConfig(config, logger, { consumer: false });
   const { queues, producer: redis } = backend;
   const metrics = createMetrics({ onCollectError: (collector, err) => logger.warn({ collector, err }, 'metrics collector failed') });
-  const { handlers, platform, credentials, vcEvents } = createServices(config, {
+  const { handlers, platform, credentials, vcEvents, emails } = createServices(config, {
     db,
     store,
     queues,
@@ -82,6 +82,7 @@ export async function startApi(config: Config, logger: Logger = createLogger({ l
     defaultRegistryAddress: config.REGISTRY_ADDRESS,
     probeTimeoutMs: config.REDIS_TIMEOUT_MS,
     credentials,
+    emails,
     preferWaitMaxSeconds: config.PREFER_WAIT_MAX_SECONDS,
     batchMaxItems: config.BATCH_MAX_ITEMS,
     metrics,

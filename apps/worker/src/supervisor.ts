@@ -22,7 +22,7 @@ const childModule = fileURLToPath(new URL(`./child${extname(fileURLToPath(import
 
 /** Runs the supervisor until a signal stops it; exits the process. */
 export async function runWorkerSupervisor(config: Config): Promise<void> {
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' }).child({ role: 'supervisor' });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'vcq-worker' }).child({ role: 'supervisor' });
   let supervisor: Supervisor | undefined;
   let nextRequest = 0;
   const pending = new Map<number, (reply: MetricsReply | undefined) => void>();

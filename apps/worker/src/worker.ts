@@ -49,7 +49,7 @@ async function bounded(step: Promise<unknown> | undefined, what: string, logger:
 }
 
 /** Starts consuming every queue in the catalog. */
-export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-worker' })): Promise<WorkerProcess> {
+export async function startWorker(config: Config, logger: Logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'vcq-worker' })): Promise<WorkerProcess> {
   const configuredLimits = queueLimitsFromConfig(config);
   const metrics = createMetrics();
   // First, so a taken port fails start-up before any connection is opened.

@@ -19,6 +19,7 @@ import {
   VerifyCredentialInputSchema,
 } from '@vcq/credentials';
 import type { Db, JobStore } from '@vcq/db';
+import { EmailInputSchema, type EmailSender, type EmailSendResult } from '@vcq/emails';
 import { AppError } from '@vcq/errors';
 import {
   type CatalogEntry,
@@ -88,6 +89,8 @@ export const DidDeactivateJobSchema = z.object({ did: z.string().min(1).max(2048
 export const IssueCredentialJobSchema = IssueCredentialInputSchema.extend({ callbackUrl, ...owner, ...batch });
 export const VerifyCredentialJobSchema = VerifyCredentialInputSchema.extend({ callbackUrl, ...owner });
 export const WebhookDeliverJobSchema = z.object({ deliveryId: z.string().uuid(), ...owner });
+/** `{to, subject, template, context, organizationId, userId?, attachments?}`, as the job-queues document has it. */
+export const EmailSendJobSchema = EmailInputSchema.extend(owner);
 /** A task's run: who asked for it and, for a tick, which one (owner fields are set by the platform). */
 const TaskJobSchema = TickDataSchema.extend(owner);
 export type VerificationJob = z.infer<typeof VerificationJobSchema>;
@@ -114,6 +117,8 @@ export const baseCatalog = {
     retry: retrySchedule([60_000, 300_000, 900_000, 3_600_000, 21_600_000]),
     priority: Priority.NORMAL,
   },
+  // A 4xx from the SMTP server retries (greylisting lasts minutes); a 5xx fails at once.
+  'email-send': { queue: 'emails', name: 'send', schema: EmailSendJobSchema, attempts: 5, retry: exponential(5000), priority: Priority.NORMAL },
   'vc-events': {
     queue: 'vc-events',
     name: 'process-window',
@@ -133,7 +138,7 @@ export const baseCatalog = {
     name: 'cleanup',
     schema: TaskJobSchema,
     ...task('0 0 * * *'),
-    description: 'Deletes finished jobs, webhook deliveries and VC-event logs older than their retention, in bounded batches.',
+    description: 'Deletes finished jobs, webhook deliveries, VC-event logs and sent-email records older than their retention, in bounded batches.',
   },
   reconcile: {
     queue: 'maintenance',
@@ -195,6 +200,7 @@ export function catalogFromConfig(config: Config): VcqCatalog {
     'did-update': job(c['did-update']),
     'did-deactivate': job(c['did-deactivate']),
     'webhook-deliver': { ...c['webhook-deliver'], retry: retrySchedule(config.WEBHOOK_RETRY_SCHEDULE_MS) },
+    'email-send': job(c['email-send']),
     'vc-events': scheduled(c['vc-events'], config.VC_EVENTS_CRON, config.VC_EVENTS_ENABLED),
     'webhook-retry-sweep': scheduled(c['webhook-retry-sweep'], config.WEBHOOK_RETRY_SWEEP_CRON, config.WEBHOOK_RETRY_SWEEP_ENABLED),
     cleanup: scheduled(c.cleanup, config.CLEANUP_CRON, config.CLEANUP_ENABLED),
@@ -216,6 +222,7 @@ export interface JobResults {
   'did-update': DidView;
   'did-deactivate': DidView;
   'webhook-deliver': { statusCode: number; durationMs: number };
+  'email-send': EmailSendResult;
   'vc-events': RunReport;
   'webhook-retry-sweep': SweepReport;
   cleanup: CleanupReport;
@@ -242,6 +249,8 @@ export interface HandlerDeps {
   verifier: Verifier;
   credentials: CredentialsService;
   webhooks: { deliver(deliveryId: string, attempt: number): Promise<{ statusCode: number; durationMs: number }> };
+  /** Sends `emails/send` jobs over SMTP (packages/emails). */
+  emails: Pick<EmailSender, 'send'>;
   /** Lets a delivery job that was re-added from scratch continue the delivery's attempt count. */
   deliveries?: Pick<WebhookStore, 'get'>;
   /** What the tasks work on; without it, the tasks' handlers refuse to run. */
@@ -315,6 +324,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'webhook-deliver': async (data, ctx) => {
       const delivery = deps.deliveries ? await deps.deliveries.get(data.deliveryId) : null;
       return deps.webhooks.deliver(data.deliveryId, deliveryAttempt(delivery, ctx.attempt, new Date()));
+    },
+    // Keyed by the job id (its Message-ID and its sent record): a re-run returns what the first run sent.
+    'email-send': (data, ctx) => {
+      const { input, owner } = splitOwner(data);
+      return deps.emails.send(input, { jobId: ctx.jobId, organizationId: owner.organizationId });
     },
     'vc-events': (_data, ctx) => {
       const { vcEvents } = tasks();

@@ -12,6 +12,7 @@ export {
   credentialsFromConfig,
   destinationCheck,
   egressFromConfig,
+  emailsFromConfig,
   type Services,
   vcEventsFromConfig,
 } from './wiring.js';

@@ -27,8 +27,8 @@ export interface CleanupOptions {
 
 export interface CleanupReport {
   /** Rows older than these were eligible. */
-  before: { jobs: string; webhookDeliveries: string; vcEventLogs: string };
-  removed: { jobs: number; webhookDeliveries: number; vcEventLogs: number };
+  before: { jobs: string; webhookDeliveries: string; vcEventLogs: string; emailMessages: string };
+  removed: { jobs: number; webhookDeliveries: number; vcEventLogs: number; emailMessages: number };
   /** DELETE statements run. */
   batches: number;
   /** True when a shutdown stopped it between batches (the next run goes on). */
@@ -47,8 +47,8 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupReport> {
   const { db, batchSize } = options;
   const taskKinds = options.keepLatestOf ?? [];
   const report: CleanupReport = {
-    before: { jobs: jobsBefore.toISOString(), webhookDeliveries: webhooksBefore.toISOString(), vcEventLogs: jobsBefore.toISOString() },
-    removed: { jobs: 0, webhookDeliveries: 0, vcEventLogs: 0 },
+    before: { jobs: jobsBefore.toISOString(), webhookDeliveries: webhooksBefore.toISOString(), vcEventLogs: jobsBefore.toISOString(), emailMessages: jobsBefore.toISOString() },
+    removed: { jobs: 0, webhookDeliveries: 0, vcEventLogs: 0, emailMessages: 0 },
     batches: 0,
     interrupted: false,
   };
@@ -75,6 +75,13 @@ export async function cleanup(options: CleanupOptions): Promise<CleanupReport> {
       () => db.$executeRaw`
         DELETE FROM vc_event_processing_logs WHERE id IN (
           SELECT id FROM vc_event_processing_logs WHERE processed_at < ${jobsBefore} LIMIT ${batchSize})`,
+    ],
+    [
+      // The sent-email records keep a retried email job from sending twice; past the jobs' retention no job is retried.
+      'emailMessages',
+      () => db.$executeRaw`
+        DELETE FROM email_messages WHERE job_id IN (
+          SELECT job_id FROM email_messages WHERE sent_at < ${jobsBefore} LIMIT ${batchSize})`,
     ],
   ];
   for (const [what, statement] of statements) {

@@ -6,6 +6,7 @@ import { keyBytes, type Config } from '@vcq/config';
 import { createCredentialsService, createVcApiIssuerBackend, type CredentialsService } from '@vcq/credentials';
 import { createDb, JobStore, type Db } from '@vcq/db';
 import { createEgressClient, type EgressClient } from '@vcq/egress';
+import { createEmailSender, type EmailSender, loadTemplates } from '@vcq/emails';
 import type { Logger } from '@vcq/logger';
 import { createVcEventsService, type VcEventsService } from '@vcq/vc-events';
 import { createVerifier, resolveManifestUrl } from '@vcq/verification';
@@ -87,8 +88,22 @@ export function destinationCheck(config: Config, egress: EgressClient): (data: R
   };
 }
 
+/** The email sender from config (SMTP_URL, EMAIL_*); the templates are read and compiled once, here. */
+export function emailsFromConfig(config: Config, db: Db): EmailSender {
+  return createEmailSender({
+    db,
+    smtpUrl: config.SMTP_URL ?? null,
+    from: config.EMAIL_FROM,
+    templates: config.EMAIL_TEMPLATES_DIR ? loadTemplates(config.EMAIL_TEMPLATES_DIR) : loadTemplates(),
+    maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,
+    timeoutMs: config.EMAIL_SMTP_TIMEOUT_MS,
+    messageIdDomain: new URL(config.PUBLIC_BASE_URL).hostname || 'vcq.local',
+  });
+}
+
 export interface Services {
   catalog: VcqCatalog;
+  emails: EmailSender;
   handlers: Handlers;
   credentials: CredentialsService;
   webhooks: ReturnType<typeof createWebhookStore>;
@@ -148,7 +163,9 @@ export function createServices(
   });
   const vcEvents = vcEventsFromConfig(config, { db: deps.db, credentials, logger: deps.logger });
   const catalog = deps.queues?.catalog ?? catalogFromConfig(config);
+  const emails = emailsFromConfig(config, deps.db);
   const handlers = createHandlers({
+    emails,
     verifier: createVerifier({
       egress,
       rpcUrl: config.RPC_URL,
@@ -192,5 +209,5 @@ export function createServices(
     checkDestinations: destinationCheck(config, egress),
     onFinished: finished,
   });
-  return { catalog, handlers, credentials, webhooks, platform, vcEvents };
+  return { catalog, emails, handlers, credentials, webhooks, platform, vcEvents };
 }

@@ -269,6 +269,9 @@ export const ConfigSchema = z
     PORT: int(0, 65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // auto: lines rendered for people when stdout is a terminal, JSON otherwise (a pipe,
+    // a file, a log collector); json or pretty force one.
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { message: 'must be auto, json or pretty' }).default('auto'),
 
     // Unset: DEFAULT_DATABASE_URL (see the transform), or the embedded server of `pnpm start`.
     DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -438,6 +441,17 @@ export const ConfigSchema = z
         message: 'must be a comma-separated list of whole milliseconds (at most 20)',
       }),
     WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
+    // The emails queue: the SMTP server messages go out through (`smtp://user:pass@host:587`,
+    // `smtps://host:465`); unset, POST /api/emails answers 409 and an email job fails at once.
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    EMAIL_FROM: z.string().trim().min(3).max(320).regex(/@/, { message: 'must hold an email address' }).default('vcq <no-reply@localhost>'),
+    // A folder of templates (one folder per template with subject.hbs, html.hbs, text.hbs);
+    // unset: the templates bundled in packages/emails/templates.
+    EMAIL_TEMPLATES_DIR: z.string().min(1).optional(),
+    // Attachments travel base64-encoded in the job data (in Redis): their decoded total is capped.
+    EMAIL_MAX_ATTACHMENT_BYTES: int(0, 10 * MiB).default(512 * 1024),
+    EMAIL_SMTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
 
     // Requests per key per window; 0 turns limiting off.
     RATE_LIMIT_POINTS: int(0, 1_000_000).default(600),

@@ -124,6 +124,30 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('REGISTRY_ADDRESS '))).toMatch(/20-byte hex address/);
   });
 
+  it('when the email settings are unset, then emails are off with a 512 KiB attachment cap; a wrong SMTP_URL is named without its password', () => {
+    const config = loadConfig({});
+    expect(config.SMTP_URL).toBeUndefined();
+    expect(config.EMAIL_FROM).toBe('vcq <no-reply@localhost>');
+    expect(config.EMAIL_MAX_ATTACHMENT_BYTES).toBe(512 * 1024);
+    expect(config.LOG_FORMAT).toBe('auto');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT must be auto, json or pretty/);
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', EMAIL_MAX_ATTACHMENT_BYTES: '1024' })).toMatchObject({
+      SMTP_URL: 'smtps://u:p@mail.example:465',
+      EMAIL_MAX_ATTACHMENT_BYTES: 1024,
+    });
+    let error: unknown;
+    try {
+      loadConfig({ SMTP_URL: 'http://u:hunter2@mail.example', EMAIL_FROM: 'nobody', EMAIL_MAX_ATTACHMENT_BYTES: '-1' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems.find((p) => p.startsWith('SMTP_URL '))).toMatch(/smtp:\/\/ or smtps:\/\//);
+    expect(problems.find((p) => p.startsWith('EMAIL_FROM '))).toMatch(/email address/);
+    expect(problems.find((p) => p.startsWith('EMAIL_MAX_ATTACHMENT_BYTES '))).toMatch(/at least 0/);
+    expect((error as ConfigError).message).not.toContain('hunter2');
+  });
+
   it('when a URL is wrong, then its value is not echoed (it may hold a password)', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:hunter2@host' })).toThrow(ConfigError);
     try {

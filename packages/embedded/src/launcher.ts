@@ -61,7 +61,7 @@ const redactUrl = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:**
 
 export async function runLauncher(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfigOrExit(env);
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'vcq-start' });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'vcq-start' });
   const givenUrl = env.DATABASE_URL || undefined;
   const choice = await chooseDatabaseMode(config.DATABASE_MODE, givenUrl);
   const childEnv: NodeJS.ProcessEnv = { ...env };

@@ -23,7 +23,7 @@ export interface RunServiceOptions {
 /** Starts `start(config, logger)` as the process's service and wires its shutdown. */
 export async function runService(name: string, start: (config: Config, logger: Logger) => Promise<Service>, options: RunServiceOptions = {}): Promise<void> {
   const config = loadConfigOrExit();
-  const root = createLogger({ level: config.LOG_LEVEL, name });
+  const root = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name });
   const logger = options.logFields ? root.child(options.logFields) : root;
   let service: Service;
   try {

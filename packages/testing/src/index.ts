@@ -19,6 +19,7 @@ export {
   testDatabaseUrl,
   testRedisUrl,
 } from './services.js';
+export { type SmtpSink, startSmtpSink } from './smtp-server.js';
 export { startTcpService, type TcpService, type TcpServiceOptions } from './tcp-service.js';
 export { type RedisSentinelSet, startRedisSentinel } from './redis-sentinel.js';
 export { submitUntilSomeOpen } from './redis-group.js';

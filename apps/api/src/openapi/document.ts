@@ -139,6 +139,7 @@ const tags = [
   { name: 'Jobs', description: 'Any job, whatever its queue.' },
   { name: 'DIDs', description: 'did:key and did:web DIDs vcq controls (queue `did-operations`).' },
   { name: 'Credentials', description: 'VC-JWTs signed by a DID vcq controls, with Bitstring Status List revocation.' },
+  { name: 'Emails', description: 'Templated emails sent over SMTP (queue `emails`).' },
   { name: 'VC API', description: 'The W3C Verifiable Credentials API issue and verify endpoints.' },
   { name: 'Public documents', description: 'did:web DID documents and status lists, for anyone verifying vcq’s credentials.' },
   { name: 'Queue administration', description: 'BullMQ queues, kept consistent with the Postgres job rows (admin scope).' },

@@ -52,7 +52,7 @@ export const JobViewSchema = z
     result: z
       .unknown()
       .describe(
-        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*), or for a batch’s parent (type `batch`) `{total, completed, failed, children: [{index, jobId, status, pollUrl, error, errorCode}]}`.',
+        'Null until the job completes; then the handler’s result: VerificationResult (verify), ProofResult (proof), IssueResult (issue-credential), CredentialVerifyResult (verify-credential), DidView (did-*), `{messageId, accepted, rejected, response, sentAt}` (emails/send), or for a batch’s parent (type `batch`) `{total, completed, failed, children: [{index, jobId, status, pollUrl, error, errorCode}]}`.',
       ),
     error: z.string().nullable().describe('The last attempt’s error; set between retries, too.'),
     errorCode: z.string().nullable(),

@@ -7,6 +7,7 @@ import { docsRoutes } from '../openapi/routes.js';
 import type { RouteSpec } from '../routing.js';
 import { credentialRoutes, publicDocumentRoutes, vcApiRoutes } from './credentials.js';
 import { dashboardRoutes } from './dashboard.js';
+import { emailRoutes } from './emails.js';
 import { healthRoutes, metricsRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { queueAdminRoutes } from './queue-admin.js';
@@ -23,6 +24,7 @@ const groups = [
   verificationRoutes,
   jobRoutes,
   credentialRoutes,
+  emailRoutes,
   vcApiRoutes,
   queueAdminRoutes,
   queueOperationRoutes,
