@@ -287,16 +287,17 @@ describe('vcq queues and workers', () => {
     expect(reader.stderr).toMatch(/HTTP 403/);
   });
 
-  it('when the server has GET /queue/workers, then workers lists them; when it has not, then it says so and exits 4', async () => {
-    const probe = await fetch(`${api.url}/queue/workers`, { headers: { 'x-api-key': 'test-key' } });
+  it('when an admin key asks for the workers, then the running worker is listed with its pid and queues; --json gives the same list', async () => {
     const run = await vcq(['workers', '--json']);
-    if (probe.status === 404) {
-      expect(run.code).toBe(4);
-      expect(JSON.parse(run.stderr).error.message).toMatch(/has no GET \/queue\/workers/);
-    } else {
-      expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toBeTruthy();
-    }
+    expect(run.code).toBe(0);
+    const workers = JSON.parse(run.stdout) as Array<{ pid: number; queues: Array<{ name: string }> }>;
+    expect(workers.map((w) => w.pid)).toContain(process.pid);
+    expect(workers.find((w) => w.pid === process.pid)?.queues.map((q) => q.name)).toEqual(expect.arrayContaining(['verification', 'emails']));
+
+    const table = await vcq(['workers', '--queue', 'emails']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^host\s+pid\s+version\s+backend\s+queues\s+concurrency\s+active\s+last heartbeat$/);
+    expect(table.stdout).toContain(String(process.pid));
   });
 });
 

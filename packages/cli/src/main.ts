@@ -285,24 +285,18 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
 
   program
     .command('workers')
-    .description('the workers consuming the queues (admin key)')
+    .description('the worker processes consuming the queues, with their heartbeats (admin key)')
+    .option('--queue <name>', 'only the workers consuming this queue')
     .action(
-      run(async (_opts: unknown, cmd: Command) => {
+      run(async (opts: { queue?: string }, cmd: Command) => {
         const { client, out } = ctx(cmd);
-        const res = await fetch(`${client.baseUrl}/queue/workers`, { headers: { ...client.headers, accept: 'application/json' } });
-        const body = (await res.json().catch(() => null)) as { data?: unknown } | null;
-        if (res.status === 404) {
-          throw new VcqApiError(404, { title: 'Not Found', detail: `${client.baseUrl} has no GET /queue/workers: this server predates it (upgrade vcq)` });
-        }
-        if (!res.ok) throw new VcqApiError(res.status, (body ?? undefined) as never);
-        const data = body?.data ?? body;
-        out.data(data);
+        const { workers } = unwrap(await client.api.GET('/queue/workers', { params: { query: opts.queue ? { queue: opts.queue as QueueName } : {} } })).data;
+        out.data(workers);
         if (!out.json) {
-          const list = Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
-          if (list.length === 0) out.line('no workers');
+          if (workers.length === 0) out.line('no live workers');
           else {
-            const keys = [...new Set(list.flatMap((w) => Object.keys(w).filter((k) => typeof w[k] !== 'object' || w[k] === null)))];
-            out.line(table(keys, list.map((w) => keys.map((k) => String(w[k] ?? '')))));
+            const rows = workers.map((w) => [w.host, String(w.pid), w.version, w.backend, w.queues.map((q) => q.name).join(','), String(w.concurrency), String(w.active), w.lastHeartbeatAt]);
+            out.line(table(['host', 'pid', 'version', 'backend', 'queues', 'concurrency', 'active', 'last heartbeat'], rows));
           }
         }
         return Exit.OK;
