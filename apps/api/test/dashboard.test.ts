@@ -79,6 +79,17 @@ describe('GET /admin/queues', () => {
       const verificationCard = main.locator('li').filter({ has: page.getByRole('link', { name: 'verification', exact: true }) });
       await verificationCard.getByText('2 Jobs').waitFor();
 
+      // Read-only: its header's menu (the last action) links to the API operations that retry and list failures.
+      await page.locator('header ul li').last().locator('button').click();
+      await page.getByText('Bulk retry (API)').waitFor();
+      const links = await page.locator('a[href^="/docs#/"]').evaluateAll((as) => as.map((a) => [a.textContent?.trim(), a.getAttribute('href')]));
+      expect(links).toEqual(
+        expect.arrayContaining([
+          ['Dead letters (API)', '/docs#/Queue%20administration/listDeadLetters'],
+          ['Bulk retry (API)', '/docs#/Queue%20administration/retryQueueJobs'],
+        ]),
+      );
+
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 

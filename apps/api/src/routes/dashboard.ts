@@ -82,7 +82,16 @@ function createBoard(options: DashboardOptions): Board {
     // /queue admin routes keep the Postgres rows in step with what they change.
     queues: queueNames.map((name) => new BullMQAdapter(queues.queue(name), { readOnlyMode: true })),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'vcq queues' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'vcq queues',
+        // The board only reads; its header says where the writes that keep Postgres in step are.
+        miscLinks: [
+          { text: 'Dead letters (API)', url: '/docs#/Queue%20administration/listDeadLetters' },
+          { text: 'Bulk retry (API)', url: '/docs#/Queue%20administration/retryQueueJobs' },
+        ],
+      },
+    },
   });
   const app = serverAdapter.getRouter() as express.Express;
   // A mounted sub-app has its own settings; without this it re-adds the header helmet removed.
