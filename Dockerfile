@@ -6,11 +6,14 @@ RUN npm install -g pnpm@12.21.0
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+COPY packages/cli/package.json packages/cli/
+COPY packages/client/package.json packages/client/
 COPY packages/config/package.json packages/config/
 COPY packages/db/package.json packages/db/
 COPY packages/credentials/package.json packages/credentials/
 COPY packages/webhooks/package.json packages/webhooks/
 COPY packages/egress/package.json packages/egress/
+COPY packages/emails/package.json packages/emails/
 COPY packages/embedded/package.json packages/embedded/
 COPY packages/errors/package.json packages/errors/
 COPY packages/http/package.json packages/http/

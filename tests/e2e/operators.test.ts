@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('queue limits from the environment', () => {
   it('when QUEUE_LIMITS names a queue vcq does not have, then start-up is refused naming it', () => {
-    expect(() => queueLimitsFromConfig({ QUEUE_LIMITS: { emails: { concurrency: 2 } } })).toThrow(/QUEUE_LIMITS names no queue "emails"/);
+    expect(() => queueLimitsFromConfig({ QUEUE_LIMITS: { invoices: { concurrency: 2 } } })).toThrow(/QUEUE_LIMITS names no queue "invoices"/);
     expect(queueLimitsFromConfig({ QUEUE_LIMITS: { webhooks: { concurrency: 2 } } })).toEqual({ webhooks: { concurrency: 2 } });
   });
 });
