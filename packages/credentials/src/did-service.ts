@@ -4,7 +4,7 @@
  * only in memory while they are used; the `dids` row keeps the seed sealed with
  * AES-256-GCM (see key-encryption.ts).
  */
-import { DEFAULT_ORGANIZATION, type Db } from '@vcq/db';
+import { DEFAULT_ORGANIZATION, type Db, type HotStatement, hotQuery } from '@vcq/db';
 import type { EgressClient } from '@vcq/egress';
 import { GoneError, NotFoundError, PermanentJobError } from '@vcq/errors';
 import { type Tx, isUniqueViolation, json } from './db-types.js';
@@ -71,6 +71,12 @@ export interface DidRegistry {
 }
 
 type DidRow = NonNullable<Awaited<ReturnType<Db['did']['findUnique']>>>;
+/** What signing with a DID needs of its row. */
+type SignerRow = Pick<DidRow, 'did' | 'keyId' | 'status' | 'organizationId' | 'encryptedKey'>;
+const SIGNER_ROWS: HotStatement = {
+  name: 'vcq_signer_rows',
+  text: 'SELECT did, key_id AS "keyId", status::text AS status, organization_id AS "organizationId", encrypted_key AS "encryptedKey" FROM dids WHERE did = ANY($1::text[])',
+};
 
 /** DID operations over the `dids` table. */
 export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
@@ -322,7 +328,7 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
   const openedKeys = new Map<string, { encryptedKey: string; signer: Ed25519Signer }>();
   const MAX_OPENED_KEYS = 1000;
 
-  function signerFor(row: DidRow): LoadedSigner {
+  function signerFor(row: SignerRow): LoadedSigner {
     let opened = openedKeys.get(row.did);
     if (opened?.encryptedKey !== row.encryptedKey) {
       const seed = openSecret(deps.keyEncryptionKey, row.encryptedKey, keyContext(row.did));
@@ -344,7 +350,8 @@ export function createDidRegistry(deps: DidRegistryDeps): DidRegistry {
   }
 
   async function loadSigners(dids: string[]): Promise<Map<string, LoadedSigner>> {
-    const rows = await deps.db.did.findMany({ where: { did: { in: [...new Set(dids)] } } });
+    // Every issuance batch reads its issuers' rows: a prepared statement, not a Prisma call.
+    const rows = await hotQuery<SignerRow>(deps.db, SIGNER_ROWS, [[...new Set(dids)]]);
     return new Map(rows.map((row) => [row.did, signerFor(row)]));
   }
 
