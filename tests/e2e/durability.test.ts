@@ -196,7 +196,8 @@ describe('worker killed mid-job, twice', () => {
     // handler reports, so only the reconciler can close the row.
     for (const run of [1, 2]) {
       const doomed = await worker(backendEnv);
-      await waitFor(() => world.manifests.hits(c.path) === run, { what: `attempt ${run}'s manifest request in flight` });
+      // A fresh worker process, then (for the second) the lock's expiry and a stall check: slow on a loaded machine.
+      await waitFor(() => world.manifests.hits(c.path) === run, { what: `attempt ${run}'s manifest request in flight`, timeoutMs: 45_000 });
       doomed.kill('SIGKILL');
       await doomed.exited;
     }
@@ -223,7 +224,7 @@ describe('worker killed mid-job, twice', () => {
       // A worker reconciling every second must not outlive a failed assertion into the next test.
       if (last.child.exitCode === null && last.child.signalCode === null) last.kill('SIGKILL');
     }
-  });
+  }, 150_000);
 });
 
 describe('graceful shutdown', () => {

@@ -208,6 +208,8 @@ describe.each(['redis', 'postgres'] as const)('the engine with a toy catalog on 
   it('when an open row never reached the queue, then the reconciler re-adds it from its kind and it runs', async () => {
     const id = randomUUID();
     await store.create({ id, kind: 'plain', queue: catalog.plain.queue, name: 'plain', data: { n: 5 }, mode: 'async', maxAttempts: 2 });
+    // Untouched for a minute: past any grace, even when the reconciler reads the clock in the same millisecond.
+    await store.db.$executeRawUnsafe(`UPDATE jobs SET updated_at = now() - interval '1 minute' WHERE id = $1::uuid`, id);
     const report = await reconcile({ store, queues, logger, graceMs: 0 });
     expect(report.readded).toBeGreaterThanOrEqual(1);
     expect(await ended(id)).toMatchObject({ status: 'completed', kind: 'plain', result: { ok: true } });
