@@ -59,33 +59,10 @@ export class WorkerRegistry {
 
   /** Processes that beat within `deadAfterMs`, oldest first; `queue` narrows to its consumers. */
   async live(deadAfterMs: number, options: { queue?: string } = {}): Promise<WorkerInfo[]> {
-    const rows = await this.db.$queryRaw<
-      Array<{
-        id: string;
-        host: string;
-        pid: number;
-        version: string;
-        backend: string;
-        queues: WorkerQueueInfo[];
-        concurrency: number;
-        active: number;
-        started_at: Date;
-        last_heartbeat_at: Date;
-      }>
-    >`SELECT * FROM workers WHERE last_heartbeat_at >= now() - make_interval(secs => ${deadAfterMs / 1000}::double precision) ORDER BY started_at, id`;
+    const rows = await this.db.$queryRaw<WorkerInfo[]>`
+      SELECT id, host, pid, version, backend, queues, concurrency, active, started_at AS "startedAt", last_heartbeat_at AS "lastHeartbeatAt"
+      FROM workers WHERE last_heartbeat_at >= now() - make_interval(secs => ${deadAfterMs / 1000}::double precision) ORDER BY started_at, id`;
     return rows
-      .map((r) => ({
-        id: r.id,
-        host: r.host,
-        pid: r.pid,
-        version: r.version,
-        backend: r.backend,
-        queues: r.queues,
-        concurrency: r.concurrency,
-        active: r.active,
-        startedAt: r.started_at,
-        lastHeartbeatAt: r.last_heartbeat_at,
-      }))
       .filter((w) => options.queue === undefined || w.queues.some((q) => q.name === options.queue));
   }
 

@@ -219,21 +219,14 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
         registers,
       });
       const gauge = jobsGauge;
-      refreshers.set('jobs', async () => {
-        let rows: JobCount[];
-        try {
-          rows = await read();
-        } catch (error) {
-          // Empty rather than stale: old counts would look like a healthy, idle system.
-          gauge.reset();
-          throw error;
-        }
-        // Reset and refill with no await between, so a concurrent scrape never sees it half done.
-        gauge.reset();
-        const queues = new Set([...(countOptions.queues ?? []), ...rows.map((r) => r.queue)]);
-        for (const queue of queues) for (const state of JOB_STATES) gauge.set({ queue, state }, 0);
-        for (const row of rows) gauge.set({ queue: row.queue, state: row.status }, row.count);
-      });
+      refreshers.set(
+        'jobs',
+        refilled(gauge, read, (rows) => {
+          const queues = new Set([...(countOptions.queues ?? []), ...rows.map((r) => r.queue)]);
+          for (const queue of queues) for (const state of JOB_STATES) gauge.set({ queue, state }, 0);
+          for (const row of rows) gauge.set({ queue: row.queue, state: row.status }, row.count);
+        }),
+      );
     },
     collectFallback(isFallback) {
       fallbackGauge ??= new Gauge({
@@ -254,19 +247,13 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
         registers,
       });
       const gauge = workersGauge;
-      refreshers.set('workers', async () => {
-        let rows: Array<{ queue: string; count: number }>;
-        try {
-          rows = await read();
-        } catch (error) {
-          // Empty rather than stale, as for the job counts: a stale 3 would hide dead workers.
-          gauge.reset();
-          throw error;
-        }
-        gauge.reset();
-        for (const queue of workerOptions.queues ?? []) gauge.set({ queue }, 0);
-        for (const row of rows) gauge.set({ queue: row.queue }, row.count);
-      });
+      refreshers.set(
+        'workers',
+        refilled(gauge, read, (rows) => {
+          for (const queue of workerOptions.queues ?? []) gauge.set({ queue }, 0);
+          for (const row of rows) gauge.set({ queue: row.queue }, row.count);
+        }),
+      );
     },
   };
 }
@@ -274,4 +261,24 @@ export function createMetrics(options: MetricsOptions = {}): VcqMetrics {
 /** Milliseconds to seconds; clock skew between Redis and this host can make a wait negative. */
 function seconds(ms: number): number {
   return Math.max(ms, 0) / 1000;
+}
+
+/**
+ * A scrape's refresh of a gauge from Postgres rows. A failed read empties it rather than
+ * leaving it stale (old job counts look like a healthy idle system, an old worker count
+ * hides dead workers); a good one resets and refills it with no await between, so a
+ * concurrent scrape never sees it half done.
+ */
+function refilled<R>(gauge: Gauge<string>, read: () => Promise<R[]>, fill: (rows: R[]) => void): () => Promise<void> {
+  return async () => {
+    let rows: R[];
+    try {
+      rows = await read();
+    } catch (error) {
+      gauge.reset();
+      throw error;
+    }
+    gauge.reset();
+    fill(rows);
+  };
 }
