@@ -11,6 +11,9 @@ import { WriteBuffer, type JobError, type WriteBufferOptions } from './write-buf
 
 export type { JobMode, JobStatus } from './generated/client.js';
 
+/** What the reconciler's check reads of an open row (JobStore.findOpenAsync). */
+export type OpenJob = Pick<JobRecord, 'id' | 'queue' | 'name' | 'kind' | 'status' | 'mode' | 'attempt' | 'runner'>;
+
 export interface JobRecord {
   id: string;
   queue: string;
@@ -195,21 +198,15 @@ export class JobStore {
    * (their API process died mid-run). The reconciler checks each against the queue.
    * Keyset-paged by id.
    */
-  async findOpenAsync(options: { graceMs: number; limit: number; afterId?: string }): Promise<JobRecord[]> {
+  /**
+   * One page (by id) of the open rows no live process owns, older than `graceMs`: only
+   * the columns the reconciler's check reads, on a prepared statement. A backlog is read
+   * in full at every pass, so its rows' data stays in Postgres; the few rows the check
+   * finds need work are read whole with `stillOpen`.
+   */
+  async findOpenAsync(options: { graceMs: number; limit: number; afterId?: string }): Promise<OpenJob[]> {
     const now = new Date();
-    const rows = await this.db.job.findMany({
-      where: {
-        status: { in: ['queued', 'processing'] },
-        // A batch parent has no queue job: it is settled from its children (findUnsettledBatches).
-        kind: { not: BATCH_KIND },
-        updatedAt: { lt: new Date(now.getTime() - options.graceMs) },
-        ...unowned(now),
-        ...(options.afterId ? { id: { gt: options.afterId } } : {}),
-      },
-      orderBy: { id: 'asc' },
-      take: options.limit,
-    });
-    return rows.map(toRecord);
+    return hotQuery<OpenJob>(this.db, FIND_OPEN, [BATCH_KIND, new Date(now.getTime() - options.graceMs), now, options.afterId ?? null, options.limit]);
   }
 
   /**
@@ -244,11 +241,11 @@ export class JobStore {
     return this.get(id);
   }
 
-  /** Which of `ids` are still open (queued or processing) right now. */
-  async stillOpen(ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.db.job.findMany({ where: { id: { in: ids }, status: { in: ['queued', 'processing'] } }, select: { id: true } });
-    return new Set(rows.map((r) => r.id));
+  /** The rows of `ids` that are still open (queued or processing) right now, by id. */
+  async stillOpen(ids: string[]): Promise<Map<string, JobRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.job.findMany({ where: { id: { in: ids }, status: { in: ['queued', 'processing'] } } });
+    return new Map(rows.map((row) => [row.id, toRecord(row)]));
   }
 
   /**
@@ -519,13 +516,22 @@ const insertedFields = (r: JobRecord) => ({
 });
 
 /**
- * Rows no live process owns but the queue may: async rows (their queue job), and sync
- * rows whose lease expired (a null lease is a run from before leases, or one whose
- * process died before its first renewal could matter; the grace period covers it).
+ * findOpenAsync's page: open rows, not batch parents ($1), last changed before $2, that
+ * no live process owns (async rows, and sync rows whose lease expired before $3 or that
+ * have none: a run from before leases, or one whose process died before its first
+ * renewal could matter; the grace period covers it), after id $4 when given.
  */
-const unowned = (now: Date) => ({
-  OR: [{ mode: 'async' as const }, { mode: 'sync' as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
-});
+const FIND_OPEN: HotStatement = {
+  name: 'vcq_find_open',
+  text: `
+    SELECT id::text AS id, queue, name, kind, status::text AS status, mode::text AS mode, attempt, runner
+    FROM jobs
+    WHERE status IN ('queued', 'processing') AND kind <> $1 AND updated_at < $2
+      AND (mode = 'async' OR lease_until IS NULL OR lease_until < $3)
+      AND ($4::uuid IS NULL OR id > $4::uuid)
+    ORDER BY id
+    LIMIT $5`,
+};
 
 type Row = Awaited<ReturnType<Db['job']['findUniqueOrThrow']>>;
 

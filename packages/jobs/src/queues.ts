@@ -176,7 +176,7 @@ export class QueueSet<C extends Catalog = Catalog> {
 
   /**
    * For each (queue, id): whether the backend holds that job and, when it holds it as
-   * failed for good, the reason it gave. One round trip for all of them on Redis.
+   * failed for good, the reason it gave. One command for all of them on Redis (JOB_STATES).
    */
   async states(jobs: Array<{ queue: string; id: string }>): Promise<QueuedJobState[]> {
     if (jobs.length === 0) return [];
@@ -191,20 +191,13 @@ export class QueueSet<C extends Catalog = Catalog> {
         }),
       );
     }
-    const pipeline = this.options.connection.pipeline();
     // BullMQ's keys: the job hash <prefix>:<queue>:<id>, the failed set <prefix>:<queue>:failed.
-    for (const j of jobs) {
-      pipeline.exists(`${this.options.prefix}:${j.queue}:${j.id}`);
-      pipeline.zscore(`${this.options.prefix}:${j.queue}:failed`, j.id);
-      pipeline.hget(`${this.options.prefix}:${j.queue}:${j.id}`, 'failedReason');
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
-    return jobs.map((_, i) => {
-      const [exists, failedScore, reason] = replies.slice(i * 3, i * 3 + 3).map(([, value]) => value);
-      const present = exists === 1;
-      return { present, failedReason: present && failedScore !== null ? (reason as string | null) || 'failed in the queue' : null };
-    });
+    // Both are passed as keys, so on a cluster (a hash-tagged prefix) they share one slot.
+    const keys = jobs.flatMap((j) => [`${this.options.prefix}:${j.queue}:${j.id}`, `${this.options.prefix}:${j.queue}:failed`]);
+    const replies = (await this.options.connection.eval(JOB_STATES, keys.length, ...keys, ...jobs.map((j) => j.id))) as Array<number | string>;
+    return replies.map((reply) =>
+      reply === 0 ? { present: false, failedReason: null } : reply === 1 ? { present: true, failedReason: null } : { present: true, failedReason: String(reply) || 'failed in the queue' },
+    );
   }
 
   async close(): Promise<void> {
@@ -212,6 +205,26 @@ export class QueueSet<C extends Catalog = Catalog> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
   }
 }
+
+/**
+ * QueueSet.states in one script run: for each job (KEYS: its hash and its queue's
+ * failed set; ARGV: its id), 0 when the hash is gone, 1 when it is there and not failed
+ * for good, else its failedReason (possibly empty). One command for a page of a
+ * backlog, where a command per key made the reconciler's pass cost more than the jobs.
+ */
+const JOB_STATES = `
+local out = {}
+for i = 1, #ARGV do
+  local hash = KEYS[2 * i - 1]
+  if redis.call('EXISTS', hash) == 0 then
+    out[i] = 0
+  elseif redis.call('ZSCORE', KEYS[2 * i], ARGV[i]) then
+    out[i] = redis.call('HGET', hash, 'failedReason') or ''
+  else
+    out[i] = 1
+  end
+end
+return out`;
 
 /** A job's own options when it is added (see `QueueSet.add`). */
 export interface AddOptions {

@@ -98,10 +98,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         : [],
     );
     // A job may have finished and left Redis after the rows were read. Its outcome is
-    // committed before BullMQ drops it, so re-reading the rows tells the two apart.
+    // committed before BullMQ drops it, so re-reading the rows tells the two apart; the
+    // re-read is of whole rows, with the data a re-add and a finished-hook need.
     const open = await store.stillOpen([...missing, ...failedInQueue.map((f) => f.row), ...orphaned.map((o) => o.row)].map((r) => r.id));
-    for (const { row, reason } of orphaned) {
-      if (!open.has(row.id)) continue;
+    for (const { row: ref, reason } of orphaned) {
+      const row = open.get(ref.id);
+      if (!row) continue;
       const error = { code: 'runner_gone', message: reason };
       if (!(await store.failed(row.id, Math.max(row.attempt, 1), error, true))) continue;
       report.closed++;
@@ -114,8 +116,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
       });
     }
-    for (const { row, reason } of failedInQueue) {
-      if (!open.has(row.id)) continue;
+    for (const { row: ref, reason } of failedInQueue) {
+      const row = open.get(ref.id);
+      if (!row) continue;
       const error = { code: 'failed_in_queue', message: reason };
       // The row's own attempt number: a newer attempt's write would still win.
       if (!(await store.failed(row.id, Math.max(row.attempt, 1), error, true))) continue;
@@ -125,8 +128,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         logger.warn({ jobId: row.id, err: hookError instanceof Error ? hookError.message : String(hookError) }, 'finished hook failed for a row closed by the reconciler');
       });
     }
-    for (const row of missing) {
-      if (!open.has(row.id)) continue;
+    for (const ref of missing) {
+      const row = open.get(ref.id);
+      if (!row) continue;
       if (!Object.hasOwn(queues.catalog, row.kind)) {
         logger.error({ jobId: row.id, queue: row.queue, kind: row.kind }, 'open row has no catalog entry; cannot re-add');
         continue;
