@@ -19,9 +19,15 @@ export interface RedisClusterNode {
 /** Reconnect quickly at first, then every second: Redis coming back is noticed fast. */
 const retryStrategy = (times: number) => Math.min(times * 100, 1000);
 
-/** A connection for enqueueing from request handlers: errors instead of waiting. */
+/**
+ * A connection for enqueueing from request handlers: errors instead of waiting.
+ * Commands issued in one turn of the event loop go out as one pipeline: the job
+ * rows of a group commit resolve together, so their adds (and rate-limit counts)
+ * share one write and one read instead of a round trip each.
+ */
 export function createProducerConnection(redisUrl: string, timeoutMs: number, logger?: Logger): Redis {
   const redis = new Redis(redisUrl, {
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,
