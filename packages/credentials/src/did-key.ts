@@ -36,10 +36,22 @@ export function publicKeyFromDidKey(did: string, field = 'did'): Uint8Array {
   }
 }
 
+/**
+ * did:keys already found usable. Whether one is depends on the string alone, and
+ * submissions name the same few issuers again and again: each is decoded and its
+ * point checked once, not on every request. Bounded: emptied when full.
+ */
+const usableDidKeys = new Set<string>();
+const USABLE_DID_KEYS_MAX = 1024;
+
 /** Throws a DidKeyError for the first of `fields` that is a did:key naming no usable key (others pass). */
 export function assertDidKeys(fields: Record<string, unknown>): void {
-  for (const [field, value] of Object.entries(fields)) {
-    if (typeof value === 'string' && value.startsWith(PREFIX)) publicKeyFromDidKey(value, field);
+  for (const field in fields) {
+    const value = fields[field];
+    if (typeof value !== 'string' || !value.startsWith(PREFIX) || usableDidKeys.has(value)) continue;
+    publicKeyFromDidKey(value, field);
+    if (usableDidKeys.size >= USABLE_DID_KEYS_MAX) usableDidKeys.clear();
+    usableDidKeys.add(value);
   }
 }
 

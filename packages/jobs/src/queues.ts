@@ -166,7 +166,7 @@ export class QueueSet<C extends Catalog = Catalog> {
       removeOnFail: { age: 24 * 3600, count: 1000 },
     });
     try {
-      await withTimeout(add, this.options.timeoutMs, `adding job ${id} to ${def.queue}`);
+      await withTimeout(add, this.options.timeoutMs, () => `adding job ${id} to ${def.queue}`);
     } catch (error) {
       this.drop(def.queue);
       if (isOutOfMemory(error)) this.markFull();
@@ -242,10 +242,10 @@ export interface QueuedJobState {
 }
 
 /** Rejects if `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${typeof what === 'string' ? what : what()} timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -13,8 +13,8 @@ import type { Request } from 'express';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export interface AuthFailureLimiter {
-  /** Seconds until `req`'s address may try again; 0 when it may now. */
-  retryAfter(req: Request): Promise<number>;
+  /** Seconds until `req`'s address may try again; 0 when it may now (at once, with no failure in the window). */
+  retryAfter(req: Request): number | Promise<number>;
   /** Counts one failed authentication against `req`'s address. */
   failed(req: Request): void;
 }
@@ -23,13 +23,20 @@ export interface AuthFailureLimiter {
 export function createAuthFailureLimiter(options: { points: number; windowSeconds: number }): AuthFailureLimiter | null {
   if (options.points <= 0) return null;
   const limiter = new RateLimiterMemory({ points: options.points, duration: options.windowSeconds });
+  const windowMs = options.windowSeconds * 1000;
+  // A count lives at most one window from its first failure, so with no failure for a
+  // whole window there is none: the common request (nobody failing) is not even keyed.
+  let lastFailureAt = Number.NEGATIVE_INFINITY;
   return {
-    async retryAfter(req) {
-      const state = await limiter.get(clientKey(req.ip));
-      if (!state || state.consumedPoints < options.points) return 0;
-      return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+    retryAfter(req) {
+      if (Date.now() - lastFailureAt > windowMs) return 0;
+      return limiter.get(clientKey(req.ip)).then((state) => {
+        if (!state || state.consumedPoints < options.points) return 0;
+        return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+      });
     },
     failed(req) {
+      lastFailureAt = Date.now();
       // penalty() never rejects; the count only has to reach `points` to block.
       void limiter.penalty(clientKey(req.ip));
     },

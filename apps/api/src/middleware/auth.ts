@@ -5,8 +5,8 @@
  * compared against every digest in constant time, so neither timing nor an early
  * exit tells anything about which key, or how much of one, matched.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { hash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKeySpec, Scope } from '@vcq/config';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import { sendProblem } from './problem.js';
@@ -63,8 +63,14 @@ export function apiKeyAuth(keys: ApiKeySpec[], options: { failures?: AuthFailure
   // Two header lines: browsers ignore a Basic challenge that shares its line with Bearer.
   const challenge = ['Bearer', 'Basic realm="vcq"'];
 
-  const authenticate: RequestHandler = async (req, res, next) => {
-    const wait = failures ? await failures.retryAfter(req) : 0;
+  const authenticate: RequestHandler = (req, res, next) => {
+    const wait = failures ? failures.retryAfter(req) : 0;
+    // Only an address that failed lately has its count looked up (a promise); the rest go on at once.
+    if (typeof wait === 'number') check(wait, req, res, next);
+    else wait.then((seconds) => check(seconds, req, res, next)).catch(next);
+  };
+
+  const check = (wait: number, req: Request, res: Response, next: NextFunction): void => {
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       sendProblem(res, 429, 'rate_limited', `too many failed authentications from this address; try again in ${wait} s`);
@@ -77,7 +83,8 @@ export function apiKeyAuth(keys: ApiKeySpec[], options: { failures?: AuthFailure
       sendProblem(res, 401, 'unauthorized', 'an API key is required (x-api-key header, Authorization: Bearer, or Basic with the key as password)');
       return;
     }
-    const candidate = createHash('sha256').update(presented).digest();
+    // The one-shot digest: no Hash object per request.
+    const candidate = hash('sha256', presented, 'buffer');
     let match: (typeof known)[number] | undefined;
     for (const key of known) if (timingSafeEqual(key.digest, candidate)) match ??= key;
     if (!match) {

@@ -73,9 +73,27 @@ function installRouteAccessor(proto: object): void {
         return;
       }
       state.route = value;
-      state.template = value ? joinPath(this.baseUrl, routePath(value.path)) : undefined;
+      state.template = value ? templateOf(value, this.baseUrl) : undefined;
     },
   });
+}
+
+/** Templates by route and mount: a route lives as long as the app, and its template is worked out once per mount. */
+const templates = new WeakMap<object, Map<string, string>>();
+
+function templateOf(route: NonNullable<Request['route']>, baseUrl: string): string {
+  let byBase = templates.get(route);
+  if (!byBase) {
+    byBase = new Map();
+    templates.set(route, byBase);
+  }
+  let template = byBase.get(baseUrl);
+  if (template === undefined) {
+    template = joinPath(baseUrl, routePath(route.path));
+    // A route under a parameterised mount would see a new baseUrl per request: those are not kept.
+    if (byBase.size < 16) byBase.set(baseUrl, template);
+  }
+  return template;
 }
 
 function routePath(path: unknown): string {
