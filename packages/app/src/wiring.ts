@@ -9,7 +9,8 @@ import { createEgressClient, type EgressClient } from '@vcq/egress';
 import { createEmailSender, type EmailSender, loadTemplates } from '@vcq/emails';
 import type { Logger } from '@vcq/logger';
 import { createVcEventsService, type VcEventsService } from '@vcq/vc-events';
-import { createVerifier, resolveManifestUrl } from '@vcq/verification';
+import { createLazyVerifier } from '@vcq/verification/lazy';
+import { resolveManifestUrl } from '@vcq/verification/manifest-uri';
 import { checkCallbackUrl, createWebhookDeliverer, createWebhookStore, type WebhookDelivererDeps } from '@vcq/webhooks';
 import { JobPlatform as EnginePlatform, type QueueBackend, queueBackendFromConfig, type QueueSet, type ReconcileObserver } from '@vcq/jobs';
 import { chainHooks, createBatchHook } from './batches.js';
@@ -166,7 +167,7 @@ export function createServices(
   const emails = emailsFromConfig(config, deps.db);
   const handlers = createHandlers({
     emails,
-    verifier: createVerifier({
+    verifier: createLazyVerifier({
       egress,
       rpcUrl: config.RPC_URL,
       ipfsGatewayUrl: config.IPFS_GATEWAY_URL,
