@@ -215,4 +215,28 @@ describe.each(['redis', 'postgres'] as const)('the engine with a toy catalog on 
     expect(await ended(id)).toMatchObject({ status: 'completed', kind: 'plain', result: { ok: true } });
     expect(calls.get(id)).toHaveLength(1);
   });
+
+  it('when the queue is asked the states of jobs (the reconciler asks a page at once), then a held job is present, an unknown one is not, and one failed for good carries its reason', async () => {
+    const failed = (await platform.submit('refuse', { n: 3 })).job.id;
+    await ended(failed);
+    const held = randomUUID();
+    // Delayed for a minute: held by the queue, and no worker starts it during the test.
+    await queues.add('plain', held, { n: 4 }, { delayMs: 60_000 });
+    const unknown = randomUUID();
+    const asked = [
+      { queue: catalog.refuse.queue, id: failed },
+      { queue: catalog.plain.queue, id: held },
+      { queue: catalog.plain.queue, id: unknown },
+    ];
+    // The queue records the failure after the row has it.
+    const states = await waitFor(async () => {
+      const now = await queues.states(asked);
+      return now[0]?.failedReason ? now : undefined;
+    });
+    expect(states[0]).toEqual({ present: true, failedReason: expect.stringMatching(/never work/) });
+    expect(states.slice(1)).toEqual([
+      { present: true, failedReason: null },
+      { present: false, failedReason: null },
+    ]);
+  });
 });
