@@ -303,8 +303,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     verify: (data, ctx) => deps.verifier.verify(verificationInput(data), ctx),
     proof: (data, ctx) => deps.verifier.proof(verificationInput(data), ctx),
-    // The job id doubles as the credential id, so a retried job returns the credential it made.
-    'issue-credential': (data, ctx) => deps.credentials.credentials.issue({ ...withoutCallback(data), id: ctx.jobId }),
+    // The job id doubles as the credential id, so a retried job returns the credential it made
+    // (a first attempt has none to look for).
+    'issue-credential': (data, ctx) => deps.credentials.credentials.issue({ ...withoutCallback(data), id: ctx.jobId }, { firstAttempt: ctx.attempt === 1 }),
     'verify-credential': (data) => deps.credentials.credentials.verify(splitOwner(data).input),
     // Keyed by the job id too: a re-run returns the DID the first run stored (no second key).
     'did-create': (data, ctx) => {

@@ -34,6 +34,7 @@ export type {
   AnyIssueResult,
   DataIntegrityIssueResult,
   IssueResult,
+  IssueOptions,
   IssueResultFor,
   IssuerBackend,
   IssuerContext,

@@ -15,7 +15,7 @@ import { assertKeyEncryptionKey } from './key-encryption.js';
 import { IssueCredentialInputSchema } from './schemas.js';
 import { setStatusBit } from './status-list.js';
 import { createStatusListPublisher } from './status-list-publisher.js';
-import type { AnyIssueResult, CredentialOperations, CredentialView, CredentialsService, CredentialsServiceDeps } from './types.js';
+import type { AnyIssueResult, CredentialOperations, CredentialView, CredentialsService, CredentialsServiceDeps, IssueOptions } from './types.js';
 import { fieldError, parseInput } from './validation.js';
 import { credentialUuid } from './vc-api.js';
 import { createVerifier } from './verifier.js';
@@ -122,7 +122,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
   return {
     dids: registry.operations,
     credentials: {
-      issue: (async (raw: unknown): Promise<AnyIssueResult> => {
+      issue: (async (raw: unknown, options: IssueOptions = {}): Promise<AnyIssueResult> => {
         const parsed = parseInput(IssueCredentialInputSchema, raw, 'credential issuance input');
         const input = { ...parsed, format: parsed.format ?? deps.defaultFormat ?? 'jwt_vc_json' };
         assertDidKeys({ issuerDid: input.issuerDid, subjectDid: input.subjectDid });
@@ -140,14 +140,21 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
         // whichever job (or Idempotency-Key) asks for it.
         const callerId = typeof input.credential?.id === 'string' ? input.credential.id : undefined;
         const id = callerId !== undefined ? credentialUuid(input.organizationId ?? DEFAULT_ORGANIZATION, callerId) : (requestedId?.toLowerCase() ?? randomUUID());
-        if (requestedId !== undefined || callerId !== undefined) {
-          // A retried job: answer with what the first attempt made, before any check
-          // that time could have changed (expirationDate).
-          const existing = await credentialsById.submit(id);
-          if (existing) return existingIssueResult(existing, input);
+        // A retried job: answer with what the first attempt made, before any check that
+        // time could have changed (expirationDate). A job's first attempt skips the read
+        // (no earlier run made its id); should a run it cannot know of have made it after
+        // all, the insert's conflict answers with that credential.
+        const earlier = () => credentialsById.submit(id).then((existing) => existing && existingIssueResult(existing, input));
+        const named = requestedId !== undefined || callerId !== undefined;
+        const skipped = named && options.firstAttempt === true && callerId === undefined;
+        if (named && !skipped) {
+          const existing = await earlier();
+          if (existing) return existing;
         }
         const at = now();
         if (input.expirationDate && Date.parse(input.expirationDate) <= at.getTime()) {
+          const existing = skipped ? await earlier() : null;
+          if (existing) return existing;
           throw fieldError('expirationDate', 'must be in the future');
         }
         return backend.issue({ ...input, id }, { now: at });

@@ -156,9 +156,19 @@ export interface DidOperations {
   webDocument(path: string[]): Promise<DidDocument | null>;
 }
 
+/** How an issuance is asked for. */
+export interface IssueOptions {
+  /**
+   * The caller knows no earlier run can have made this `id` (a job's first attempt): the
+   * read for it is skipped. A run made it after all (the insert's conflict) still gets
+   * that credential back. Ignored for a caller-named credential id (`credential.id`).
+   */
+  firstAttempt?: boolean;
+}
+
 export interface CredentialOperations {
   /** Issues a credential in `format`; with `id` (a uuid) a repeated call returns the credential made the first time. */
-  issue<I extends IssueCredentialInput & { id?: string }>(input: I): Promise<IssueResultFor<I>>;
+  issue<I extends IssueCredentialInput & { id?: string }>(input: I, options?: IssueOptions): Promise<IssueResultFor<I>>;
   /** Verifies a VC-JWT or a Data Integrity credential: signature, validity period and revocation status. */
   verify(input: VerifyCredentialInput): Promise<VerifyResult>;
   /** A credential vcq issued, by uuid or `urn:uuid:` public id. */

@@ -200,6 +200,27 @@ describe('issuing', () => {
       status: 409,
     });
   });
+
+  it('when a first attempt finds its id already issued (by a run it could not know of), then that credential answers, after its expiration date too; a different request with that id conflicts', async () => {
+    const id = randomUUID();
+    const expirationDate = new Date(Date.now() + HOUR_MS).toISOString();
+    const made = await vcq.service.credentials.issue({ ...degree({ expirationDate }), id }, { firstAttempt: true });
+    const again = await vcq.service.credentials.issue({ ...degree({ expirationDate }), id }, { firstAttempt: true });
+    // Two hours on, the expiration date has passed: the stored credential still answers.
+    const later = vcq.withDeps({ now: () => new Date(Date.now() + 2 * HOUR_MS) });
+    const afterExpiry = await later.credentials.issue({ ...degree({ expirationDate }), id }, { firstAttempt: true });
+
+    expect(made.credentialId).toBe(id);
+    expect(again).toEqual(made);
+    expect(afterExpiry).toEqual(made);
+    expect(await vcq.db.credential.count({ where: { id } })).toBe(1);
+    await expect(vcq.service.credentials.issue({ ...degree({ subjectDid: 'did:example:someone-else' }), id }, { firstAttempt: true })).rejects.toMatchObject({
+      code: 'credential_id_conflict',
+      status: 409,
+    });
+    // A new id after expiry is refused as before.
+    await expect(later.credentials.issue({ ...degree({ expirationDate }), id: randomUUID() }, { firstAttempt: true })).rejects.toMatchObject({ status: 400 });
+  });
 });
 
 describe('verification failures', () => {
