@@ -31,6 +31,7 @@ import {
   type Deployment,
   importIssuerKey,
   issueBody,
+  machineCpuTicks,
   MiB,
   options,
   percentile,
@@ -40,6 +41,7 @@ import {
   sampleRss,
   sleep,
   startDeployment,
+  stealPercent,
 } from './lib.js';
 import { batchState, child, enqueueIssueJobs, note, settleDatabase, waitForBatch } from './jobs.js';
 import { workerRatio } from './worker-ratio.js';
@@ -112,9 +114,15 @@ interface Figure {
 const figures: Figure[] = [];
 const table: Array<[string, string, string, string]> = [];
 
+/** Where the current figure's steal share is counted from (the previous figure's end). */
+let cpuSince = machineCpuTicks();
+
 function report(figure: Figure, row: [string, string, string]): void {
-  // Other work on the machine skews every figure; the load says how much there was.
+  // Other work on the machine skews every figure; the load says how much there was, and
+  // on a virtual machine the steal share how much of the CPU its host took meanwhile.
   figure.load_avg_1m = round(loadavg()[0] ?? Number.NaN, 2);
+  figure.cpu_steal_pct = stealPercent(cpuSince);
+  cpuSince = machineCpuTicks();
   figures.push(figure);
   table.push([figure.figure, ...row]);
   process.stdout.write(`${JSON.stringify(figure)}\n`);

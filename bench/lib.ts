@@ -110,6 +110,24 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
+/** The machine's CPU time so far (clock ticks, all cores) and how much of it the hypervisor stole. */
+export function machineCpuTicks(): { total: number; steal: number } {
+  try {
+    // The first line of /proc/stat: cpu user nice system idle iowait irq softirq steal ...
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return { total: Number.NaN, steal: Number.NaN };
+  }
+}
+
+/** The share (%) of the machine's CPU time stolen by the hypervisor since `since`. */
+export function stealPercent(since: { total: number; steal: number }): number {
+  const now = machineCpuTicks();
+  const total = now.total - since.total;
+  return total > 0 ? Math.round((1000 * (now.steal - since.steal)) / total) / 10 : Number.NaN;
+}
+
 /**
  * CPU time (ms) the PostgreSQL backends connected to `database` have used so far, by
  * pid (their process titles name the database); with `since`, the total used after it
