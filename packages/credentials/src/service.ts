@@ -141,20 +141,18 @@ export function createCredentialsService(deps: CredentialsServiceDeps): Credenti
         const callerId = typeof input.credential?.id === 'string' ? input.credential.id : undefined;
         const id = callerId !== undefined ? credentialUuid(input.organizationId ?? DEFAULT_ORGANIZATION, callerId) : (requestedId?.toLowerCase() ?? randomUUID());
         // A retried job: answer with what the first attempt made, before any check that
-        // time could have changed (expirationDate). A job's first attempt skips the read
-        // (no earlier run made its id); should a run it cannot know of have made it after
-        // all, the insert's conflict answers with that credential.
-        const earlier = () => credentialsById.submit(id).then((existing) => existing && existingIssueResult(existing, input));
-        const named = requestedId !== undefined || callerId !== undefined;
-        const skipped = named && options.firstAttempt === true && callerId === undefined;
-        if (named && !skipped) {
-          const existing = await earlier();
-          if (existing) return existing;
-        }
+        // time could have changed (expirationDate). A job's first attempt has no earlier
+        // run and skips the read; should a run it cannot know of have made its id after
+        // all, the insert's conflict answers with that credential (or, once the
+        // expiration date has passed, the read made then).
+        const readFirst = callerId !== undefined || (requestedId !== undefined && options.firstAttempt !== true);
+        const readLate = requestedId !== undefined && !readFirst;
+        const existing = readFirst ? await credentialsById.submit(id) : null;
+        if (existing) return existingIssueResult(existing, input);
         const at = now();
         if (input.expirationDate && Date.parse(input.expirationDate) <= at.getTime()) {
-          const existing = skipped ? await earlier() : null;
-          if (existing) return existing;
+          const made = readLate ? await credentialsById.submit(id) : null;
+          if (made) return existingIssueResult(made, input);
           throw fieldError('expirationDate', 'must be in the future');
         }
         return backend.issue({ ...input, id }, { now: at });

@@ -1,7 +1,7 @@
 /**
- * The verifier with viem, the largest library vcq loads (about 30 MiB of a process's
- * memory), imported at the first verification instead of at start-up: a worker that
- * only issues credentials never carries it. Import this module (and manifest-uri.ts)
+ * The verifier with viem imported at the first verification instead of at start-up: a
+ * worker that only issues credentials never carries it (about 9 MiB of resident memory
+ * and 7 MiB of heap at start, measured around the worker's import). Import this module (and manifest-uri.ts)
  * directly, not the package's index, which loads verify.ts and viem with it.
  */
 import type { Verifier, VerifierDeps } from './verify.js';
