@@ -54,7 +54,11 @@ function form(boundary: string, parts: Part[], end = true): Buffer {
   return Buffer.concat(pieces);
 }
 
-/** POSTs `body` in the given pieces, each written on its own tick (so the server mostly reads them apart). */
+/**
+ * POSTs `body` in the given pieces. The server runs in this process: each piece is
+ * written once the last one is flushed and the event loop has polled, so the server
+ * reads them apart.
+ */
 function post(path: string, contentType: string, body: Buffer, cuts: number[] = []): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
@@ -71,9 +75,9 @@ function post(path: string, contentType: string, body: Buffer, cuts: number[] = 
         req.end(body.subarray(at));
         return;
       }
-      req.write(body.subarray(at, cut));
+      const piece = body.subarray(at, cut);
       at = cut;
-      setTimeout(next, 2);
+      req.write(piece, () => setImmediate(next));
     };
     next();
   });
@@ -167,7 +171,8 @@ describe('upload door, a client that goes away', () => {
       const req = request(`${base}/one`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } });
       req.on('error', () => resolve());
       req.on('close', () => resolve());
-      req.write(body.subarray(0, 120_000), () => setTimeout(() => req.destroy(), 20));
+      // Gone once the server has had the chance to read what was flushed.
+      req.write(body.subarray(0, 120_000), () => setImmediate(() => req.destroy()));
     });
     const file = randomBytes(1000);
     const res = await post('/one', `multipart/form-data; boundary=${boundary}`, form(boundary, [{ name: 'file', file }]));
