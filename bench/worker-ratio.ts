@@ -110,7 +110,7 @@ async function bullmqRun(d: Deployment, settings: WorkerRatioSettings): Promise<
 }
 
 /** vcq: the jobs put in place as the API does, then one fresh worker process drains them. */
-async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer: IssuerKey, batch: string, settings: WorkerRatioSettings, publicKey: Buffer, withLight: boolean) {
+export async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer: IssuerKey, batch: string, settings: WorkerRatioSettings, publicKey: Buffer, withLight: boolean) {
   await enqueueIssueJobs(d, queues, issuer.did, settings.n, batch);
   const writesAtStart = await databaseCounters(d);
   const metricsPort = await freePort();
