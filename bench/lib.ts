@@ -110,6 +110,26 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
+/**
+ * A process's CPU time (ms, user + system) on its main thread, and on all its other
+ * threads together (V8's garbage-collection and compiler helpers, libuv's pool), from
+ * /proc/<pid>/task. A thread that ended before the reading is not counted.
+ */
+export function threadCpuMs(pid: number | undefined): { main: number; others: number } {
+  const split = { main: 0, others: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      if (tid === String(pid)) split.main += ms;
+      else split.others += ms;
+    }
+  } catch {
+    return { main: Number.NaN, others: Number.NaN };
+  }
+  return split;
+}
+
 /** The machine's CPU time so far (clock ticks, all cores) and how much of it the hypervisor stole. */
 export function machineCpuTicks(): { total: number; steal: number } {
   try {

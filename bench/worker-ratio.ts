@@ -18,7 +18,7 @@ import { decodeJwt, publicKeyFromSeed, verifyEd25519 } from '@vcq/credentials';
 import type { QueueSet } from '@vcq/jobs';
 import { freePort } from '@vcq/testing';
 import { bullmqBaseline, child, enqueueIssueJobs, enqueueJobs, lightState, note, openInBatch, waitForBatch } from './jobs.js';
-import { type Deployment, type IssuerKey, percentile, postgresCpuMs, processCpuMs, round, sampleRss, type VcqProcess } from './lib.js';
+import { type Deployment, type IssuerKey, percentile, postgresCpuMs, processCpuMs, round, sampleRss, threadCpuMs, type VcqProcess } from './lib.js';
 
 export interface WorkerRatioSettings {
   n: number;
@@ -44,6 +44,9 @@ interface Run {
   rowWritesPerJob?: number;
   /** Transactions committed per job (pg_stat_database.xact_commit). */
   commitsPerJob?: number;
+  /** vcq only: the worker CPU per job on its main thread, and on its other threads (V8's GC and compiler helpers). */
+  mainThreadCpuUsPerJob?: number;
+  otherThreadsCpuUsPerJob?: number;
 }
 
 type Contender = 'vcq' | 'limit' | 'pgboss' | 'bullmq';
@@ -68,7 +71,7 @@ export async function workerRatio(d: Deployment, queues: QueueSet<VcqCatalog>, i
         run = result.run;
         light ??= result.light;
       } else run = await peerRun(d, queues, who, issuer, batch, settings, publicKey);
-      note(`worker_ratio: ${who}: ${round(run.jobsPerS, 0)} jobs/s, ${round(run.workerCpuUsPerJob, 0)} µs worker CPU/job, load ${run.load}${run.invalid ? `; NOT COUNTED: ${run.invalid}` : ''}`);
+      note(`worker_ratio: ${who}: ${round(run.jobsPerS, 0)} jobs/s, ${round(run.workerCpuUsPerJob, 0)} µs worker CPU/job${run.mainThreadCpuUsPerJob !== undefined ? ` (main thread ${round(run.mainThreadCpuUsPerJob, 0)}, other threads ${round(run.otherThreadsCpuUsPerJob ?? Number.NaN, 0)})` : ''}, load ${run.load}${run.invalid ? `; NOT COUNTED: ${run.invalid}` : ''}`);
       runs.get(who)?.push(run);
     }
   }
@@ -87,6 +90,12 @@ export async function workerRatio(d: Deployment, queues: QueueSet<VcqCatalog>, i
         gc_percent: round(median(who, (x) => x.gcPercent), 1),
         row_writes_per_job: round(median(who, (x) => x.rowWritesPerJob ?? Number.NaN), 2),
         commits_per_job: round(median(who, (x) => x.commitsPerJob ?? Number.NaN), 3),
+        ...(who === 'vcq'
+          ? {
+              main_thread_cpu_us_per_job: round(median(who, (x) => x.mainThreadCpuUsPerJob ?? Number.NaN), 0),
+              other_threads_cpu_us_per_job: round(median(who, (x) => x.otherThreadsCpuUsPerJob ?? Number.NaN), 0),
+            }
+          : {}),
         rounds: (runs.get(who) ?? []).map((x) => ({ jobs_per_s: round(x.jobsPerS, 0), worker_cpu_us_per_job: round(x.workerCpuUsPerJob, 0), load: x.load, ...(x.invalid ? { invalid: x.invalid } : {}) })),
       },
     ]),
@@ -121,9 +130,11 @@ export async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer
     const rss = sampleRss(pid as number, 20);
     const gcAtStart = await gcSeconds(metricsPort);
     const cpuAtStart = processCpuMs(pid);
+    const threadsAtStart = threadCpuMs(pid);
     const pgAtStart = postgresCpuMs(d.database.name);
     const state = await waitForBatch(d, batch, settings.n, 30 * 60_000);
     const cpuMs = processCpuMs(pid) - cpuAtStart;
+    const threads = threadCpuMs(pid);
     const pgMs = postgresCpuMs(d.database.name, pgAtStart);
     const gcMs = ((await gcSeconds(metricsPort)) - gcAtStart) * 1000;
     const memory = await rss.stop();
@@ -131,6 +142,8 @@ export async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer
       jobsPerS: state.completed / state.seconds,
       seconds: state.seconds,
       workerCpuUsPerJob: (cpuMs * 1000) / settings.n,
+      mainThreadCpuUsPerJob: ((threads.main - threadsAtStart.main) * 1000) / settings.n,
+      otherThreadsCpuUsPerJob: ((threads.others - threadsAtStart.others) * 1000) / settings.n,
       postgresCpuUsPerJob: (pgMs * 1000) / settings.n,
       peakRssMiB: memory.peak / 1024 ** 2,
       gcPercent: (gcMs / cpuMs) * 100,
