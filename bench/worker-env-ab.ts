@@ -1,17 +1,22 @@
 /**
  * `node --import tsx bench/worker-env-ab.ts --b '{"QUEUE_CONCURRENCY":"250"}' [--a '{}']
- * [--n 10000] [--rounds 4]`: vcq's issuance drain (worker_ratio's vcq contender, every
- * run verified the same way) with two worker environments, alternating A-B, B-A, … on
- * one deployment, so drift on a shared machine hits both alike. For a worker setting or
- * a Node flag (`{"NODE_OPTIONS":"--max-semi-space-size=32"}`): one line per run with
- * the load average, then each side's median. A measurement: it never fails on figures.
+ * [--b-root <checkout>] [--n 10000] [--rounds 4]`: vcq's issuance drain (worker_ratio's
+ * vcq contender, every run verified the same way) with two worker environments,
+ * alternating A-B, B-A, … on one deployment, so drift on a shared machine hits both
+ * alike. For a worker setting or a Node flag (`{"NODE_OPTIONS":"--max-semi-space-size=32"}`),
+ * or, with `--b-root`, another checkout's worker (a git worktree with its dependencies
+ * installed) against this one's. One line per run with the load average, then each
+ * side's median. A measurement: it never fails on figures.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { baseCatalog } from '@vcq/app';
 import { publicKeyFromSeed } from '@vcq/credentials';
 import { QueueSet } from '@vcq/jobs';
+import { spawnNode } from '@vcq/testing';
 import { importIssuerKey, options, percentile, round, startDeployment } from './lib.js';
 import { vcqRun } from './worker-ratio.js';
 
@@ -33,6 +38,22 @@ const environment = (name: 'a' | 'b'): Record<string, string> => {
   return parsed as Record<string, string>;
 };
 const sides = { A: environment('a'), B: environment('b') };
+// Side B's worker from another checkout: its own sources and node_modules, this run's deployment.
+const bRoot = opt.string('b-root', '');
+if (bRoot && !existsSync(join(bRoot, 'apps/worker/src/main.ts'))) throw new Error(`--b-root ${bRoot} holds no apps/worker/src/main.ts`);
+
+/** The deployment, its worker spawned from `root`'s sources (as the deployment spawns its own: info logs, its environment). */
+function fromCheckout(root: string): typeof d {
+  return {
+    ...d,
+    async spawn(app, extra = {}) {
+      if (app !== 'worker') return d.spawn(app, extra);
+      const worker = spawnNode('worker', ['--import', 'tsx', join(resolve(root), 'apps/worker/src/main.ts')], d.env({ LOG_LEVEL: 'info', ...extra }));
+      await worker.waitForLine(/worker started/, 60_000);
+      return worker;
+    },
+  };
+}
 
 const d = await startDeployment({ prefix: 'vcq_ab', env: { QUEUE_CONCURRENCY: String(concurrency) } });
 const producer = new Redis(d.redis.url, { maxRetriesPerRequest: null });
@@ -45,12 +66,14 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
       const batch = `ab${r}${side}${randomUUID().slice(0, 6)}`;
-      const { run } = await vcqRun(d, queues, issuer, batch, { n, concurrency, rounds: 1, workerEnv: sides[side] }, publicKey, false);
+      const deployment = side === 'B' && bRoot ? fromCheckout(bRoot) : d;
+      const { run } = await vcqRun(deployment, queues, issuer, batch, { n, concurrency, rounds: 1, workerEnv: sides[side] }, publicKey, false);
       if (run.invalid === null) cpu[side].push(run.workerCpuUsPerJob);
       const line = {
         round: r + 1,
         side,
         env: sides[side],
+        ...(side === 'B' && bRoot ? { root: resolve(bRoot) } : {}),
         worker_cpu_us_per_job: round(run.workerCpuUsPerJob, 0),
         main_thread_cpu_us_per_job: round(run.mainThreadCpuUsPerJob ?? Number.NaN, 0),
         other_threads_cpu_us_per_job: round(run.otherThreadsCpuUsPerJob ?? Number.NaN, 0),
@@ -66,7 +89,7 @@ try {
     }
   }
   const median = (values: number[]) => round(percentile(values, 50), 0);
-  process.stdout.write(`${JSON.stringify({ a: sides.A, b: sides.B, jobs: n, rounds, median_cpu_us_per_job: { A: median(cpu.A), B: median(cpu.B) }, runs: { A: cpu.A.map((v) => round(v, 0)), B: cpu.B.map((v) => round(v, 0)) } })}\n`);
+  process.stdout.write(`${JSON.stringify({ a: sides.A, b: sides.B, ...(bRoot ? { b_root: resolve(bRoot) } : {}), jobs: n, rounds, median_cpu_us_per_job: { A: median(cpu.A), B: median(cpu.B) }, runs: { A: cpu.A.map((v) => round(v, 0)), B: cpu.B.map((v) => round(v, 0)) } })}\n`);
 } finally {
   await producer.quit().catch(() => producer.disconnect());
   await d.close();
