@@ -41,14 +41,13 @@ export function createProducerConnection(redisUrl: string, timeoutMs: number, lo
 
 /**
  * A connection for BullMQ workers: commands wait for a reconnect instead of failing.
- * Commands of one event-loop turn go out as one pipeline: the outcomes of a
- * group-committed batch resolve together, so their `moveToFinished` calls (each also
- * fetching the next job) share one write instead of a socket write each. Measured on
- * the issuance drain: about 15 % less worker CPU per job, and bigger Postgres batches
- * (0.22 to 0.07 commits per job), because the jobs fetched together also run together.
+ * Not auto-pipelined: ioredis runs one pipeline at a time per connection, so a job's
+ * `moveToFinished` (which also fetches its next job) would wait for the previous
+ * batch's round trip. Measured against the same drain with it on (bench/worker-env-ab.ts
+ * --b-root): 13-20 % fewer jobs per second, and no steady saving of worker CPU per job.
  */
 export function createWorkerConnection(redisUrl: string, logger?: Logger): Redis {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy, connectTimeout: 2000, enableAutoPipelining: true });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy, connectTimeout: 2000 });
   watch(redis, 'worker', logger);
   return redis;
 }
@@ -75,7 +74,6 @@ export function createClusterWorkerConnection(nodes: RedisClusterNode[], redisUr
   const cluster = new Cluster(nodes, {
     ...clusterAuth(redisUrl),
     clusterRetryStrategy: retryStrategy,
-    enableAutoPipelining: true,
     redisOptions: { ...clusterAuth(redisUrl).redisOptions, maxRetriesPerRequest: null, connectTimeout: 2000 },
   });
   watch(cluster, 'worker', logger);
@@ -105,7 +103,7 @@ export function createSentinelConnection(target: RedisSentinelTarget, redisUrl: 
     sentinelRetryStrategy: retryStrategy,
     retryStrategy,
     ...(options.worker
-      ? { maxRetriesPerRequest: null, connectTimeout: 2000, enableAutoPipelining: true }
+      ? { maxRetriesPerRequest: null, connectTimeout: 2000 }
       : { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: options.timeoutMs, commandTimeout: options.timeoutMs }),
   });
   watch(redis, options.worker ? 'worker' : 'producer', logger);
