@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { JOB_CHANGES_CHANNEL } from '@vcq/jobs';
-import { createTestDatabase, freePort, provisionTestServices, type RedisServer, spawnApp, startRedisServer, type VcqProcess } from '@vcq/testing';
+import { createTestDatabase, freePort, provisionTestServices, type RedisServer, spawnApp, spawnNode, startRedisServer, type VcqProcess } from '@vcq/testing';
 
 export type { VcqProcess };
 
@@ -99,12 +100,17 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/** The user + system CPU time (ms) in a /proc `stat` file: a process's, or one of its threads'. */
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where there is no /proc. */
 export function processCpuMs(pid: number | undefined): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return statCpuMs(`/proc/${pid}/stat`);
   } catch {
     return Number.NaN;
   }
@@ -119,8 +125,7 @@ export function threadCpuMs(pid: number | undefined): { main: number; others: nu
   const split = { main: 0, others: 0 };
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      const ms = statCpuMs(`/proc/${pid}/task/${tid}/stat`);
       if (tid === String(pid)) split.main += ms;
       else split.others += ms;
     }
@@ -285,10 +290,14 @@ export async function startDeployment(options: {
   // One key for every process of the deployment, so the worker can decrypt what the API stored.
   const fixed = env();
 
-  const spawn = async (app: 'api' | 'worker', extra: Record<string, string> = {}): Promise<VcqProcess> => {
+  /** Spawns `app` from this checkout, or from `checkout`'s sources (another commit's, for an A/B). */
+  const spawn = async (app: 'api' | 'worker', extra: Record<string, string> = {}, checkout?: string): Promise<VcqProcess> => {
     // The worker logs nothing per job at info; the API logs every request there, so it
     // keeps the quieter level and is waited for through /healthz instead of its log.
-    const child = spawnApp(app, { ...fixed, ...(app === 'worker' ? { LOG_LEVEL: 'info' } : {}), ...extra });
+    const appEnv = { ...fixed, ...(app === 'worker' ? { LOG_LEVEL: 'info' } : {}), ...extra };
+    const child = checkout
+      ? spawnNode(app, ['--import', 'tsx', join(resolve(checkout), `apps/${app}/src/main.ts`)], { LOG_LEVEL: 'debug', ...appEnv })
+      : spawnApp(app, appEnv);
     children.add(child);
     void child.exited.then(() => children.delete(child));
     if (app === 'worker') {

@@ -16,7 +16,6 @@ import { Redis } from 'ioredis';
 import { baseCatalog } from '@vcq/app';
 import { publicKeyFromSeed } from '@vcq/credentials';
 import { QueueSet } from '@vcq/jobs';
-import { spawnNode } from '@vcq/testing';
 import { importIssuerKey, options, percentile, round, startDeployment } from './lib.js';
 import { vcqRun } from './worker-ratio.js';
 
@@ -42,19 +41,6 @@ const sides = { A: environment('a'), B: environment('b') };
 const bRoot = opt.string('b-root', '');
 if (bRoot && !existsSync(join(bRoot, 'apps/worker/src/main.ts'))) throw new Error(`--b-root ${bRoot} holds no apps/worker/src/main.ts`);
 
-/** The deployment, its worker spawned from `root`'s sources (as the deployment spawns its own: info logs, its environment). */
-function fromCheckout(root: string): typeof d {
-  return {
-    ...d,
-    async spawn(app, extra = {}) {
-      if (app !== 'worker') return d.spawn(app, extra);
-      const worker = spawnNode('worker', ['--import', 'tsx', join(resolve(root), 'apps/worker/src/main.ts')], d.env({ LOG_LEVEL: 'info', ...extra }));
-      await worker.waitForLine(/worker started/, 60_000);
-      return worker;
-    },
-  };
-}
-
 const d = await startDeployment({ prefix: 'vcq_ab', env: { QUEUE_CONCURRENCY: String(concurrency) } });
 const producer = new Redis(d.redis.url, { maxRetriesPerRequest: null });
 try {
@@ -66,8 +52,8 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
       const batch = `ab${r}${side}${randomUUID().slice(0, 6)}`;
-      const deployment = side === 'B' && bRoot ? fromCheckout(bRoot) : d;
-      const { run } = await vcqRun(deployment, queues, issuer, batch, { n, concurrency, rounds: 1, workerEnv: sides[side] }, publicKey, false);
+      const workerCheckout = side === 'B' && bRoot ? bRoot : undefined;
+      const { run } = await vcqRun(d, queues, issuer, batch, { n, concurrency, rounds: 1, workerEnv: sides[side], workerCheckout }, publicKey, false);
       if (run.invalid === null) cpu[side].push(run.workerCpuUsPerJob);
       const line = {
         round: r + 1,

@@ -26,6 +26,8 @@ export interface WorkerRatioSettings {
   rounds: number;
   /** Extra environment of vcq's worker (profiles, Node flags). */
   workerEnv: Record<string, string>;
+  /** Another checkout to run vcq's worker from (bench/worker-env-ab.ts --b-root); this one when absent. */
+  workerCheckout?: string;
 }
 
 /** One drain of N jobs by one contender. */
@@ -123,7 +125,7 @@ export async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer
   await enqueueIssueJobs(d, queues, issuer.did, settings.n, batch);
   const writesAtStart = await databaseCounters(d);
   const metricsPort = await freePort();
-  const worker: VcqProcess = await d.spawn('worker', { ...settings.workerEnv, WORKER_METRICS_PORT: String(metricsPort) });
+  const worker: VcqProcess = await d.spawn('worker', { ...settings.workerEnv, WORKER_METRICS_PORT: String(metricsPort) }, settings.workerCheckout);
   let measured: Omit<Run, 'rowWritesPerJob' | 'commitsPerJob' | 'invalid'> & { problems: string[] };
   try {
     const pid = worker.child.pid;
@@ -176,7 +178,7 @@ export async function vcqRun(d: Deployment, queues: QueueSet<VcqCatalog>, issuer
 async function lightRun(d: Deployment, queues: QueueSet<VcqCatalog>, settings: WorkerRatioSettings): Promise<{ jobsPerS: number; cpuUsPerJob: number }> {
   const tag = `did:example:light-${randomUUID().slice(0, 8)}`;
   await enqueueJobs(d, queues, 'verify-credential', settings.n, () => ({ vcJwt: 'not-a-jwt', verifierDid: tag }));
-  const worker = await d.spawn('worker', settings.workerEnv);
+  const worker = await d.spawn('worker', settings.workerEnv, settings.workerCheckout);
   try {
     const cpuBefore = processCpuMs(worker.child.pid);
     const ended = await d.until(
